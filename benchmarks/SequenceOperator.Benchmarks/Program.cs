@@ -1,0 +1,1 @@
+Console.WriteLine("SequenceOperator benchmarks: being built.");

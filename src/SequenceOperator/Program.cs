@@ -1,0 +1,3 @@
+using SequenceOperator.Cli;
+
+return await CommandLine.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
