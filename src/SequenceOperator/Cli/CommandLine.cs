@@ -1,13 +1,132 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SequenceOperator.Postgres;
+
 namespace SequenceOperator.Cli;
 
-/// <summary>Entry point for every command: check, repair, run, crd.</summary>
+/// <summary>
+/// Entry point for every command. Exit codes for check and repair: 0 nothing behind (repair: all repaired),
+/// 1 sequences behind (check, repair --dry-run), 2 any error. Errors go to stderr, one line each, with no secret.
+/// </summary>
 internal static class CommandLine
 {
-    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public const int Ok = 0;
+    public const int Behind = 1;
+    public const int Error = 2;
+
+    public static string Version { get; } =
+        typeof(CommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, ILoggerFactory? loggerFactory = null)
     {
-        _ = cancellationToken;
-        stdout.WriteLine("sequence-operator: commands are being built (check, repair, run, crd).");
-        _ = stderr;
-        return Task.FromResult(args.Length == 0 ? 0 : 2);
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            stdout.Write(Usage);
+            return args.Length == 0 ? Error : Ok;
+        }
+
+        if (args[0] is "--version" or "version")
+        {
+            stdout.WriteLine($"sequence-operator {Version}");
+            return Ok;
+        }
+
+        var command = args[0];
+        var rest = args.Skip(1).ToList();
+        try
+        {
+            return command switch
+            {
+                "check" or "repair" when rest.Contains("--help") => WriteUsage(stdout),
+                "check" or "repair" => await RunDatabaseCommandAsync(command, rest, stdout, stderr, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken),
+                _ => throw new UsageException($"unknown command '{command}'."),
+            };
+        }
+        catch (UsageException ex)
+        {
+            stderr.WriteLine($"sequence-operator: {ex.Message} See 'sequence-operator --help'.");
+            return Error;
+        }
     }
+
+    private static int WriteUsage(TextWriter stdout)
+    {
+        stdout.Write(Usage);
+        return Ok;
+    }
+
+    private static async Task<int> RunDatabaseCommandAsync(string command, List<string> args, TextWriter stdout, TextWriter stderr, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var options = DatabaseCommandOptions.Parse(command, args, Environment.GetEnvironmentVariable("DATABASE_URL"));
+        var repair = command == "repair";
+        SequenceReport report;
+        try
+        {
+            var settings = DatabaseConnection.Parse(options.Connection);
+            await using var dataSource = DatabaseConnection.CreateDataSource(settings, maxPoolSize: 1, statementTimeout: options.StatementTimeout);
+            var engine = new SequenceEngine(loggerFactory.CreateLogger<SequenceEngine>());
+            var check = new CheckOptions { Tables = options.Tables, StatementTimeout = options.StatementTimeout };
+            report = repair
+                ? await engine.RepairAsync(dataSource, check, new RepairOptions { Headroom = options.Headroom, LockTimeout = options.LockTimeout, DryRun = options.DryRun }, cancellationToken)
+                : await engine.CheckAsync(dataSource, check, cancellationToken);
+        }
+        catch (SequenceEngineException ex)
+        {
+            stderr.WriteLine($"sequence-operator: {ex.Message}");
+            return Error;
+        }
+
+        if (options.Output == OutputFormat.Json)
+        {
+            ReportWriter.WriteJson(report, stdout);
+        }
+        else
+        {
+            ReportWriter.WriteText(report, stdout, repair);
+        }
+
+        foreach (var entry in report.Sequences.Where(s => s.Status == SequenceStatus.Error))
+        {
+            stderr.WriteLine($"sequence-operator: {Identifiers.Display(entry.Schema, entry.Table)}.{Identifiers.Display(entry.Column)}: {entry.Message}");
+        }
+
+        foreach (var error in report.Errors)
+        {
+            stderr.WriteLine($"sequence-operator: {error.Entry}: {error.Message}");
+        }
+
+        if (report.HasErrors)
+        {
+            return Error;
+        }
+
+        return report.HasBehind ? Behind : Ok;
+    }
+
+    public const string Usage = """
+        sequence-operator: keeps PostgreSQL sequences ahead of the data they feed.
+
+        Usage:
+          sequence-operator check  [--connection <conn>] [--table [schema.]table[:column]]... [--output text|json]
+          sequence-operator repair [--connection <conn>] [--table ...]... [--dry-run] [--headroom N] [--lock-timeout 2s] [--output text|json]
+          sequence-operator run    [operator options]   run the Kubernetes operator
+          sequence-operator crd                         print the SequenceSyncPolicy CustomResourceDefinition
+          sequence-operator --version
+
+        Options for check and repair:
+          --connection, -c   an Npgsql connection string (Host=...;Database=...;Username=...;Password=...)
+                             or a postgres:// / postgresql:// URI; default: the DATABASE_URL environment variable
+          --table, -t        a table to check, [schema.]table[:column]; repeat for more; default: every column
+                             fed by a sequence in the database. Quote names as in SQL: '"My Table":"Id"'
+          --output, -o       text (default) or json
+          --statement-timeout  bound on each statement (default 30s)
+          --dry-run          repair: print the exact SQL the repair would run, change nothing
+          --headroom N       repair: leave N spare values past the data (default 0)
+          --lock-timeout D   repair: how long to wait for the table locks (default 2s)
+
+        Exit codes: 0 nothing behind (repair: everything behind was repaired),
+                    1 sequences behind (check, repair --dry-run), 2 any error.
+
+        """;
 }

@@ -1,0 +1,28 @@
+namespace SequenceOperator.Postgres;
+
+/// <summary>
+/// Sequences repaired in one transaction: lock every table they feed (SHARE ROW EXCLUSIVE blocks writers and other
+/// repairers, not readers) with a lock_timeout, re-read the data and each sequence under the lock, and setval only
+/// those still behind. A sequence never moves backwards: the new next value passes a MAX read while no writer can
+/// insert, and is only set when that MAX is at or past the current next value.
+/// </summary>
+internal sealed record RepairGroup(IReadOnlyList<SequenceInspection> Sequences)
+{
+    public IEnumerable<string> Statements(RepairOptions repair, TimeSpan statementTimeout)
+    {
+        yield return SequenceSql.Begin;
+        yield return SequenceSql.SetLocalLockTimeout(repair.LockTimeout);
+        yield return SequenceSql.SetLocalStatementTimeout(statementTimeout);
+        yield return SequenceSql.LockTables(Sequences.SelectMany(s => s.LockTables)
+            .DistinctBy(f => f.RelationOid)
+            .OrderBy(f => f.RelationOid)
+            .Select(f => (f.Schema, f.Table)));
+        yield return SequenceSql.UnionAll(Sequences.Select((s, i) => SequenceSql.ConditionalSetvalArm(
+            i, s.Schema, s.Name, s.Increment, repair.Headroom, s.Limit, s.Feeds.Select(f => (f.Schema, f.Table, f.Column)).ToList())));
+        yield return SequenceSql.Commit;
+    }
+
+    /// <summary>The statements as a script a person can review (what <c>repair --dry-run</c> prints).</summary>
+    public string Script(RepairOptions repair, TimeSpan statementTimeout) =>
+        string.Join(";\n", Statements(repair, statementTimeout)) + ";";
+}
