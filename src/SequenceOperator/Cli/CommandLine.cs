@@ -18,7 +18,7 @@ internal static class CommandLine
     public static string Version { get; } =
         typeof(CommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, ILoggerFactory? loggerFactory = null)
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, ILoggerFactory? loggerFactory = null, Func<string, string?>? environment = null)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
@@ -39,7 +39,7 @@ internal static class CommandLine
             return command switch
             {
                 "check" or "repair" when rest.Contains("--help") => WriteUsage(stdout),
-                "check" or "repair" => await RunDatabaseCommandAsync(command, rest, stdout, stderr, loggerFactory ?? NullLoggerFactory.Instance, cancellationToken),
+                "check" or "repair" => await RunDatabaseCommandAsync(command, rest, stdout, stderr, loggerFactory ?? NullLoggerFactory.Instance, environment ?? Environment.GetEnvironmentVariable, cancellationToken),
                 _ => throw new UsageException($"unknown command '{command}'."),
             };
         }
@@ -56,9 +56,9 @@ internal static class CommandLine
         return Ok;
     }
 
-    private static async Task<int> RunDatabaseCommandAsync(string command, List<string> args, TextWriter stdout, TextWriter stderr, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    private static async Task<int> RunDatabaseCommandAsync(string command, List<string> args, TextWriter stdout, TextWriter stderr, ILoggerFactory loggerFactory, Func<string, string?> environment, CancellationToken cancellationToken)
     {
-        var options = DatabaseCommandOptions.Parse(command, args, Environment.GetEnvironmentVariable("DATABASE_URL"));
+        var options = DatabaseCommandOptions.Parse(command, args, environment("DATABASE_URL"));
         var repair = command == "repair";
         SequenceReport report;
         try
