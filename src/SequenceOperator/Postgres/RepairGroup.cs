@@ -17,8 +17,13 @@ internal sealed record RepairGroup(IReadOnlyList<SequenceInspection> Sequences)
             .DistinctBy(f => f.RelationOid)
             .OrderBy(f => f.RelationOid)
             .Select(f => (f.Schema, f.Table)));
-        yield return SequenceSql.UnionAll(Sequences.Select((s, i) => SequenceSql.ConditionalSetvalArm(
-            i, s.Schema, s.Name, s.Increment, repair.Headroom, s.Limit, s.Feeds.Select(f => (f.Schema, f.Table, f.Column)).ToList())));
+        // One small statement per sequence: a large UNION ALL plans slower than its parts.
+        for (var i = 0; i < Sequences.Count; i++)
+        {
+            var s = Sequences[i];
+            yield return SequenceSql.ConditionalSetvalArm(i, s.Schema, s.Name, s.Increment, repair.Headroom, s.Limit, s.Feeds.Select(f => (f.Schema, f.Table, f.Column)).ToList());
+        }
+
         yield return SequenceSql.Commit;
     }
 

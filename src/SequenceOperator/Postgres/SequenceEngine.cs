@@ -12,7 +12,8 @@ namespace SequenceOperator.Postgres;
 /// </summary>
 internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 {
-    private const int ArmsPerStatement = 500;
+    // Planning a UNION ALL grows faster than its arm count: many small statements in one batch (still one round trip) plan far faster.
+    private const int ArmsPerStatement = 16;
     private const int TablesPerRepairTransaction = 200;
 
     public Task<SequenceReport> CheckAsync(NpgsqlDataSource dataSource, CheckOptions options, CancellationToken cancellationToken) =>
