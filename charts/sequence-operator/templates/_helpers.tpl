@@ -96,7 +96,7 @@ PromQL (one series per alert instance); the alert fires while `query op threshol
 {{- $policy := `{{ $labels.namespace }}/{{ $labels.policy }}` -}}
 alerts:
   - name: SequenceBehind
-    uid: sequence-operator-sequence-behind
+    uid: seqop-sequence-behind
     title: SequenceBehind
     anchor: sequencebehind
     query: {{ printf "max by (%s) (sequence_operator_sequence_behind)" $sequenceLabels | quote }}
@@ -108,7 +108,7 @@ alerts:
     valueFormat: ""
     description: {{ printf `Policy %s: sequence {{ $labels.sequence }} is @VALUE@ below MAX({{ $labels.column }}) of {{ $labels.schema }}.{{ $labels.table }}; inserts that take their id from it fail with a unique-constraint error (Prisma P2002) until it is repaired.` $policy | quote }}
   - name: SequenceRepairFailing
-    uid: sequence-operator-repair-failing
+    uid: seqop-repair-failing
     title: SequenceRepairFailing
     anchor: sequencerepairfailing
     query: {{ printf `sum by (namespace, policy) (increase(sequence_operator_repairs_total{result="failure"}[%s]))` $a.repairFailing.window | quote }}
@@ -120,7 +120,7 @@ alerts:
     valueFormat: ""
     description: {{ printf `@VALUE@ repair(s) of policy %s failed in the last %s, so its sequences stay behind. The policy's Ready condition and Events say why: kubectl -n {{ $labels.namespace }} describe ssp {{ $labels.policy }}` $policy $a.repairFailing.window | quote }}
   - name: SequenceChecksStale
-    uid: sequence-operator-checks-stale
+    uid: seqop-checks-stale
     title: SequenceChecksStale
     anchor: sequencechecksstale
     query: "time() - max by (namespace, policy) (sequence_operator_last_success_timestamp_seconds)"
@@ -132,7 +132,7 @@ alerts:
     valueFormat: humanize
     description: {{ printf `The last successful check of policy %s was @VALUE@ s ago (threshold %d s, three check intervals): drift in its database would go unnoticed.` $policy (int $a.checksStale.afterSeconds) | quote }}
   - name: SequenceOperatorAbsent
-    uid: sequence-operator-absent
+    uid: seqop-absent
     title: SequenceOperatorAbsent
     anchor: sequenceoperatorabsent
     query: "sum(sequence_operator_leader) or vector(0)"
@@ -146,7 +146,7 @@ alerts:
 {{- range $level := list "warning" "critical" }}
 {{- $ratio := ternary $a.nearExhaustion.warningRatio $a.nearExhaustion.criticalRatio (eq $level "warning") }}
   - name: SequenceNearExhaustion
-    uid: sequence-operator-near-exhaustion-{{ $level }}
+    uid: seqop-near-exhaustion-{{ $level }}
     title: SequenceNearExhaustion{{ ternary "" "Critical" (eq $level "warning") }}
     anchor: sequencenearexhaustion
     query: {{ printf "max by (%s) (sequence_operator_sequence_capacity_used_ratio)" $sequenceLabels | quote }}
