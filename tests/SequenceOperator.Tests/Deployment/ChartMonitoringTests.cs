@@ -117,6 +117,27 @@ public sealed class ChartMonitoringTests
             dashboardMetrics);
     }
 
+    [Fact]
+    public void AlertsAndDashboard_AreValidPromQl()
+    {
+        var expressions = PrometheusRules.Select(r => r.Str("expr"))
+            .Concat(GrafanaRules.SelectMany(r => r.At("data").List()).Select(d => d.At("model", "expr") as string).OfType<string>())
+            .Concat(DashboardExpressions(Dashboard).Select(e => e.Expression))
+            .Select(PromQl.ForParsing)
+            .ToList();
+
+        Assert.True(expressions.Count > 20, $"only {expressions.Count} expressions found");
+        Assert.Empty(PromQl.SyntaxErrors(expressions));
+    }
+
+    [Fact]
+    public void PromQlCheck_FindsSyntaxErrors()
+    {
+        var errors = PromQl.SyntaxErrors(["sum by (namespace (sequence_operator_leader)", "rate(sequence_operator_checks_total[5m]", "up == 1"]);
+
+        Assert.Equal(["sum by (namespace (sequence_operator_leader)", "rate(sequence_operator_checks_total[5m]"], errors);
+    }
+
     [Theory]
     [InlineData("sum(rate(sequence_operator_check_duration_seconds_bucket[5m]))", true)]
     [InlineData("sequence_operator_check_duration_seconds_count", true)]
