@@ -16,6 +16,29 @@ public sealed class ChartLintTests
         Assert.DoesNotContain("[ERROR]", result.Stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData(Chart.WatchNamespaces)]
+    [InlineData(Chart.EverythingOn)]
+    public void Template_RendersWellFormedObjectsWithTheChartsLabels(string values)
+    {
+        var manifests = Chart.Render(values);
+        string[] clusterScoped = ["ClusterRole", "ClusterRoleBinding"];
+
+        Assert.NotEmpty(manifests);
+        Assert.Equal(manifests.Count, manifests.Select(m => m.ToString()).Distinct().Count());
+        foreach (var manifest in manifests)
+        {
+            Assert.Matches("^[a-z0-9.]*/?v[0-9]+([a-z]+[0-9]+)?$", manifest.ApiVersion);
+            Assert.Matches("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", manifest.Name);
+            Assert.True(manifest.Name.Length <= 63, $"{manifest}: name longer than 63 characters");
+            Assert.Equal(clusterScoped.Contains(manifest.Kind), manifest.Namespace is null);
+            Assert.Equal("sequence-operator", manifest.Root.Str("metadata", "labels", "app.kubernetes.io/name"));
+            Assert.Equal(Chart.Release, manifest.Root.Str("metadata", "labels", "app.kubernetes.io/instance"));
+            Assert.Equal("Helm", manifest.Root.Str("metadata", "labels", "app.kubernetes.io/managed-by"));
+        }
+    }
+
     [Fact]
     public void Chart_AppVersion_IsTheOperatorVersion()
     {
