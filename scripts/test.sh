@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+bash scripts/check-publish.sh   # the Dockerfile's dotnet publish, then the published binary must start
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT

@@ -1,0 +1,130 @@
+using System.Xml.Linq;
+
+namespace SequenceOperator.Tests.Deployment;
+
+public sealed class DockerfileTests
+{
+    private static readonly string[] Lines = JoinContinuations(RepoPaths.ReadText("Dockerfile"));
+
+    private static IEnumerable<string> Instructions(string keyword) =>
+        Lines.Where(l => l.StartsWith(keyword + " ", StringComparison.Ordinal)).Select(l => l[(keyword.Length + 1)..].Trim());
+
+    [Fact]
+    public void Dockerfile_BuildsWithTheSdkAndRunsOnTheChiseledAspNetRuntime()
+    {
+        var stages = Instructions("FROM").ToList();
+
+        Assert.Equal(2, stages.Count);
+        Assert.Matches("^mcr\\.microsoft\\.com/dotnet/sdk:\\$\\{DOTNET_VERSION\\} AS build$", stages[0]);
+        Assert.Matches("^mcr\\.microsoft\\.com/dotnet/aspnet:\\$\\{DOTNET_VERSION\\}-noble-chiseled AS runtime$", stages[1]);
+        Assert.Contains("DOTNET_VERSION=10.0", Instructions("ARG"));
+        Assert.Contains("--from=build /app /app", Instructions("COPY"));
+    }
+
+    [Fact]
+    public void Dockerfile_PublishesWithTheContractCommand()
+    {
+        Assert.Contains("dotnet publish src/SequenceOperator/SequenceOperator.csproj -c Release -o /app", Instructions("RUN"));
+        Assert.Contains("bash scripts/check-publish.sh", RepoPaths.ReadText("scripts", "test.sh"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dockerfile_CopiesEveryProjectTheOperatorDependsOn()
+    {
+        var copied = Instructions("COPY").Where(c => !c.StartsWith("--from", StringComparison.Ordinal))
+            .SelectMany(c => c.Split(' ')[..^1]).ToHashSet(StringComparer.Ordinal);
+        var ignored = RepoPaths.ReadText(".dockerignore").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+
+        foreach (var project in ProjectClosure("src/SequenceOperator/SequenceOperator.csproj"))
+        {
+            Assert.Contains(project, copied);
+        }
+
+        foreach (var path in copied)
+        {
+            Assert.True(File.Exists(RepoPaths.File(path)) || Directory.Exists(RepoPaths.File(path)), $"COPY {path}: not in the repository");
+            Assert.DoesNotContain(path.TrimEnd('/') + "/", ignored);
+            Assert.DoesNotContain(path, ignored);
+        }
+
+        Assert.Contains("src/", copied);
+        Assert.Contains("Directory.Packages.props", copied);
+    }
+
+    [Fact]
+    public void Dockerfile_RunsTheOperatorAsANonRootUser()
+    {
+        var user = Assert.Single(Instructions("USER"));
+        var uid = user.Split(':')[0];
+
+        Assert.True(int.TryParse(uid, out var id) && id > 0, $"USER {user}: must be a numeric, non-root uid");
+        var chartValues = Yaml.Parse(RepoPaths.ReadText("charts", "sequence-operator", "values.yaml"));
+        Assert.Equal(uid, chartValues.Str("podSecurityContext", "runAsUser"));
+        Assert.Equal("[\"sequence-operator\"]", Assert.Single(Instructions("ENTRYPOINT")));
+        Assert.Equal("[\"run\"]", Assert.Single(Instructions("CMD")));
+        Assert.Contains(Instructions("ENV"), e => e.Contains("PATH=\"/app:", StringComparison.Ordinal));
+
+        var assemblyName = XDocument.Load(RepoPaths.File("src", "SequenceOperator", "SequenceOperator.csproj"))
+            .Descendants("AssemblyName").Single().Value;
+        Assert.Equal("sequence-operator", assemblyName);
+    }
+
+    [Fact]
+    public void Dockerfile_HasOciLabels()
+    {
+        var labels = string.Join(' ', Instructions("LABEL"));
+
+        foreach (var key in (string[])["title", "description", "version", "revision", "source", "documentation", "base.name"])
+        {
+            Assert.Contains($"org.opencontainers.image.{key}=", labels, StringComparison.Ordinal);
+        }
+    }
+
+    private static IEnumerable<string> ProjectClosure(string project)
+    {
+        var seen = new SortedSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<string>([project]);
+        while (queue.Count > 0)
+        {
+            var current = queue.Dequeue();
+            if (!seen.Add(current))
+            {
+                continue;
+            }
+
+            var directory = Path.GetDirectoryName(current)!;
+            foreach (var reference in XDocument.Load(RepoPaths.File(current)).Descendants("ProjectReference"))
+            {
+                var full = Path.GetFullPath(Path.Combine(RepoPaths.Root, directory, reference.Attribute("Include")!.Value));
+                queue.Enqueue(Path.GetRelativePath(RepoPaths.Root, full).Replace('\\', '/'));
+            }
+        }
+
+        return seen;
+    }
+
+    private static string[] JoinContinuations(string text)
+    {
+        var lines = new List<string>();
+        var current = string.Empty;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.TrimEnd();
+            if (current.Length == 0 && (line.TrimStart().StartsWith('#') || line.Length == 0))
+            {
+                continue;
+            }
+
+            if (line.EndsWith('\\'))
+            {
+                current += line[..^1].Trim() + " ";
+                continue;
+            }
+
+            lines.Add(current + line.Trim());
+            current = string.Empty;
+        }
+
+        return [.. lines];
+    }
+}
