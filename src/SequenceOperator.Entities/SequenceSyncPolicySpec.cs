@@ -40,7 +40,7 @@ public sealed record SequenceSyncPolicySpec
     [SchemaDefault("{}")]
     public RepairSpec Repair { get; set; } = new();
 
-    [Description("True pauses checks and repairs; the status keeps its last values with Ready=False, reason Suspended.")]
+    [Description("True pauses checks and repairs (Ready=False, reason Suspended) until set back to false.")]
     [SchemaDefault("false")]
     public bool Suspend { get; set; }
 
@@ -118,7 +118,7 @@ public sealed record SecretReference
 [Description("A table to check.")]
 public sealed record TableSelector
 {
-    [Description("The table, optionally schema-qualified (schema.table); unqualified names follow the search_path.")]
+    [Description("The table, optionally schema-qualified (schema.table).")]
     [SchemaLength(1, 255)]
     public required string Name { get; init; }
 
