@@ -16,5 +16,5 @@ public sealed record Condition
 
     public required string Reason { get; init; }
 
-    public string Message { get; init; } = string.Empty;
+    public string Message { get; set; } = string.Empty;
 }

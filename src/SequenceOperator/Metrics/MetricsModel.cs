@@ -1,0 +1,81 @@
+using SequenceOperator.Entities;
+
+namespace SequenceOperator.Metrics;
+
+/// <summary>A policy, as its metric series name it: labels <c>namespace</c> and <c>policy</c>.</summary>
+internal readonly record struct PolicyKey(string Namespace, string Name)
+{
+    public override string ToString() => $"{Namespace}/{Name}";
+}
+
+/// <summary>The state label of <see cref="MetricNames.Sequences"/>.</summary>
+internal enum SequenceState
+{
+    InSync,
+    Behind,
+    Repaired,
+    Error,
+}
+
+/// <summary>One sequence as the last check saw it.</summary>
+/// <param name="Sequence">The <c>sequence</c> label: the schema-qualified sequence name, e.g. <c>public.cards_id_seq</c>.</param>
+/// <param name="BehindBy">How far the sequence is behind its column's data; 0 when in sync.</param>
+/// <param name="CapacityUsed">Share of the sequence's range handed out, 0..1 (NaN when unknown).</param>
+internal sealed record SequenceObservation(
+    string Schema,
+    string Table,
+    string Column,
+    string Sequence,
+    long BehindBy,
+    double CapacityUsed,
+    SequenceState State)
+{
+    /// <summary>From the status entry the reconciler already builds from the engine's result.</summary>
+    public static SequenceObservation FromStatusEntry(SequenceStatusEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new(
+            entry.Schema,
+            entry.Table,
+            entry.Column,
+            $"{entry.SequenceSchema}.{entry.SequenceName}",
+            entry.BehindBy,
+            entry.CapacityUsed,
+            entry.Status switch
+            {
+                SequenceEntryStatus.InSync => SequenceState.InSync,
+                SequenceEntryStatus.Behind => SequenceState.Behind,
+                SequenceEntryStatus.Repaired => SequenceState.Repaired,
+                _ => SequenceState.Error,
+            });
+    }
+}
+
+/// <summary>What one check of a policy came to.</summary>
+internal sealed record CheckOutcome
+{
+    /// <summary>The check ran without error (the Ready condition): counts <c>result="success"</c>, else <c>"failure"</c>.</summary>
+    public required bool Succeeded { get; init; }
+
+    /// <summary>How long the check (and any repair) took: <see cref="MetricNames.CheckDurationSeconds"/>.</summary>
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>
+    /// Every sequence the check looked at (not only the exported ones: the per-state counts come from all of them).
+    /// Null when the check failed before it saw any sequence (no Secret, no connection): the previous per-sequence
+    /// series and state counts are then kept, since nothing new is known about them.
+    /// </summary>
+    public IReadOnlyList<SequenceObservation>? Sequences { get; init; }
+
+    /// <summary>
+    /// True when the policy lists its tables: every sequence gets its own series. False (discovery): only sequences
+    /// that are behind, repaired, in error or over 80 % of their capacity do.
+    /// </summary>
+    public bool TablesListedExplicitly { get; init; }
+
+    /// <summary>Repairs made by this check: added to <c>repairs_total{result="success"}</c>.</summary>
+    public int RepairsSucceeded { get; init; }
+
+    /// <summary>Repairs attempted by this check that failed: added to <c>repairs_total{result="failure"}</c>.</summary>
+    public int RepairsFailed { get; init; }
+}

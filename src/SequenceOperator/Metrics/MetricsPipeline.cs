@@ -1,0 +1,160 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+
+namespace SequenceOperator.Metrics;
+
+/// <summary>
+/// Owns the OpenTelemetry <see cref="MeterProvider"/> for <see cref="SequenceOperatorMetrics"/>: a pull reader that the
+/// <c>/metrics</c> endpoint collects on each scrape (cumulative temporality), and, when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is configured, an OTLP exporter with a periodic reader (the standard
+/// <c>OTEL_*</c> settings apply). Disposing it flushes OTLP and releases the meter.
+/// </summary>
+internal sealed partial class MetricsPipeline : IDisposable
+{
+    /// <summary>The configuration key that turns OTLP export on.</summary>
+    public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    private readonly MeterProvider provider;
+    private readonly BaseExportingMetricReader scrapeReader;
+    private readonly ScrapeExporter scrapeExporter;
+    private readonly SemaphoreSlim scrapeLock = new(1, 1);
+
+    /// <param name="configureOtlp">Tests only: adjusts the OTLP exporter options after configuration was applied.</param>
+    public MetricsPipeline(
+        MetricsOptions options,
+        IConfiguration configuration,
+        TimeProvider timeProvider,
+        ILogger<MetricsPipeline> logger,
+        Action<OtlpExporterOptions>? configureOtlp = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (options.SequenceSeriesLimit < 1 || options.PolicySeriesLimit < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "Metrics:SequenceSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.");
+        }
+
+        Metrics = new SequenceOperatorMetrics(timeProvider);
+        var meter = Metrics.Meter;
+        scrapeExporter = new ScrapeExporter(Metrics);
+        scrapeReader = new BaseExportingMetricReader(scrapeExporter) { TemporalityPreference = MetricReaderTemporalityPreference.Cumulative };
+
+        var builder = Sdk.CreateMeterProviderBuilder()
+            .AddMeter(MetricNames.MeterName)
+            .AddView(instrument =>
+            {
+                if (instrument.Meter.Name != MetricNames.MeterName)
+                {
+                    return null;
+                }
+
+                // Another pipeline's meter (tests run hosts side by side): not ours to export.
+                if (!ReferenceEquals(instrument.Meter, meter))
+                {
+                    return MetricStreamConfiguration.Drop;
+                }
+
+                return instrument.Name switch
+                {
+                    MetricNames.SequenceBehind or MetricNames.SequenceCapacityUsedRatio =>
+                        new MetricStreamConfiguration { CardinalityLimit = options.SequenceSeriesLimit },
+                    MetricNames.CheckDurationSeconds => new ExplicitBucketHistogramConfiguration
+                    {
+                        Boundaries = [.. SequenceOperatorMetrics.CheckDurationBuckets],
+                        CardinalityLimit = options.PolicySeriesLimit,
+                    },
+                    _ => new MetricStreamConfiguration { CardinalityLimit = options.PolicySeriesLimit },
+                };
+            })
+            .AddReader(scrapeReader);
+
+        var otlpEndpoint = configuration[OtlpEndpointKey];
+        if (!string.IsNullOrWhiteSpace(otlpEndpoint))
+        {
+            // The exporter reads OTEL_EXPORTER_OTLP_* and OTEL_METRIC_EXPORT_* from this configuration.
+            builder.ConfigureServices(services => services.AddSingleton(configuration));
+            builder.AddOtlpExporter((exporterOptions, readerOptions) =>
+            {
+                readerOptions.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative;
+                configureOtlp?.Invoke(exporterOptions);
+            });
+            OtlpEnabled = true;
+            LogOtlpEnabled(logger, otlpEndpoint);
+        }
+
+        provider = builder.Build();
+    }
+
+    /// <summary>The metrics service the reconciler reports to.</summary>
+    public SequenceOperatorMetrics Metrics { get; }
+
+    /// <summary>True when an OTLP exporter was added (<see cref="OtlpEndpointKey"/> was set).</summary>
+    public bool OtlpEnabled { get; }
+
+    /// <summary>Collects now and returns the text exposition; concurrent scrapes run one after the other.</summary>
+    public async Task<byte[]> ScrapeAsync(CancellationToken cancellationToken)
+    {
+        await scrapeLock.WaitAsync(cancellationToken);
+        try
+        {
+            scrapeExporter.Output = null;
+            if (!scrapeReader.Collect() || scrapeExporter.Output is not { } output)
+            {
+                throw new InvalidOperationException("Metrics collection failed (is the meter provider disposed?).");
+            }
+
+            return output;
+        }
+        finally
+        {
+            scrapeExporter.Output = null;
+            scrapeLock.Release();
+        }
+    }
+
+    /// <summary>Exports to OTLP now (no-op without OTLP); for shutdown paths and tests.</summary>
+    public bool ForceFlush(int timeoutMilliseconds = 5000) => provider.ForceFlush(timeoutMilliseconds);
+
+    public void Dispose()
+    {
+        provider.Dispose();
+        Metrics.Dispose();
+        scrapeLock.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Exporting metrics over OTLP to {Endpoint} as well as on /metrics")]
+    private static partial void LogOtlpEnabled(ILogger logger, string endpoint);
+
+    /// <summary>Serializes each collection of the pull reader; the result is read right after <c>Collect()</c> returns.</summary>
+    private sealed class ScrapeExporter(SequenceOperatorMetrics metrics) : BaseExporter<Metric>
+    {
+        public byte[]? Output { get; set; }
+
+        public override ExportResult Export(in Batch<Metric> batch)
+        {
+            // The SDK keeps a sync instrument's series (the histogram) after its policy is gone: hide them here.
+            Output = PrometheusTextSerializer.Serialize(batch, labels =>
+            {
+                string? ns = null, policy = null;
+                foreach (var (name, value) in labels)
+                {
+                    if (name == "namespace")
+                    {
+                        ns = value;
+                    }
+                    else if (name == "policy")
+                    {
+                        policy = value;
+                    }
+                }
+
+                return ns is null || policy is null || metrics.IsLive(ns, policy);
+            });
+            return ExportResult.Success;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace SequenceOperator.Metrics;
+
+/// <summary>DI registration and the <c>/metrics</c> endpoint.</summary>
+internal static class MetricsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="SequenceOperatorMetrics"/> (singleton) and the <see cref="MetricsPipeline"/> that exports it:
+    /// resolving either builds the meter provider, so nothing recorded is lost, and the container disposes it. OTLP
+    /// export is added when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set in <paramref name="configuration"/> (environment
+    /// variables are part of a host's configuration). Options: section <c>Metrics</c> (<see cref="MetricsOptions"/>).
+    /// </summary>
+    public static IServiceCollection AddSequenceOperatorMetrics(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<MetricsOptions>()
+            .Bind(configuration.GetSection(MetricsOptions.SectionName))
+            .Validate(o => o.SequenceSeriesLimit >= 1 && o.PolicySeriesLimit >= 1, "Metrics:SequenceSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.");
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new MetricsPipeline(
+            sp.GetRequiredService<IOptions<MetricsOptions>>().Value,
+            configuration,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILogger<MetricsPipeline>>() ?? NullLogger<MetricsPipeline>.Instance));
+        services.TryAddSingleton(sp => sp.GetRequiredService<MetricsPipeline>().Metrics);
+        return services;
+    }
+
+    /// <summary>
+    /// Maps GET <paramref name="path"/> to a Prometheus scrape: collects on each request (one at a time) and answers
+    /// in the text format 0.0.4 (<c>text/plain; version=0.0.4; charset=utf-8</c>).
+    /// </summary>
+    public static IEndpointConventionBuilder MapPrometheusScrapingEndpoint(this IEndpointRouteBuilder endpoints, string path = "/metrics")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return endpoints.MapGet(path, static async context =>
+        {
+            var pipeline = context.RequestServices.GetRequiredService<MetricsPipeline>();
+            var body = await pipeline.ScrapeAsync(context.RequestAborted);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = PrometheusTextSerializer.ContentType;
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        });
+    }
+}

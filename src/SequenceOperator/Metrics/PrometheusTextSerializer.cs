@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Text;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+
+namespace SequenceOperator.Metrics;
+
+/// <summary>
+/// Writes collected OpenTelemetry metrics in the Prometheus text exposition format 0.0.4: for each family, in name
+/// order, <c># HELP</c>, <c># TYPE</c>, then its series in label order. Monotonic sums are counters (the name gets
+/// <c>_total</c> unless it already ends with it), other sums and gauges are gauges, explicit-bucket histograms are
+/// <c>_bucket{le}</c> (cumulative, ending with <c>+Inf</c>), <c>_sum</c> and <c>_count</c>. Label values and HELP text
+/// are escaped; NaN and infinities are written <c>NaN</c>, <c>+Inf</c>, <c>-Inf</c>. No timestamps (the scrape time
+/// applies), no scope or resource labels. Units are not appended: the operator's names already carry them.
+/// </summary>
+internal static class PrometheusTextSerializer
+{
+    /// <summary>The Content-Type of the output.</summary>
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    /// <param name="batch">The metrics of one collection (only valid during the export call).</param>
+    /// <param name="include">Whether a series (by its sanitized labels) is written; false hides it.</param>
+    public static byte[] Serialize(in Batch<Metric> batch, Func<IReadOnlyList<KeyValuePair<string, string>>, bool> include)
+    {
+        var families = new SortedDictionary<string, Family>(StringComparer.Ordinal);
+        foreach (var metric in batch)
+        {
+            var (type, isCounter) = metric.MetricType switch
+            {
+                MetricType.LongSum or MetricType.DoubleSum => ("counter", true),
+                MetricType.LongSumNonMonotonic or MetricType.DoubleSumNonMonotonic or MetricType.LongGauge or MetricType.DoubleGauge => ("gauge", false),
+                MetricType.Histogram => ("histogram", false),
+                _ => (null, false), // exponential histograms have no 0.0.4 form; the operator has none
+            };
+            if (type is null)
+            {
+                continue;
+            }
+
+            var name = SanitizeMetricName(metric.Name);
+            if (isCounter && !name.EndsWith("_total", StringComparison.Ordinal))
+            {
+                name += "_total";
+            }
+
+            if (!families.TryGetValue(name, out var family))
+            {
+                family = new Family(name, metric.Description, type);
+                families.Add(name, family);
+            }
+
+            foreach (ref readonly var point in metric.GetMetricPoints())
+            {
+                var labels = Labels(point);
+                if (!include(labels))
+                {
+                    continue;
+                }
+
+                family.Series.Add(metric.MetricType switch
+                {
+                    MetricType.LongSum or MetricType.LongSumNonMonotonic => new Series(labels, Format(point.GetSumLong()), null),
+                    MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic => new Series(labels, Format(point.GetSumDouble()), null),
+                    MetricType.LongGauge => new Series(labels, Format(point.GetGaugeLastValueLong()), null),
+                    MetricType.DoubleGauge => new Series(labels, Format(point.GetGaugeLastValueDouble()), null),
+                    _ => new Series(labels, null, Histogram(point)),
+                });
+            }
+        }
+
+        var text = new StringBuilder();
+        foreach (var family in families.Values.Where(f => f.Series.Count > 0))
+        {
+            text.Append("# HELP ").Append(family.Name).Append(' ').Append(EscapeHelp(family.Help)).Append('\n');
+            text.Append("# TYPE ").Append(family.Name).Append(' ').Append(family.Type).Append('\n');
+            family.Series.Sort(static (a, b) => CompareLabels(a.Labels, b.Labels));
+            foreach (var series in family.Series)
+            {
+                if (series.Histogram is { } histogram)
+                {
+                    long cumulative = 0;
+                    foreach (var (bound, count) in histogram.Buckets)
+                    {
+                        cumulative += count;
+                        Sample(text, family.Name + "_bucket", series.Labels, ("le", Format(bound)), Format(cumulative));
+                    }
+
+                    Sample(text, family.Name + "_sum", series.Labels, null, Format(histogram.Sum));
+                    Sample(text, family.Name + "_count", series.Labels, null, Format(histogram.Count));
+                }
+                else
+                {
+                    Sample(text, family.Name, series.Labels, null, series.Value!);
+                }
+            }
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    private static HistogramData Histogram(in MetricPoint point)
+    {
+        var buckets = new List<(double, long)>();
+        foreach (var bucket in point.GetHistogramBuckets())
+        {
+            buckets.Add((bucket.ExplicitBound, bucket.BucketCount));
+        }
+
+        // The SDK always ends with the +Inf bucket; make sure the output does too.
+        if (buckets.Count == 0 || !double.IsPositiveInfinity(buckets[^1].Item1))
+        {
+            buckets.Add((double.PositiveInfinity, 0));
+        }
+
+        return new HistogramData(buckets, point.GetHistogramSum(), point.GetHistogramCount());
+    }
+
+    private static void Sample(StringBuilder text, string name, IReadOnlyList<KeyValuePair<string, string>> labels, (string Name, string Value)? extra, string value)
+    {
+        text.Append(name);
+        if (labels.Count > 0 || extra is not null)
+        {
+            text.Append('{');
+            var first = true;
+            foreach (var (labelName, labelValue) in labels)
+            {
+                if (!first)
+                {
+                    text.Append(',');
+                }
+
+                first = false;
+                text.Append(labelName).Append("=\"").Append(EscapeLabelValue(labelValue)).Append('"');
+            }
+
+            if (extra is { } e)
+            {
+                if (!first)
+                {
+                    text.Append(',');
+                }
+
+                text.Append(e.Name).Append("=\"").Append(EscapeLabelValue(e.Value)).Append('"');
+            }
+
+            text.Append('}');
+        }
+
+        text.Append(' ').Append(value).Append('\n');
+    }
+
+    private static List<KeyValuePair<string, string>> Labels(in MetricPoint point)
+    {
+        // Sanitized names sorted; two tags that sanitize to one name are joined with ';' (as the OTel spec says).
+        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var tag in point.Tags)
+        {
+            var name = SanitizeLabelName(tag.Key);
+            var value = tag.Value switch
+            {
+                null => string.Empty,
+                string s => s,
+                bool b => b ? "true" : "false",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                var other => other.ToString() ?? string.Empty,
+            };
+            labels[name] = labels.TryGetValue(name, out var existing) ? existing + ";" + value : value;
+        }
+
+        return [.. labels];
+    }
+
+    private static int CompareLabels(IReadOnlyList<KeyValuePair<string, string>> a, IReadOnlyList<KeyValuePair<string, string>> b)
+    {
+        for (var i = 0; i < Math.Min(a.Count, b.Count); i++)
+        {
+            var c = string.CompareOrdinal(a[i].Key, b[i].Key);
+            if (c == 0)
+            {
+                c = string.CompareOrdinal(a[i].Value, b[i].Value);
+            }
+
+            if (c != 0)
+            {
+                return c;
+            }
+        }
+
+        return a.Count.CompareTo(b.Count);
+    }
+
+    /// <summary>A sample value or <c>le</c> bound as Prometheus reads it.</summary>
+    internal static string Format(double value) => value switch
+    {
+        double.PositiveInfinity => "+Inf",
+        double.NegativeInfinity => "-Inf",
+        _ when double.IsNaN(value) => "NaN",
+        _ => value.ToString("R", CultureInfo.InvariantCulture),
+    };
+
+    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    internal static string EscapeLabelValue(string value) =>
+        value.Replace("\\", @"\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", @"\n", StringComparison.Ordinal);
+
+    internal static string EscapeHelp(string help) =>
+        help.Replace("\\", @"\\", StringComparison.Ordinal).Replace("\n", @"\n", StringComparison.Ordinal);
+
+    /// <summary>[a-zA-Z_:][a-zA-Z0-9_:]*: anything else becomes '_'.</summary>
+    internal static string SanitizeMetricName(string name) => Sanitize(name, allowColon: true);
+
+    /// <summary>[a-zA-Z_][a-zA-Z0-9_]*: anything else becomes '_'.</summary>
+    internal static string SanitizeLabelName(string name) => Sanitize(name, allowColon: false);
+
+    private static string Sanitize(string name, bool allowColon)
+    {
+        if (name.Length == 0)
+        {
+            return "_";
+        }
+
+        var builder = new StringBuilder(name.Length + 1);
+        if (char.IsAsciiDigit(name[0]))
+        {
+            builder.Append('_');
+        }
+
+        foreach (var c in name)
+        {
+            builder.Append(char.IsAsciiLetterOrDigit(c) || c == '_' || (allowColon && c == ':') ? c : '_');
+        }
+
+        return builder.ToString();
+    }
+
+    private sealed record Family(string Name, string Help, string Type)
+    {
+        public List<Series> Series { get; } = [];
+    }
+
+    private sealed record Series(IReadOnlyList<KeyValuePair<string, string>> Labels, string? Value, HistogramData? Histogram);
+
+    private sealed record HistogramData(List<(double Bound, long Count)> Buckets, double Sum, long Count);
+}

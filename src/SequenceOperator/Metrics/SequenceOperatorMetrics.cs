@@ -1,0 +1,265 @@
+using System.Diagnostics.Metrics;
+using SequenceOperator.Entities;
+
+namespace SequenceOperator.Metrics;
+
+/// <summary>
+/// The operator's metrics, in domain terms: the reconciler reports checks, repairs and deletions; the leader election
+/// and the watch report their state. Every series except the check-duration histogram is an observable instrument
+/// read from the state held here, so <see cref="RemovePolicy"/> makes a policy's series disappear at the next
+/// collection; the histogram's are hidden from <c>/metrics</c> by <see cref="IsLive"/>. Thread-safe. Created by
+/// <see cref="MetricsPipeline"/>, which listens to exactly this instance's <see cref="Meter"/>.
+/// </summary>
+internal sealed class SequenceOperatorMetrics : IDisposable
+{
+    /// <summary>Histogram bucket bounds of <see cref="MetricNames.CheckDurationSeconds"/>, in seconds.</summary>
+    public static IReadOnlyList<double> CheckDurationBuckets { get; } = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+    private static readonly (SequenceState State, string Label)[] States =
+    [
+        (SequenceState.InSync, "in_sync"), (SequenceState.Behind, "behind"), (SequenceState.Repaired, "repaired"), (SequenceState.Error, "error"),
+    ];
+
+    private readonly Lock gate = new();
+    private readonly Dictionary<PolicyKey, PolicyState> policies = [];
+    private readonly TimeProvider timeProvider;
+    private readonly Histogram<double> checkDuration;
+    private long watchRestarts;
+    private int leader;
+
+    public SequenceOperatorMetrics(TimeProvider timeProvider)
+    {
+        this.timeProvider = timeProvider;
+        Meter = new Meter(MetricNames.MeterName, typeof(SequenceOperatorMetrics).Assembly.GetName().Version?.ToString());
+
+        Meter.CreateObservableGauge(MetricNames.SequenceBehind, () => ObserveSequences(s => s.BehindBy),
+            description: "How far the sequence is behind the highest value in its column; 0 when in sync.");
+        Meter.CreateObservableGauge(MetricNames.SequenceCapacityUsedRatio, () => ObserveSequences(s => s.CapacityUsed),
+            description: "Share of the sequence's range already handed out (0..1).");
+        Meter.CreateObservableGauge(MetricNames.Sequences, ObserveStateCounts, unit: "{sequence}",
+            description: "Sequences of the policy by state at the last check: in_sync, behind, repaired, error.");
+        Meter.CreateObservableCounter(MetricNames.RepairsTotal, ObserveRepairs,
+            description: "Sequence repairs by result (success or failure).");
+        Meter.CreateObservableCounter(MetricNames.ChecksTotal, ObserveChecks,
+            description: "Policy checks by result (success: the check ran without error; failure).");
+        checkDuration = Meter.CreateHistogram<double>(MetricNames.CheckDurationSeconds, unit: "s",
+            description: "How long a policy check took, including repairs, in seconds.");
+        Meter.CreateObservableGauge(MetricNames.LastCheckTimestampSeconds, () => ObservePolicies(p => p.LastCheck), unit: "s",
+            description: "Unix time of the policy's last check, successful or not.");
+        Meter.CreateObservableGauge(MetricNames.LastSuccessTimestampSeconds, () => ObservePolicies(p => p.LastSuccess), unit: "s",
+            description: "Unix time of the policy's last successful check (absent until one succeeded since the operator started).");
+        Meter.CreateObservableGauge(MetricNames.PolicyReady, () => ObservePolicies(p => p.Ready is { } ready ? (ready ? 1 : 0) : null),
+            description: "1 when the policy's Ready condition is True (its last check ran without error), else 0.");
+        Meter.CreateObservableGauge(MetricNames.Leader, () => (double)Volatile.Read(ref leader),
+            description: "1 on the instance that holds the leader lease (or runs without election), else 0.");
+        Meter.CreateObservableCounter(MetricNames.WatchRestartsTotal, () => Interlocked.Read(ref watchRestarts),
+            description: "Watch streams restarted (ended, broke, or 410 Gone).");
+    }
+
+    /// <summary>The meter every instrument above belongs to (one per instance, so test hosts do not see each other).</summary>
+    public Meter Meter { get; }
+
+    /// <summary>Records a finished check of <paramref name="policy"/>; see <see cref="CheckOutcome"/> for what each field feeds.</summary>
+    public void RecordCheck(PolicyKey policy, CheckOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        lock (gate)
+        {
+            var state = GetOrAdd(policy);
+            if (outcome.Succeeded)
+            {
+                state.ChecksSucceeded++;
+                state.LastSuccess = now;
+            }
+            else
+            {
+                state.ChecksFailed++;
+            }
+
+            state.LastCheck = now;
+            state.Ready = outcome.Succeeded;
+            state.RepairsSucceeded += Math.Max(0, outcome.RepairsSucceeded);
+            state.RepairsFailed += Math.Max(0, outcome.RepairsFailed);
+            if (outcome.Sequences is { } sequences)
+            {
+                state.StateCounts = new long[States.Length];
+                var exported = new Dictionary<(string, string, string, string), SequenceSeries>();
+                foreach (var s in sequences)
+                {
+                    state.StateCounts[(int)s.State]++;
+                    if (outcome.TablesListedExplicitly || IsExportedWhenDiscovered(s))
+                    {
+                        exported[(s.Schema, s.Table, s.Column, s.Sequence)] = new SequenceSeries(
+                            s.BehindBy,
+                            s.CapacityUsed,
+                            [
+                                new("namespace", policy.Namespace), new("policy", policy.Name), new("schema", s.Schema),
+                                new("table", s.Table), new("column", s.Column), new("sequence", s.Sequence),
+                            ]);
+                    }
+                }
+
+                state.Sequences = [.. exported.Values];
+            }
+
+            // Inside the lock, so a concurrent RemovePolicy cannot slip between registering the policy and recording.
+            checkDuration.Record(Math.Max(0, outcome.Duration.TotalSeconds), state.Tags);
+        }
+    }
+
+    /// <summary>Sets <see cref="MetricNames.PolicyReady"/> outside a check (e.g. Ready=False when the policy is suspended).</summary>
+    public void SetPolicyReady(PolicyKey policy, bool ready)
+    {
+        lock (gate)
+        {
+            GetOrAdd(policy).Ready = ready;
+        }
+    }
+
+    /// <summary>
+    /// Drops every series of a deleted policy. Call it after the policy's last <see cref="RecordCheck"/>: a later one
+    /// brings the policy back.
+    /// </summary>
+    public void RemovePolicy(PolicyKey policy)
+    {
+        lock (gate)
+        {
+            policies.Remove(policy);
+        }
+    }
+
+    /// <summary>Sets <see cref="MetricNames.Leader"/>.</summary>
+    public void SetLeader(bool isLeader) => Volatile.Write(ref leader, isLeader ? 1 : 0);
+
+    /// <summary>Counts a watch restart: <see cref="MetricNames.WatchRestartsTotal"/>.</summary>
+    public void WatchRestarted() => Interlocked.Increment(ref watchRestarts);
+
+    /// <summary>True while the policy has series (it was recorded and not removed).</summary>
+    public bool IsLive(string @namespace, string policy)
+    {
+        lock (gate)
+        {
+            return policies.ContainsKey(new PolicyKey(@namespace, policy));
+        }
+    }
+
+    public void Dispose() => Meter.Dispose();
+
+    /// <summary>The discovery-mode cardinality rule: behind, repaired, in error, or over 80 % of capacity.</summary>
+    internal static bool IsExportedWhenDiscovered(SequenceObservation s) =>
+        s.State != SequenceState.InSync || s.CapacityUsed > SequenceSyncPolicyStatus.CapacityWarningThreshold;
+
+    private PolicyState GetOrAdd(PolicyKey policy)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(policy.Namespace);
+        ArgumentException.ThrowIfNullOrEmpty(policy.Name);
+        if (!policies.TryGetValue(policy, out var state))
+        {
+            state = new PolicyState([new("namespace", policy.Namespace), new("policy", policy.Name)]);
+            policies.Add(policy, state);
+        }
+
+        return state;
+    }
+
+    private List<Measurement<double>> ObserveSequences(Func<SequenceSeries, double> value)
+    {
+        lock (gate)
+        {
+            var measurements = new List<Measurement<double>>();
+            foreach (var state in policies.Values)
+            {
+                foreach (var series in state.Sequences)
+                {
+                    measurements.Add(new Measurement<double>(value(series), series.Tags));
+                }
+            }
+
+            return measurements;
+        }
+    }
+
+    private List<Measurement<long>> ObserveStateCounts()
+    {
+        lock (gate)
+        {
+            var measurements = new List<Measurement<long>>();
+            foreach (var state in policies.Values)
+            {
+                if (state.StateCounts is { } counts)
+                {
+                    foreach (var (s, label) in States)
+                    {
+                        measurements.Add(new Measurement<long>(counts[(int)s], [.. state.Tags, new("state", label)]));
+                    }
+                }
+            }
+
+            return measurements;
+        }
+    }
+
+    private List<Measurement<long>> ObserveChecks() => ObserveResults(p => (p.ChecksSucceeded, p.ChecksFailed));
+
+    private List<Measurement<long>> ObserveRepairs() => ObserveResults(p => (p.RepairsSucceeded, p.RepairsFailed));
+
+    // Both results from the policy's first check on, so rate() and increase() see a counter start at 0.
+    private List<Measurement<long>> ObserveResults(Func<PolicyState, (long Success, long Failure)> value)
+    {
+        lock (gate)
+        {
+            var measurements = new List<Measurement<long>>();
+            foreach (var state in policies.Values.Where(p => p.LastCheck is not null))
+            {
+                var (success, failure) = value(state);
+                measurements.Add(new Measurement<long>(success, [.. state.Tags, new("result", "success")]));
+                measurements.Add(new Measurement<long>(failure, [.. state.Tags, new("result", "failure")]));
+            }
+
+            return measurements;
+        }
+    }
+
+    private List<Measurement<double>> ObservePolicies(Func<PolicyState, double?> value)
+    {
+        lock (gate)
+        {
+            var measurements = new List<Measurement<double>>();
+            foreach (var state in policies.Values)
+            {
+                if (value(state) is { } v)
+                {
+                    measurements.Add(new Measurement<double>(v, state.Tags));
+                }
+            }
+
+            return measurements;
+        }
+    }
+
+    private sealed class PolicyState(KeyValuePair<string, object?>[] tags)
+    {
+        public KeyValuePair<string, object?>[] Tags { get; } = tags;
+
+        public long ChecksSucceeded { get; set; }
+
+        public long ChecksFailed { get; set; }
+
+        public long RepairsSucceeded { get; set; }
+
+        public long RepairsFailed { get; set; }
+
+        public double? LastCheck { get; set; }
+
+        public double? LastSuccess { get; set; }
+
+        public bool? Ready { get; set; }
+
+        public long[]? StateCounts { get; set; }
+
+        public IReadOnlyList<SequenceSeries> Sequences { get; set; } = [];
+    }
+
+    private sealed record SequenceSeries(double BehindBy, double CapacityUsed, KeyValuePair<string, object?>[] Tags);
+}
