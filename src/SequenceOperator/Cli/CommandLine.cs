@@ -39,6 +39,7 @@ internal static class CommandLine
             return command switch
             {
                 "check" or "repair" when rest.Contains("--help") => WriteUsage(stdout),
+                "crd" when rest.Count == 0 => WriteCrd(stdout),
                 "check" or "repair" => await RunDatabaseCommandAsync(command, rest, stdout, stderr, loggerFactory ?? NullLoggerFactory.Instance, environment ?? Environment.GetEnvironmentVariable, cancellationToken),
                 _ => throw new UsageException($"unknown command '{command}'."),
             };
@@ -48,6 +49,12 @@ internal static class CommandLine
             stderr.WriteLine($"sequence-operator: {ex.Message} See 'sequence-operator --help'.");
             return Error;
         }
+    }
+
+    private static int WriteCrd(TextWriter stdout)
+    {
+        stdout.Write(Crd.CrdGenerator.GenerateYaml());
+        return Ok;
     }
 
     private static int WriteUsage(TextWriter stdout)

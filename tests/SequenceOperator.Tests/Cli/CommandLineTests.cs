@@ -165,6 +165,14 @@ public sealed class CommandLineTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task Crd_PrintsTheCommittedCustomResourceDefinition()
+    {
+        var run = await RunAsync(null, "crd");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(await File.ReadAllTextAsync(EngineCheckTests.RepoFile("config/crd/sequences.cityforge.io_sequencesyncpolicies.yaml")), run.Stdout);
+    }
+
+    [Fact]
     public async Task Version_PrintsTheVersion()
     {
         var run = await RunAsync(null, "--version");
