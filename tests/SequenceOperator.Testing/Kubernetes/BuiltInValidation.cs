@@ -37,7 +37,7 @@ internal static partial class BuiltInValidation
 
         if (value["series"] is JsonObject series)
         {
-            if (series["count"]?.GetValue<int>() is not (>= 2))
+            if (Int(series["count"]) is not (>= 2))
             {
                 causes.Add(("series.count", "Invalid value: should be at least 2"));
             }
@@ -60,12 +60,12 @@ internal static partial class BuiltInValidation
         {
             MicroTimeField(spec, "acquireTime", causes, "spec.");
             MicroTimeField(spec, "renewTime", causes, "spec.");
-            if (spec["leaseDurationSeconds"]?.GetValue<int>() is <= 0)
+            if (Int(spec["leaseDurationSeconds"]) is <= 0)
             {
                 causes.Add(("spec.leaseDurationSeconds", "Invalid value: must be greater than 0"));
             }
 
-            if (spec["leaseTransitions"]?.GetValue<int>() is < 0)
+            if (Int(spec["leaseTransitions"]) is < 0)
             {
                 causes.Add(("spec.leaseTransitions", "Invalid value: must be greater than or equal to 0"));
             }
@@ -76,6 +76,10 @@ internal static partial class BuiltInValidation
 
     /// <summary>True when the text has the MicroTime layout (decoding errors are 400s, not validation causes).</summary>
     public static bool IsMicroTime(string text) => MicroTime().IsMatch(text);
+
+    private static long? Int(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var l) ? l
+        : node is JsonValue w && w.TryGetValue<int>(out var i) ? i
+        : null;
 
     private static void Required(JsonObject value, string field, List<(string, string)> causes)
     {

@@ -28,6 +28,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly Dictionary<(string Group, string Version, string Plural), ApiResourceDefinition> _resources = [];
     private readonly Lock _lock = new();
     private readonly List<RecordedRequest> _requests = [];
+    private readonly List<Exception> _errors = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly X509Certificate2? _serverCertificate;
 
@@ -95,6 +96,18 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             lock (_lock)
             {
                 return _requests.ToList();
+            }
+        }
+    }
+
+    /// <summary>Exceptions the double itself failed with (answered as 500): a test can assert there are none.</summary>
+    public IReadOnlyList<Exception> UnhandledErrors
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _errors.ToList();
             }
         }
     }
@@ -228,6 +241,20 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested || _stopping.IsCancellationRequested)
         {
             // The client went away or the server stops.
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug in the double: answer 500 as the real server would, and keep it for the tests to see.
+            lock (_lock)
+            {
+                _errors.Add(e);
+            }
+
+            record.StatusCode = 500;
+            if (!context.Response.HasStarted)
+            {
+                await WriteJsonAsync(context, 500, Statuses.Failure(500, "InternalError", "Internal error occurred: " + e.GetType().Name)).ConfigureAwait(false);
+            }
         }
     }
 

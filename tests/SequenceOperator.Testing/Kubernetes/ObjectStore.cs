@@ -142,7 +142,7 @@ public sealed class ObjectStore
             metadata.Remove("resourceVersion");
             if (resource.TracksGeneration)
             {
-                metadata["generation"] = 1;
+                metadata["generation"] = 1L;
             }
             else
             {
@@ -488,7 +488,7 @@ public sealed class ObjectStore
 
         if (resource.TracksGeneration && SpecChanged(current, next))
         {
-            Metadata(next)["generation"] = (Metadata(current)["generation"]?.GetValue<long>() ?? 0) + 1;
+            Metadata(next)["generation"] = Int64(Metadata(current)["generation"]) + 1;
         }
 
         Validate(resource, name, next);
@@ -569,6 +569,14 @@ public sealed class ObjectStore
         (resource, resource.Namespaced ? @namespace ?? string.Empty : string.Empty, name);
 
     private static string SortKey((ApiResourceDefinition Resource, string Namespace, string Name) key) => key.Namespace + "/" + key.Name;
+
+    private static long Int64(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue<long>(out var l) => l,
+        JsonValue v when v.TryGetValue<int>(out var i) => i,
+        JsonValue v when v.TryGetValue<double>(out var d) => (long)d,
+        _ => 0,
+    };
 
     private static string ResourceVersion(JsonObject value) => Metadata(value)["resourceVersion"]?.GetValue<string>() ?? "0";
 

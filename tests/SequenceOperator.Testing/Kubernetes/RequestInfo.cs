@@ -19,6 +19,21 @@ public sealed record RequestInfo
     public string? Name { get; init; }
 
     public string? Subresource { get; init; }
+
+    /// <summary>A query parameter's value (URL-decoded), or null.</summary>
+    public string? QueryValue(string name)
+    {
+        foreach (var pair in Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = pair.Split('=', 2);
+            if (Uri.UnescapeDataString(parts[0]) == name)
+            {
+                return parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : string.Empty;
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>One request as the double received it, for assertions.</summary>
@@ -47,17 +62,5 @@ public sealed record RecordedRequest
     public string Query => Info.Query;
 
     /// <summary>A query parameter's value (URL-decoded), or null.</summary>
-    public string? QueryValue(string name)
-    {
-        foreach (var pair in Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = pair.Split('=', 2);
-            if (Uri.UnescapeDataString(parts[0]) == name)
-            {
-                return parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : string.Empty;
-            }
-        }
-
-        return null;
-    }
+    public string? QueryValue(string name) => Info.QueryValue(name);
 }
