@@ -394,6 +394,8 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                     await WriteEventAsync(context, change.Type, value).ConfigureAwait(false);
                     if (++sent == dropAfter)
                     {
+                        // Let the event reach the client, then break the connection.
+                        await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
                         context.Abort();
                         return;
                     }

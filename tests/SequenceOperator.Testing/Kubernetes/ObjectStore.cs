@@ -683,7 +683,7 @@ internal static class ContinueToken
 /// <summary>A watch's queue of changes, fed under the store's lock so bookmarks can never overtake a change.</summary>
 internal sealed class WatchSubscription(ObjectStore store, ApiResourceDefinition resource, string? @namespace, Func<JsonObject, bool> filter) : IDisposable
 {
-    private readonly Channel<StoredEvent> _channel = Channel.CreateUnbounded<StoredEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<StoredEvent> _channel = Channel.CreateUnbounded<StoredEvent>(); // multi-reader kind: it can count
 
     /// <summary>Set when the requested version is older than the history: the watch answers 410 in the stream.</summary>
     public string? ExpiredMessage { get; set; }

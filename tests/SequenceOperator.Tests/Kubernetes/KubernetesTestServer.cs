@@ -55,6 +55,8 @@ internal sealed class KubernetesTestServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        var errors = Server.UnhandledErrors;
         await Server.DisposeAsync();
+        Assert.True(errors.Count == 0, "The double failed: " + string.Join("; ", errors));
     }
 }
