@@ -29,6 +29,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<Exception> _errors = [];
+    private readonly HashSet<HttpContext> _activeWatches = [];
     private readonly CancellationTokenSource _stopping = new();
     private readonly X509Certificate2? _serverCertificate;
 
@@ -132,6 +133,35 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     /// <summary>Forgets the watch history now (an etcd compaction): older versions and continue tokens answer 410.</summary>
     public void CompactHistory() => Store.Compact();
+
+    /// <summary>Breaks every open watch connection now (as a network failure or an API-server restart would).</summary>
+    public int DropActiveWatches()
+    {
+        List<HttpContext> watches;
+        lock (_lock)
+        {
+            watches = _activeWatches.ToList();
+        }
+
+        foreach (var watch in watches)
+        {
+            watch.Abort();
+        }
+
+        return watches.Count;
+    }
+
+    /// <summary>How many watches are open now.</summary>
+    public int ActiveWatchCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _activeWatches.Count;
+            }
+        }
+    }
 
     /// <summary>How many requests had this verb (and resource plural).</summary>
     public int CountRequests(string verb, string? plural = null) =>
@@ -377,69 +407,89 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         stop.CancelAfter(duration);
         var sent = 0;
-        if (dropAfter == 0)
+        lock (_lock)
         {
-            context.Abort();
-            return;
+            _activeWatches.Add(context);
         }
 
-        var nextBookmark = DateTimeOffset.UtcNow + BookmarkInterval;
         try
         {
-            while (!stop.IsCancellationRequested)
+            await StreamAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_lock)
             {
-                while (subscription.Reader.TryRead(out var change))
-                {
-                    var value = (JsonObject)change.Object.DeepClone();
-                    await WriteEventAsync(context, change.Type, value).ConfigureAwait(false);
-                    if (++sent == dropAfter)
-                    {
-                        // Let the event reach the client, then break the connection.
-                        await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
-                        context.Abort();
-                        return;
-                    }
-                }
-
-                if (bookmarks && DateTimeOffset.UtcNow >= nextBookmark)
-                {
-                    nextBookmark = DateTimeOffset.UtcNow + BookmarkInterval;
-                    if (Store.BookmarkRevision(subscription) is long revision)
-                    {
-                        await WriteEventAsync(context, "BOOKMARK", new JsonObject
-                        {
-                            ["kind"] = info.Resource!.Kind,
-                            ["apiVersion"] = info.Resource.ApiVersion,
-                            ["metadata"] = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture) },
-                        }).ConfigureAwait(false);
-                    }
-
-                    continue;
-                }
-
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
-                var untilBookmark = nextBookmark - DateTimeOffset.UtcNow;
-                if (bookmarks)
-                {
-                    wait.CancelAfter(untilBookmark < TimeSpan.Zero ? TimeSpan.Zero : untilBookmark);
-                }
-
-                try
-                {
-                    if (!await subscription.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
-                    {
-                        return;
-                    }
-                }
-                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
-                {
-                    // Time for a bookmark.
-                }
+                _activeWatches.Remove(context);
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+
+        async Task StreamAsync()
         {
-            // Timeout: the stream ends normally, the client watches again from its last version.
+            if (dropAfter == 0)
+            {
+                context.Abort();
+                return;
+            }
+
+            var nextBookmark = DateTimeOffset.UtcNow + BookmarkInterval;
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    while (subscription.Reader.TryRead(out var change))
+                    {
+                        var value = (JsonObject)change.Object.DeepClone();
+                        await WriteEventAsync(context, change.Type, value).ConfigureAwait(false);
+                        if (++sent == dropAfter)
+                        {
+                            // Let the event reach the client, then break the connection.
+                            await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+                            context.Abort();
+                            return;
+                        }
+                    }
+
+                    if (bookmarks && DateTimeOffset.UtcNow >= nextBookmark)
+                    {
+                        nextBookmark = DateTimeOffset.UtcNow + BookmarkInterval;
+                        if (Store.BookmarkRevision(subscription) is long revision)
+                        {
+                            await WriteEventAsync(context, "BOOKMARK", new JsonObject
+                            {
+                                ["kind"] = info.Resource!.Kind,
+                                ["apiVersion"] = info.Resource.ApiVersion,
+                                ["metadata"] = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture) },
+                            }).ConfigureAwait(false);
+                        }
+
+                        continue;
+                    }
+
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+                    var untilBookmark = nextBookmark - DateTimeOffset.UtcNow;
+                    if (bookmarks)
+                    {
+                        wait.CancelAfter(untilBookmark < TimeSpan.Zero ? TimeSpan.Zero : untilBookmark);
+                    }
+
+                    try
+                    {
+                        if (!await subscription.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                        {
+                            return;
+                        }
+                    }
+                    catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                    {
+                        // Time for a bookmark.
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Timeout: the stream ends normally, the client watches again from its last version.
+            }
         }
     }
 

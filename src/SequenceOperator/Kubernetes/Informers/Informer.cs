@@ -125,7 +125,6 @@ internal sealed partial class Informer<T>
     private async Task RunScopeAsync(Scope scope, CancellationToken cancellationToken)
     {
         var backoff = new Backoff(_options.InitialBackoff, _options.MaxBackoff);
-        string? version = null;
         var relist = true;
         var consecutiveExpired = 0;
         while (!cancellationToken.IsCancellationRequested)
@@ -143,14 +142,14 @@ internal sealed partial class Informer<T>
                         PageSize = _options.PageSize,
                     }, cancellationToken).ConfigureAwait(false);
                     Replace(scope, list.Items);
-                    version = list.ResourceVersion;
+                    scope.ResourceVersion = list.ResourceVersion;
                     relist = false;
                     Touch(scope);
                     MarkSynced(scope);
-                    LogListed(_logger, _type.QualifiedPlural, scope.Namespace ?? "*", list.Items.Count, version);
+                    LogListed(_logger, _type.QualifiedPlural, scope.Namespace ?? "*", list.Items.Count, list.ResourceVersion);
                 }
 
-                version = await WatchOnceAsync(scope, version!, backoff, cancellationToken).ConfigureAwait(false);
+                await WatchOnceAsync(scope, backoff, cancellationToken).ConfigureAwait(false);
                 consecutiveExpired = 0;
                 restart = WatchRestartReason.Closed;
                 Touch(scope);
@@ -166,7 +165,7 @@ internal sealed partial class Informer<T>
             }
             catch (GoneException)
             {
-                LogExpired(_logger, _type.QualifiedPlural, scope.Namespace ?? "*", version);
+                LogExpired(_logger, _type.QualifiedPlural, scope.Namespace ?? "*", scope.ResourceVersion);
                 relist = true;
                 restart = WatchRestartReason.Expired;
                 delay = consecutiveExpired++ == 0 ? TimeSpan.Zero : backoff.Next();
@@ -207,8 +206,11 @@ internal sealed partial class Informer<T>
         }
     }
 
-    /// <summary>One watch from <paramref name="version"/>; returns the last version seen when the server ends it.</summary>
-    private async Task<string> WatchOnceAsync(Scope scope, string version, Backoff backoff, CancellationToken cancellationToken)
+    /// <summary>
+    /// One watch from the scope's version. Every event moves the version on at once, so whatever ends the watch
+    /// (the server, a broken connection, an error) the next one resumes right after the last event seen.
+    /// </summary>
+    private async Task WatchOnceAsync(Scope scope, Backoff backoff, CancellationToken cancellationToken)
     {
         var timeout = _options.WatchTimeout * (1 + Random.Shared.NextDouble());
         var timeoutSeconds = Math.Max(1, (int)timeout.TotalSeconds);
@@ -218,7 +220,7 @@ internal sealed partial class Informer<T>
         {
             await foreach (var change in _client.WatchAsync(_type, scope.Namespace, _typeInfo, new WatchOptions
             {
-                ResourceVersion = version,
+                ResourceVersion = scope.ResourceVersion,
                 AllowBookmarks = true,
                 TimeoutSeconds = timeoutSeconds,
                 LabelSelector = _options.LabelSelector,
@@ -242,7 +244,7 @@ internal sealed partial class Informer<T>
 
                 if (!string.IsNullOrEmpty(change.ResourceVersion))
                 {
-                    version = change.ResourceVersion;
+                    scope.ResourceVersion = change.ResourceVersion;
                 }
 
                 backoff.Reset();
@@ -252,8 +254,6 @@ internal sealed partial class Informer<T>
         {
             throw new WatchStalledException();
         }
-
-        return version;
     }
 
     private void Replace(Scope scope, IReadOnlyList<T> items)
@@ -348,6 +348,9 @@ internal sealed partial class Informer<T>
         public string? Namespace { get; } = @namespace;
 
         public bool Synced { get; set; }
+
+        /// <summary>The last version seen (list, event or bookmark): where the next watch starts.</summary>
+        public string? ResourceVersion { get; set; }
 
         public DateTimeOffset LastActivity
         {
