@@ -200,11 +200,11 @@ public sealed record SequenceStatusEntry
     [Description("The sequence.")]
     public required string SequenceName { get; init; }
 
-    [Description("The sequence's maximum value, if known.")]
+    [Description("The column's highest value (lowest for a descending sequence); absent for an empty table.")]
     public long? MaxValue { get; init; }
 
-    [Description("The value the next nextval() returns.")]
-    public long NextValue { get; init; }
+    [Description("The value the next nextval() returns, before any repair; absent when it could not be read.")]
+    public long? NextValue { get; init; }
 
     [Description("How far the sequence is behind the column's highest value; 0 when in sync.")]
     public long BehindBy { get; init; }
