@@ -253,6 +253,9 @@ public static class SequenceSyncPolicyReasons
     public const string RepairFailed = "RepairFailed";
     public const string Suspended = "Suspended";
     public const string InvalidSpec = "InvalidSpec";
+    public const string SecretForbidden = "SecretForbidden";
+    public const string PermissionDenied = "PermissionDenied";
+    public const string CheckFailed = "CheckFailed";
     public const string Pending = "Pending";
 
     /// <summary>InSync=True.</summary>

@@ -40,6 +40,8 @@ internal static class CommandLine
             {
                 "check" or "repair" when rest.Contains("--help") => WriteUsage(stdout),
                 "crd" when rest.Count == 0 => WriteCrd(stdout),
+                "run" when rest.Contains("--help") => WriteUsage(stdout),
+                "run" => await RunOperatorAsync(rest, stderr, environment ?? Environment.GetEnvironmentVariable, cancellationToken),
                 "check" or "repair" => await RunDatabaseCommandAsync(command, rest, stdout, stderr, loggerFactory ?? NullLoggerFactory.Instance, environment ?? Environment.GetEnvironmentVariable, cancellationToken),
                 _ => throw new UsageException($"unknown command '{command}'."),
             };
@@ -49,6 +51,33 @@ internal static class CommandLine
             stderr.WriteLine($"sequence-operator: {ex.Message} See 'sequence-operator --help'.");
             return Error;
         }
+    }
+
+    private static async Task<int> RunOperatorAsync(List<string> args, TextWriter stderr, Func<string, string?> environment, CancellationToken cancellationToken)
+    {
+        var settings = Hosting.OperatorArguments.Parse(args, environment);
+        Microsoft.AspNetCore.Builder.WebApplication app;
+        try
+        {
+            app = Hosting.OperatorHost.Build(settings);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            stderr.WriteLine($"sequence-operator: {string.Join("; ", ex.Failures)}.");
+            return Error;
+        }
+        catch (Kubernetes.Configuration.KubeconfigException ex)
+        {
+            stderr.WriteLine($"sequence-operator: {ex.Message}");
+            return Error;
+        }
+
+        await using (app)
+        {
+            await app.RunAsync(cancellationToken);
+        }
+
+        return Ok;
     }
 
     private static int WriteCrd(TextWriter stdout)
@@ -71,6 +100,11 @@ internal static class CommandLine
         try
         {
             var settings = DatabaseConnection.Parse(options.Connection);
+            if (string.IsNullOrEmpty(settings.Host))
+            {
+                settings.Host = "localhost"; // as libpq: a URI without a host means this machine
+            }
+
             await using var dataSource = DatabaseConnection.CreateDataSource(settings, maxPoolSize: 1, statementTimeout: options.StatementTimeout);
             var engine = new SequenceEngine(loggerFactory.CreateLogger<SequenceEngine>());
             var check = new CheckOptions { Tables = options.Tables, StatementTimeout = options.StatementTimeout };
@@ -117,7 +151,11 @@ internal static class CommandLine
         Usage:
           sequence-operator check  [--connection <conn>] [--table [schema.]table[:column]]... [--output text|json]
           sequence-operator repair [--connection <conn>] [--table ...]... [--dry-run] [--headroom N] [--lock-timeout 2s] [--output text|json]
-          sequence-operator run    [operator options]   run the Kubernetes operator
+          sequence-operator run    [--kubeconfig F] [--context C] [--watch-namespaces a,b] [--leader-elect]
+                                   [--leader-election-namespace NS] [--leader-election-id ID]
+                                   [--max-concurrent-reconciles 4] [--metrics-port 8080] [--health-port 8081]
+                                   [--log-format text|json]      run the Kubernetes operator; every flag also
+                                   reads SEQUENCE_OPERATOR_<FLAG> (e.g. SEQUENCE_OPERATOR_WATCH_NAMESPACES)
           sequence-operator crd                         print the SequenceSyncPolicy CustomResourceDefinition
           sequence-operator --version
 

@@ -22,7 +22,7 @@ public static class DatabaseConnection
             throw Invalid("the connection string is empty");
         }
 
-        if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        if (IsUri(text))
         {
             return ParseUri(text);
         }
@@ -40,6 +40,9 @@ public static class DatabaseConnection
             throw Invalid("the connection string is not valid: expected key=value pairs (Host=...;Database=...;Username=...) or a postgres:// URI");
         }
     }
+
+    public static bool IsUri(string text) =>
+        text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A data source for the engine: named connections, bounded pool, client-side timeout above the server-side one.</summary>
     public static NpgsqlDataSource CreateDataSource(NpgsqlConnectionStringBuilder settings, int maxPoolSize = 2, TimeSpan? statementTimeout = null, string applicationName = DefaultApplicationName)
@@ -121,8 +124,7 @@ public static class DatabaseConnection
     {
         if (hostPort.Length == 0)
         {
-            builder.Host = "localhost";
-            return;
+            return; // no host in the URI: the caller decides (the CLI uses localhost, a policy its spec's host)
         }
 
         if (hostPort.Contains(',', StringComparison.Ordinal))

@@ -22,6 +22,7 @@ public sealed class DatabaseConnectionTests
     [Fact]
     public void Parse_PostgresScheme_Ipv6AndDefaults()
     {
+        Assert.Null(DatabaseConnection.Parse("postgres://u@/db").Host); // left for the caller to default
         var b = DatabaseConnection.Parse("postgres://u@[::1]/db");
         Assert.Equal("::1", b.Host);
         Assert.Equal(5432, b.Port);

@@ -1,0 +1,105 @@
+using SequenceOperator.Cli;
+
+namespace SequenceOperator.Hosting;
+
+/// <summary>
+/// Turns <c>run</c>'s flags and their environment variables into configuration keys (flags win). Every flag has an
+/// environment variable: <c>--watch-namespaces</c> is <c>SEQUENCE_OPERATOR_WATCH_NAMESPACES</c>, and so on;
+/// <c>--kubeconfig</c> is <c>KUBECONFIG</c>, read by the Kubernetes client itself.
+/// </summary>
+internal static class OperatorArguments
+{
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["--kubeconfig"] = "Kubeconfig",
+        ["--context"] = "Context",
+        ["--watch-namespaces"] = "WatchNamespaces",
+        ["--leader-elect"] = "LeaderElect",
+        ["--leader-election-namespace"] = "LeaderElectionNamespace",
+        ["--leader-election-id"] = "LeaderElectionId",
+        ["--max-concurrent-reconciles"] = "MaxConcurrentReconciles",
+        ["--metrics-port"] = "MetricsPort",
+        ["--health-port"] = "HealthPort",
+        ["--log-format"] = "LogFormat",
+    };
+
+    /// <summary>The configuration for <c>run</c>: environment first, flags over it.</summary>
+    /// <exception cref="UsageException">An unknown flag or a flag without its value.</exception>
+    public static Dictionary<string, string?> Parse(IReadOnlyList<string> args, Func<string, string?> environment)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (flag, key) in Flags)
+        {
+            var variable = "SEQUENCE_OPERATOR_" + flag[2..].Replace('-', '_').ToUpperInvariant();
+            if (environment(variable) is { Length: > 0 } value)
+            {
+                Set(values, key, value);
+            }
+        }
+
+        if (environment("POD_NAME") is { Length: > 0 } podName)
+        {
+            values[$"{OperatorOptions.SectionName}:Identity"] = podName;
+        }
+
+        if (environment("POD_NAMESPACE") is { Length: > 0 } podNamespace && !values.ContainsKey($"{OperatorOptions.SectionName}:LeaderElectionNamespace"))
+        {
+            values[$"{OperatorOptions.SectionName}:LeaderElectionNamespace"] = podNamespace;
+        }
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            var flag = eq > 0 ? arg[..eq] : arg;
+            if (!Flags.TryGetValue(flag, out var key))
+            {
+                throw new UsageException(arg.StartsWith('-') ? $"unknown option '{flag}' for run." : $"unexpected argument #{i + 1} for run.");
+            }
+
+            string value;
+            if (eq > 0)
+            {
+                value = arg[(eq + 1)..];
+            }
+            else if (flag == "--leader-elect")
+            {
+                value = "true";
+            }
+            else if (i + 1 < args.Count)
+            {
+                value = args[++i];
+            }
+            else
+            {
+                throw new UsageException($"{flag} needs a value.");
+            }
+
+            Set(values, key, value);
+        }
+
+        return values;
+    }
+
+    private static void Set(Dictionary<string, string?> values, string key, string value)
+    {
+        var prefix = $"{OperatorOptions.SectionName}:{key}";
+        if (key == "WatchNamespaces")
+        {
+            foreach (var existing in values.Keys.Where(k => k.StartsWith(prefix + ":", StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                values.Remove(existing);
+            }
+
+            var i = 0;
+            foreach (var ns in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                values[$"{prefix}:{i++}"] = ns;
+            }
+
+            return;
+        }
+
+        values[prefix] = value;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace SequenceOperator.Hosting;
+
+/// <summary>How <c>sequence-operator run</c> runs; bound from the <c>Operator</c> configuration section.</summary>
+internal sealed class OperatorOptions
+{
+    public const string SectionName = "Operator";
+
+    public string? Kubeconfig { get; set; }
+
+    public string? Context { get; set; }
+
+    /// <summary>Namespaces to watch (one list+watch each); empty: every namespace.</summary>
+    public IList<string> WatchNamespaces { get; set; } = [];
+
+    public bool LeaderElect { get; set; }
+
+    /// <summary>Where the Lease lives; default: the pod's namespace.</summary>
+    public string? LeaderElectionNamespace { get; set; }
+
+    /// <summary>The Lease's name.</summary>
+    public string LeaderElectionId { get; set; } = "sequence-operator";
+
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan RenewDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>This instance's name in the Lease and in Events: the pod's name, else the host name.</summary>
+    public string? Identity { get; set; }
+
+    public int MaxConcurrentReconciles { get; set; } = 4;
+
+    public int MetricsPort { get; set; } = 8080;
+
+    public int HealthPort { get; set; } = 8081;
+
+    /// <summary>The address both ports bind to; all interfaces by default.</summary>
+    public string BindAddress { get; set; } = "0.0.0.0";
+
+    public string LogFormat { get; set; } = "text";
+
+    /// <summary>How long one watch request lasts before it is renewed (the server may end it sooner).</summary>
+    public TimeSpan WatchTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long shutdown waits for in-flight checks and repairs.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+}
+
+/// <summary>Checks the options at start, so a bad flag fails fast with one clear line.</summary>
+internal sealed partial class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OperatorOptions options)
+    {
+        var errors = new List<string>();
+        if (options.MaxConcurrentReconciles is < 1 or > 64)
+        {
+            errors.Add("--max-concurrent-reconciles must be from 1 to 64");
+        }
+
+        foreach (var (flag, port) in new[] { ("--metrics-port", options.MetricsPort), ("--health-port", options.HealthPort) })
+        {
+            if (port is < 1 or > 65535)
+            {
+                errors.Add($"{flag} must be from 1 to 65535");
+            }
+        }
+
+        if (options.MetricsPort == options.HealthPort)
+        {
+            errors.Add("--metrics-port and --health-port must differ");
+        }
+
+        if (options.LogFormat is not ("text" or "json"))
+        {
+            errors.Add("--log-format must be text or json");
+        }
+
+        if (!System.Net.IPAddress.TryParse(options.BindAddress, out _))
+        {
+            errors.Add("the bind address must be an IP address");
+        }
+
+        foreach (var ns in options.WatchNamespaces)
+        {
+            if (!DnsLabel().IsMatch(ns))
+            {
+                errors.Add($"--watch-namespaces: '{ns}' is not a valid namespace name");
+            }
+        }
+
+        if (!DnsSubdomain().IsMatch(options.LeaderElectionId))
+        {
+            errors.Add("--leader-election-id must be a valid object name (lower case letters, digits, '-' and '.')");
+        }
+
+        if (options.LeaderElect && !(options.LeaseDuration > options.RenewDeadline && options.RenewDeadline > options.RetryPeriod && options.RetryPeriod > TimeSpan.Zero))
+        {
+            errors.Add("leader election needs lease duration > renew deadline > retry period > 0");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+    private static partial Regex DnsLabel();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")]
+    private static partial Regex DnsSubdomain();
+}

@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using SequenceOperator.Entities;
+using SequenceOperator.Kubernetes.Informers;
+using SequenceOperator.Metrics;
+
+namespace SequenceOperator.Reconciliation;
+
+/// <summary>
+/// Feeds the reconciler: the informer's changes become keys in a work queue, served by a bounded number of workers.
+/// A policy is reconciled when it first appears, when its spec changes (generation), when the
+/// <c>sequences.cityforge.io/check-now</c> annotation changes, and every <c>spec.interval</c>. Its own status writes
+/// wake nothing. A failure retries with the key's backoff (1 s up to 5 min) and never blocks the other keys.
+/// </summary>
+internal sealed partial class PolicyController(
+    Informer<V1Alpha1SequenceSyncPolicy> informer,
+    PolicyReconciler reconciler,
+    TimeProvider time,
+    ILogger<PolicyController> logger)
+{
+    private readonly record struct Trigger(string? Uid, long? Generation, string? CheckNow);
+
+    /// <summary>Keys handled since start, for tests and diagnostics.</summary>
+    public long Reconciles => Interlocked.Read(ref _reconciles);
+
+    private long _reconciles;
+
+    /// <summary>
+    /// Runs until <paramref name="stop"/> is cancelled: then takes no new work and returns once in-flight reconciles
+    /// finish. <paramref name="abort"/> cancels in-flight work too (a lost lease).
+    /// </summary>
+    public async Task RunAsync(int workers, CancellationToken stop, CancellationToken abort)
+    {
+        using var queue = new WorkQueue<PolicyKey>(time);
+        var seen = new ConcurrentDictionary<PolicyKey, Trigger>();
+        using var subscription = informer.Subscribe();
+        await informer.WaitForSyncAsync(stop);
+        foreach (var policy in informer.List())
+        {
+            Offer(queue, seen, policy);
+        }
+
+        LogStarted(logger, workers, informer.List().Count);
+        var pump = PumpAsync(subscription.Reader, queue, seen, stop);
+        var running = Enumerable.Range(0, workers).Select(_ => WorkAsync(queue, seen, stop, abort)).ToArray();
+        await Task.WhenAll(running);
+        queue.ShutDown();
+        await pump;
+        LogStopped(logger);
+    }
+
+    private async Task PumpAsync(ChannelReader<InformerEvent<V1Alpha1SequenceSyncPolicy>> reader, WorkQueue<PolicyKey> queue, ConcurrentDictionary<PolicyKey, Trigger> seen, CancellationToken stop)
+    {
+        try
+        {
+            await foreach (var change in reader.ReadAllAsync(stop))
+            {
+                if (change.Type == InformerEventType.Deleted)
+                {
+                    var key = Key(change.Object);
+                    seen.TryRemove(key, out _);
+                    queue.Add(key); // the worker finds it gone from the cache and cleans up, in order with any in-flight reconcile
+                }
+                else
+                {
+                    Offer(queue, seen, change.Object);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Queues the policy when something that should trigger a check changed (not for status-only updates).</summary>
+    private static void Offer(WorkQueue<PolicyKey> queue, ConcurrentDictionary<PolicyKey, Trigger> seen, V1Alpha1SequenceSyncPolicy policy)
+    {
+        var key = Key(policy);
+        var trigger = new Trigger(policy.Metadata.Uid, policy.Metadata.Generation,
+            policy.Metadata.Annotations?.TryGetValue(PolicyReconciler.CheckNowAnnotation, out var value) == true ? value : null);
+        if (seen.TryGetValue(key, out var previous) && previous == trigger)
+        {
+            return;
+        }
+
+        seen[key] = trigger;
+        queue.Add(key);
+    }
+
+    private async Task WorkAsync(WorkQueue<PolicyKey> queue, ConcurrentDictionary<PolicyKey, Trigger> seen, CancellationToken stop, CancellationToken abort)
+    {
+        while (true)
+        {
+            PolicyKey key;
+            try
+            {
+                key = await queue.TakeAsync(stop);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+            {
+                return;
+            }
+
+            try
+            {
+                await ProcessAsync(queue, seen, key, abort);
+            }
+            catch (OperationCanceledException) when (abort.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // one policy's failure must never stop the workers
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                var delay = queue.AddRateLimited(key);
+                LogReconcileError(logger, key.Namespace, key.Name, e.GetType().Name, delay, e);
+            }
+            finally
+            {
+                queue.Done(key);
+            }
+        }
+    }
+
+    private async Task ProcessAsync(WorkQueue<PolicyKey> queue, ConcurrentDictionary<PolicyKey, Trigger> seen, PolicyKey key, CancellationToken abort)
+    {
+        Interlocked.Increment(ref _reconciles);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["namespace"] = key.Namespace, ["policy"] = key.Name });
+        var policy = informer.Get(key.Namespace, key.Name);
+        if (policy is null)
+        {
+            queue.Remove(key);
+            seen.TryRemove(key, out _);
+            await reconciler.DeletedAsync(key);
+            return;
+        }
+
+        var result = await reconciler.ReconcileAsync(policy, abort);
+        switch (result.Outcome)
+        {
+            case ReconcileOutcome.Requeue:
+                queue.Forget(key);
+                queue.AddAfter(key, result.RequeueAfter);
+                break;
+            case ReconcileOutcome.Retry:
+                LogRetry(logger, key.Namespace, key.Name, queue.AddRateLimited(key));
+                break;
+            default:
+                queue.Forget(key);
+                queue.Remove(key);
+                break;
+        }
+    }
+
+    private static PolicyKey Key(V1Alpha1SequenceSyncPolicy policy) => new(policy.Metadata.Namespace ?? string.Empty, policy.Metadata.Name ?? string.Empty);
+
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Controller started with {Workers} workers and {Policies} policies")]
+    private static partial void LogStarted(ILogger logger, int workers, int policies);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Controller stopped")]
+    private static partial void LogStopped(ILogger logger);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Reconcile of {Namespace}/{Name} failed ({Error}); retrying in {Delay}")]
+    private static partial void LogReconcileError(ILogger logger, string @namespace, string name, string error, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} not ready; retrying in {Delay}")]
+    private static partial void LogRetry(ILogger logger, string @namespace, string name, TimeSpan delay);
+}
