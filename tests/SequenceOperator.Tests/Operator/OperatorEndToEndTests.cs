@@ -264,8 +264,8 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
 
         var controllerA = (PolicyController)a.Services.GetService(typeof(PolicyController))!;
         var controllerB = (PolicyController)b.Services.GetService(typeof(PolicyController))!;
-        var serviceA = (Hosting.OperatorService)a.Services.GetService(typeof(Hosting.OperatorService))!;
-        var serviceB = (Hosting.OperatorService)b.Services.GetService(typeof(Hosting.OperatorService))!;
+        var serviceA = (SequenceOperator.Hosting.OperatorService)a.Services.GetService(typeof(SequenceOperator.Hosting.OperatorService))!;
+        var serviceB = (SequenceOperator.Hosting.OperatorService)b.Services.GetService(typeof(SequenceOperator.Hosting.OperatorService))!;
         for (var i = 0; i < 20; i++)
         {
             Assert.False(serviceA.IsLeader && serviceB.IsLeader, "two leaders at once");

@@ -1,0 +1,53 @@
+using SequenceOperator.Cli;
+using SequenceOperator.Hosting;
+
+namespace SequenceOperator.Tests.Hosting;
+
+public sealed class OperatorArgumentsTests
+{
+    private static Dictionary<string, string?> Parse(string[] args, Dictionary<string, string>? env = null) =>
+        OperatorArguments.Parse(args, name => env?.GetValueOrDefault(name));
+
+    [Fact]
+    public void Flags_AsTheChartPassesThem()
+    {
+        var c = Parse(["--leader-elect", "--leader-election-id=seq-op", "--leader-election-namespace=ops", "--watch-namespaces=worcester,shrewsbuddy",
+            "--max-concurrent-reconciles=8", "--metrics-port=9090", "--health-port", "9091", "--log-format=json"]);
+        Assert.Equal("true", c["Operator:LeaderElect"]);
+        Assert.Equal("seq-op", c["Operator:LeaderElectionId"]);
+        Assert.Equal(("worcester", "shrewsbuddy"), (c["Operator:WatchNamespaces:0"], c["Operator:WatchNamespaces:1"]));
+        Assert.Equal(("8", "9090", "9091", "json"), (c["Operator:MaxConcurrentReconciles"], c["Operator:MetricsPort"], c["Operator:HealthPort"], c["Operator:LogFormat"]));
+    }
+
+    [Fact]
+    public void EnvironmentVariables_AndFlagsWin()
+    {
+        var c = Parse(["--watch-namespaces", "a"], new()
+        {
+            ["SEQUENCE_OPERATOR_WATCH_NAMESPACES"] = "x,y,z",
+            ["SEQUENCE_OPERATOR_METRICS_PORT"] = "7000",
+            ["POD_NAME"] = "sequence-operator-abc",
+            ["POD_NAMESPACE"] = "ops",
+        });
+        Assert.Equal("a", c["Operator:WatchNamespaces:0"]);
+        Assert.False(c.ContainsKey("Operator:WatchNamespaces:1"));
+        Assert.Equal("7000", c["Operator:MetricsPort"]);
+        Assert.Equal("sequence-operator-abc", c["Operator:Identity"]);
+        Assert.Equal("ops", c["Operator:LeaderElectionNamespace"]);
+    }
+
+    [Theory]
+    [InlineData("--frobnicate")]
+    [InlineData("--metrics-port")]
+    public void BadFlags_AreUsageErrors(string arg) => Assert.Throws<UsageException>(() => Parse([arg]));
+
+    [Fact]
+    public void Validator_RejectsContradictions()
+    {
+        var result = new OperatorOptionsValidator().Validate(null, new OperatorOptions { MetricsPort = 8080, HealthPort = 8080, MaxConcurrentReconciles = 0, WatchNamespaces = ["Bad_NS"] });
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.Contains("must differ", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("--max-concurrent-reconciles", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("'Bad_NS'", StringComparison.Ordinal));
+    }
+}
