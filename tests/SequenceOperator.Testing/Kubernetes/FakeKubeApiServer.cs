@@ -257,6 +257,17 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                     Statuses.Details(info.Resource, info.Name));
             }
 
+            if (info.Verb == "watch" && faults.Any(f => f.StallWatch))
+            {
+                record.StatusCode = 200;
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = "application/json";
+                await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+                using var stalled = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+                await Task.Delay(Timeout.Infinite, stalled.Token).ConfigureAwait(false);
+                return;
+            }
+
             var drop = faults.FirstOrDefault(f => f.DropWatchAfterEvents is not null)?.DropWatchAfterEvents;
             await DispatchAsync(context, info, record, drop).ConfigureAwait(false);
         }
