@@ -115,7 +115,8 @@ public sealed class ExecAndInClusterTests : IAsyncLifetime
     public async Task ExecPlugin_RerunsAfterA401()
     {
         _server.Security.AddToken("exec-token-1", "eks-user");
-        using var client = KubernetesClient.Create(ExecKubeconfig(), KubernetesTestServer.FastOptions());
+        using var logs = new CapturingLoggerProvider();
+        using var client = KubernetesClient.Create(ExecKubeconfig(), KubernetesTestServer.FastOptions(), logs);
         await ProbeAsync(client);
         Assert.Equal(1, PluginRuns);
 
@@ -127,6 +128,8 @@ public sealed class ExecAndInClusterTests : IAsyncLifetime
         Assert.Equal(2, PluginRuns);
         Assert.Equal([404, 401, 404], _server.Requests.Select(r => r.StatusCode));
         Assert.Equal("Bearer exec-token-2", _server.Requests[^1].Authorization);
+        Assert.Contains(logs.Entries, e => e.Text.Contains("will run again", StringComparison.Ordinal));
+        Assert.DoesNotContain("exec-token", logs.AllText, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -129,13 +129,17 @@ public sealed class KubeconfigTests : IAsyncLifetime
     {
         using var other = new TestCertificateAuthority("not-the-cluster-ca");
         var wrongCa = Convert.ToBase64String(Encoding.ASCII.GetBytes(other.CertificatePem));
+        using var logs = new CapturingLoggerProvider();
         foreach (var cluster in new[] { $"    server: {_server.BaseAddress}", $"    server: {_server.BaseAddress}\n    certificate-authority-data: {wrongCa}" })
         {
-            using var client = KubernetesClient.Create(Load(Kubeconfig(cluster, "    token: kubeconfig-token")), KubernetesTestServer.FastOptions());
+            using var client = KubernetesClient.Create(Load(Kubeconfig(cluster, "    token: kubeconfig-token")), KubernetesTestServer.FastOptions(), logs);
             var error = await Assert.ThrowsAsync<HttpRequestException>(
                 () => client.GetAsync(ResourceType.Secrets, "default", "x", KubernetesJsonContext.Default.Secret));
             Assert.Equal(HttpRequestError.SecureConnectionError, error.HttpRequestError);
         }
+
+        // A certificate that fails verification is not retried (it would fail again).
+        Assert.DoesNotContain(logs.Entries, e => e.Text.Contains("retry", StringComparison.Ordinal));
 
         var insecure = Load(Kubeconfig($"    server: {_server.BaseAddress}\n    insecure-skip-tls-verify: true", "    token: kubeconfig-token"));
         Assert.Equal(404, (await GetOnceAsync(insecure)).StatusCode);
