@@ -303,14 +303,15 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     {
         var resource = info.Resource!;
         var query = context.Request.Query;
+        if (info.Subresource is not null && (info.Subresource != "status" || !resource.HasStatusSubresource))
+        {
+            throw new ApiErrorException(404, "NotFound", "the server could not find the requested resource");
+        }
+
         switch (info.Verb)
         {
             case "get":
                 var found = Store.Get(resource, info.Namespace, info.Name!) ?? throw Statuses.NotFound(resource, info.Name!);
-                if (info.Subresource is not (null or "status"))
-                {
-                    throw new ApiErrorException(404, "NotFound", "the server could not find the requested resource");
-                }
 
                 await Respond(context, record, 200, found).ConfigureAwait(false);
                 break;

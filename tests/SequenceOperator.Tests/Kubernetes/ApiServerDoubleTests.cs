@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using SequenceOperator.Entities.Meta;
+using SequenceOperator.Kubernetes;
 using SequenceOperator.Kubernetes.Http;
+using SequenceOperator.Kubernetes.Models;
 using SequenceOperator.Testing.Kubernetes;
 
 namespace SequenceOperator.Tests.Kubernetes;
@@ -160,5 +163,15 @@ public sealed class ApiServerDoubleTests
         using var content = new StringContent("""{"metadata":{"name":"s"},"data":{"k":"not base64!"}}""", Encoding.UTF8, "application/json");
         using var response = await http.PostAsync(new Uri(env.Server.BaseAddress, "/api/v1/namespaces/a/secrets"), content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task StatusSubresource_OfAResourceWithoutOne_Is404()
+    {
+        await using var env = await KubernetesTestServer.StartAsync();
+        var json = KubernetesJsonContext.Default.Lease;
+        await env.Client.CreateAsync(ResourceType.Leases, new Lease { Metadata = new ObjectMeta { Name = "l", Namespace = "n" } }, json);
+        await Assert.ThrowsAsync<NotFoundException>(
+            () => env.Client.PatchStatusAsync(ResourceType.Leases, "n", "l", KubernetesPatch.Merge(new JsonObject()), json));
     }
 }
