@@ -257,6 +257,17 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                     Statuses.Details(info.Resource, info.Name));
             }
 
+            if (info.Verb == "watch" && faults.Any(f => f.StallWatch))
+            {
+                record.StatusCode = 200;
+                context.Response.StatusCode = 200;
+                context.Response.ContentType = "application/json";
+                await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+                using var stalled = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+                await Task.Delay(Timeout.Infinite, stalled.Token).ConfigureAwait(false);
+                return;
+            }
+
             var drop = faults.FirstOrDefault(f => f.DropWatchAfterEvents is not null)?.DropWatchAfterEvents;
             await DispatchAsync(context, info, record, drop).ConfigureAwait(false);
         }
@@ -292,14 +303,15 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     {
         var resource = info.Resource!;
         var query = context.Request.Query;
+        if (info.Subresource is not null && (info.Subresource != "status" || !resource.HasStatusSubresource))
+        {
+            throw new ApiErrorException(404, "NotFound", "the server could not find the requested resource");
+        }
+
         switch (info.Verb)
         {
             case "get":
                 var found = Store.Get(resource, info.Namespace, info.Name!) ?? throw Statuses.NotFound(resource, info.Name!);
-                if (info.Subresource is not (null or "status"))
-                {
-                    throw new ApiErrorException(404, "NotFound", "the server could not find the requested resource");
-                }
 
                 await Respond(context, record, 200, found).ConfigureAwait(false);
                 break;

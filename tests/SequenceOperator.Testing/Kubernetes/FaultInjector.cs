@@ -28,6 +28,9 @@ public sealed class FaultRule
     /// <summary>For watches: abort the connection after sending this many events (0: right after the headers).</summary>
     public int? DropWatchAfterEvents { get; init; }
 
+    /// <summary>For watches: send the headers, then nothing at all, ignoring timeoutSeconds (a dead connection).</summary>
+    public bool StallWatch { get; init; }
+
     /// <summary>How many requests this rule hit.</summary>
     public int Hits => Volatile.Read(ref _hits);
 
@@ -51,6 +54,13 @@ public sealed class FaultRule
     {
         Match = r => r.Verb == "watch" && (plural is null || r.Resource?.Plural == plural),
         DropWatchAfterEvents = afterEvents,
+        Times = times,
+    };
+
+    public static FaultRule Stall(int? times = 1, string? plural = null) => new()
+    {
+        Match = r => r.Verb == "watch" && (plural is null || r.Resource?.Plural == plural),
+        StallWatch = true,
         Times = times,
     };
 

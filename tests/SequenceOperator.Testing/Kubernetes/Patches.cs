@@ -128,7 +128,7 @@ public static class Patches
             return value;
         }
 
-        var parent = Get(document, "/" + string.Join('/', segments[..^1].Select(Escape)));
+        var parent = Get(document, ParentPointer(segments));
         var last = segments[^1];
         switch (parent)
         {
@@ -158,7 +158,7 @@ public static class Patches
             return null;
         }
 
-        var parent = Get(document, "/" + string.Join('/', segments[..^1].Select(Escape)));
+        var parent = Get(document, ParentPointer(segments));
         var last = segments[^1];
         switch (parent)
         {
@@ -176,6 +176,9 @@ public static class Patches
 
         return document;
     }
+
+    private static string ParentPointer(string[] segments) =>
+        segments.Length == 1 ? string.Empty : "/" + string.Join('/', segments[..^1].Select(Escape));
 
     private static string Escape(string segment) =>
         segment.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);

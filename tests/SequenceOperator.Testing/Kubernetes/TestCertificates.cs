@@ -98,7 +98,9 @@ public sealed class TestCertificateAuthority : IDisposable
 
         var serial = RandomNumberGenerator.GetBytes(16);
         serial[0] &= 0x7f;
-        using var signed = request.Create(Certificate, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(30), serial);
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        using var signed = request.Create(
+            Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(30), serial);
 
         // PKCS#1 "RSA PRIVATE KEY" and SEC1 "EC PRIVATE KEY", the forms kubeadm and most tools write.
         keyPem = key switch

@@ -352,3 +352,39 @@ public sealed class ClientTests
         Assert.Equal(502, status.Status.Code);
     }
 }
+
+public sealed class ErrorTypeTests
+{
+    [Fact]
+    public async Task List_CompactedExactVersion_ThrowsGone_AndBadSelector_ThrowsBadRequest()
+    {
+        await using var env = await KubernetesTestServer.StartAsync();
+        var json = TestJsonContext.Default.Widget;
+        var created = await env.Client.CreateAsync(TestResources.Widgets, TestResources.NewWidget("w"), json);
+        await env.Client.CreateAsync(TestResources.Widgets, TestResources.NewWidget("x"), json);
+
+        var past = await env.Client.ListAsync(TestResources.Widgets, "default", json,
+            new ListOptions { ResourceVersion = created.Metadata.ResourceVersion, ResourceVersionMatch = "Exact" });
+        Assert.Equal(["w"], past.Items.Select(w => w.Metadata.Name));
+
+        env.Server.CompactHistory();
+        var gone = await Assert.ThrowsAsync<GoneException>(() => env.Client.ListAsync(TestResources.Widgets, "default", json,
+            new ListOptions { ResourceVersion = created.Metadata.ResourceVersion, ResourceVersionMatch = "Exact" }));
+        Assert.Equal("Expired", gone.Reason);
+
+        var bad = await Assert.ThrowsAsync<BadRequestException>(() => env.Client.ListAsync(TestResources.Widgets, "default", json,
+            new ListOptions { FieldSelector = "spec.size=1" }));
+        Assert.Contains("field label not supported", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PlainHttpServer_WithoutAuthentication_Works()
+    {
+        await using var server = await FakeKubeApiServer.StartAsync(new FakeKubeApiServerOptions { Https = false });
+        Assert.Equal("http", server.BaseAddress.Scheme);
+        using var client = KubernetesClient.Create(new SequenceOperator.Kubernetes.Configuration.KubernetesClientConfiguration { Server = server.BaseAddress });
+        var lease = await client.CreateAsync(ResourceType.Leases, new Lease { Metadata = new ObjectMeta { Name = "l", Namespace = "n" } }, KubernetesJsonContext.Default.Lease);
+        Assert.Equal("l", lease.Metadata.Name);
+        Assert.Null(server.Requests[0].Authorization);
+    }
+}

@@ -208,4 +208,30 @@ public sealed class InformerTests
         await stop.CancelAsync();
         await run.WaitAsync(Eventually.Limit);
     }
+
+    [Fact]
+    public async Task Informer_SilentDeadWatch_IsDetectedAndReconnected()
+    {
+        await using var env = await KubernetesTestServer.StartAsync();
+        env.Server.Faults.Add(FaultRule.Stall(times: 1));
+        var options = FastOptions();
+        options.WatchTimeout = TimeSpan.FromSeconds(1);
+        options.StallGrace = TimeSpan.FromMilliseconds(500);
+        var informer = new Informer<Widget>(env.Client, TestResources.Widgets, TestJsonContext.Default.Widget, options);
+        var restarts = new ConcurrentQueue<WatchRestartReason>();
+        informer.WatchRestarted += (_, e) => restarts.Enqueue(e.Reason);
+        using var subscription = informer.Subscribe();
+        using var stop = new CancellationTokenSource();
+        var run = informer.RunAsync(stop.Token);
+        await informer.WaitForSyncAsync().WaitAsync(Eventually.Limit);
+
+        // Created while the only watch is dead: delivered once the informer gives up on it and reconnects.
+        env.Server.Store.Create(Widgets, "default", WidgetJson("late"));
+        var change = await Eventually.NextAsync(subscription.Reader);
+        Assert.Equal((InformerEventType.Added, "late"), (change.Type, change.Object.Metadata.Name));
+        Assert.Equal(WatchRestartReason.Stalled, restarts.First());
+
+        await stop.CancelAsync();
+        await run.WaitAsync(Eventually.Limit);
+    }
 }

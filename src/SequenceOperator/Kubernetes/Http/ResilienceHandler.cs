@@ -113,6 +113,8 @@ internal sealed partial class ResilienceHandler : DelegatingHandler
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
     {
+        // A server certificate that fails verification will fail again: report it at once.
+        { Exception: HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException } } => false,
         { Exception: HttpRequestException or TimeoutRejectedException or IOException } => true,
         { Result: { } response } => IsRetriableStatus(response.StatusCode),
         _ => false,

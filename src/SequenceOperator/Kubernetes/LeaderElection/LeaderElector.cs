@@ -46,7 +46,9 @@ internal sealed partial class LeaderElector
     /// <summary>
     /// Campaigns until leading, runs <paramref name="onStartedLeading"/> with a token that is cancelled when leadership
     /// is lost (or <paramref name="cancellationToken"/> is cancelled), waits for it to finish, releases the Lease on
-    /// shutdown, calls <paramref name="onStoppedLeading"/> (if it started leading) and returns. Call again to campaign again.
+    /// shutdown, calls <paramref name="onStoppedLeading"/> (if it started leading) and returns. Cancellation makes it
+    /// return (not throw); exceptions of <paramref name="onStartedLeading"/> are rethrown after the release. Call again
+    /// to campaign again.
     /// </summary>
     public async Task RunAsync(Func<CancellationToken, Task> onStartedLeading, Action onStoppedLeading, CancellationToken cancellationToken)
     {
@@ -96,7 +98,17 @@ internal sealed partial class LeaderElector
         LogCampaigning(_logger, _options.Identity, _options.LeaseNamespace, _options.LeaseName);
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (await TryAcquireOrRenewAsync(cancellationToken).ConfigureAwait(false))
+            bool acquired;
+            try
+            {
+                acquired = await TryAcquireOrRenewAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            if (acquired)
             {
                 LogAcquired(_logger, _options.Identity, _options.LeaseNamespace, _options.LeaseName);
                 return true;
@@ -133,8 +145,13 @@ internal sealed partial class LeaderElector
             {
                 renewed = await TryAcquireOrRenewAsync(attempt.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 renewed = false;
             }
 
