@@ -159,6 +159,29 @@ public sealed class ExecAndInClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ExecPlugin_MissingCommandOrInteractiveOnly_FailsClearly()
+    {
+        var configuration = ExecKubeconfig();
+        var exec = configuration.Credentials!.Exec!;
+
+        using var missing = KubernetesClient.Create(configuration with
+        {
+            Credentials = configuration.Credentials with { Exec = exec with { Command = "no-such-plugin-xyz", InstallHint = "Install it with: brew install xyz" } },
+        }, KubernetesTestServer.FastOptions());
+        var error = await Assert.ThrowsAsync<KubernetesAuthenticationException>(() => ProbeAsync(missing));
+        Assert.Contains("no-such-plugin-xyz", error.Message, StringComparison.Ordinal);
+        Assert.Contains("brew install xyz", error.Message, StringComparison.Ordinal);
+
+        using var interactive = KubernetesClient.Create(configuration with
+        {
+            Credentials = configuration.Credentials with { Exec = exec with { InteractiveMode = "Always" } },
+        }, KubernetesTestServer.FastOptions());
+        error = await Assert.ThrowsAsync<KubernetesAuthenticationException>(() => ProbeAsync(interactive));
+        Assert.Contains("interactive", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, PluginRuns);
+    }
+
+    [Fact]
     public async Task InCluster_ServiceAccountToken_IsReReadAtLeastEveryMinute_AndAfterA401()
     {
         _server.Security.AddToken("sa-token-1", "system:serviceaccount:ops:operator");

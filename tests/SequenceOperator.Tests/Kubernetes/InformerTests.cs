@@ -43,7 +43,13 @@ public sealed class InformerTests
         var second = await Eventually.NextAsync(subscription.Reader);
         Assert.All([first, second], e => Assert.Equal(InformerEventType.Added, e.Type));
 
+        using var late = informer.Subscribe(replayExisting: true);
+        var replayed = await Eventually.DrainAsync(late.Reader, TimeSpan.FromMilliseconds(200));
+        Assert.Equal(["a", "b"], replayed.Select(e => e.Object.Metadata.Name).Order());
+        Assert.All(replayed, e => Assert.Equal(InformerEventType.Added, e.Type));
+
         env.Server.Store.Patch(Widgets, "default", "a", "application/merge-patch+json", """{"spec":{"size":3}}""");
+        Assert.Equal(InformerEventType.Modified, (await Eventually.NextAsync(late.Reader)).Type);
         var modified = await Eventually.NextAsync(subscription.Reader);
         Assert.Equal((InformerEventType.Modified, "a", 3), (modified.Type, modified.Object.Metadata.Name, modified.Object.Spec!.Size));
         Assert.Equal(3, informer.Get("default", "a")!.Spec!.Size);

@@ -9,13 +9,14 @@ namespace SequenceOperator.Tests.Kubernetes;
 
 public sealed class LeaderElectionTests
 {
-    private static LeaderElectionOptions Options(string identity, TimeSpan? lease = null, bool release = true) => new()
+    // Renew deadlines are generous where losing the lease under a loaded machine would break the test's premise.
+    private static LeaderElectionOptions Options(string identity, TimeSpan? lease = null, bool release = true, TimeSpan? renew = null) => new()
     {
         LeaseName = "sequence-operator",
         LeaseNamespace = "ops",
         Identity = identity,
-        LeaseDuration = lease ?? TimeSpan.FromSeconds(1.5),
-        RenewDeadline = TimeSpan.FromSeconds(1),
+        LeaseDuration = lease ?? TimeSpan.FromSeconds(3),
+        RenewDeadline = renew ?? TimeSpan.FromSeconds(2.5),
         RetryPeriod = TimeSpan.FromMilliseconds(150),
         ReleaseOnCancel = release,
     };
@@ -69,8 +70,8 @@ public sealed class LeaderElectionTests
     public async Task TwoElectors_ExactlyOneLeads()
     {
         await using var env = await KubernetesTestServer.StartAsync();
-        var a = new Candidate(env, Options("a")).Start();
-        var b = new Candidate(env, Options("b")).Start();
+        var a = new Candidate(env, Options("a", TimeSpan.FromSeconds(20), renew: TimeSpan.FromSeconds(15))).Start();
+        var b = new Candidate(env, Options("b", TimeSpan.FromSeconds(20), renew: TimeSpan.FromSeconds(15))).Start();
 
         await Task.WhenAny(a.Started.Task, b.Started.Task).WaitAsync(Eventually.Limit);
 
@@ -113,9 +114,9 @@ public sealed class LeaderElectionTests
     {
         await using var env = await KubernetesTestServer.StartAsync();
         var longLease = TimeSpan.FromSeconds(60);
-        var a = new Candidate(env, Options("a", longLease)).Start();
+        var a = new Candidate(env, Options("a", longLease, renew: TimeSpan.FromSeconds(30))).Start();
         await a.Started.Task.WaitAsync(Eventually.Limit);
-        var b = new Candidate(env, Options("b", longLease)).Start();
+        var b = new Candidate(env, Options("b", longLease, renew: TimeSpan.FromSeconds(30))).Start();
 
         await a.StopAsync();
         var released = Lease(env)!["spec"]!;
@@ -131,7 +132,7 @@ public sealed class LeaderElectionTests
     public async Task Leader_LeaseTakenByAnother_StopsItsWorkPromptly()
     {
         await using var env = await KubernetesTestServer.StartAsync();
-        var a = new Candidate(env, Options("a", TimeSpan.FromSeconds(60))).Start();
+        var a = new Candidate(env, Options("a", TimeSpan.FromSeconds(60), renew: TimeSpan.FromSeconds(30))).Start();
         await a.Started.Task.WaitAsync(Eventually.Limit);
 
         var lease = Lease(env)!;
@@ -151,7 +152,7 @@ public sealed class LeaderElectionTests
     {
         await using var env = await KubernetesTestServer.StartAsync(clientOptions: KubernetesTestServer.FastOptions());
         var changes = new ConcurrentQueue<bool>();
-        var a = new Candidate(env, Options("a", TimeSpan.FromSeconds(60)));
+        var a = new Candidate(env, Options("a", TimeSpan.FromSeconds(60), renew: TimeSpan.FromSeconds(1)));
         a.Elector.LeadershipChanged += (_, leading) => changes.Enqueue(leading);
         a.Start();
         await a.Started.Task.WaitAsync(Eventually.Limit);

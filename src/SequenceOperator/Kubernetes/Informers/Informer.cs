@@ -81,14 +81,23 @@ internal sealed partial class Informer<T>
     public Task WaitForSyncAsync(CancellationToken cancellationToken = default) => _synced.Task.WaitAsync(cancellationToken);
 
     /// <summary>
-    /// A new stream of every change from now on (subscribe before <see cref="RunAsync"/> to also get the initial
-    /// Added events). Unbounded: the reader should keep up. Dispose to stop receiving.
+    /// A new stream of every change from now on; with <paramref name="replayExisting"/>, first an Added event for each
+    /// object already cached (so a late subscriber sees everything once). Subscribing before <see cref="RunAsync"/>
+    /// also gets the initial Added events. Unbounded: the reader should keep up. Dispose to stop receiving.
     /// </summary>
-    public InformerSubscription<T> Subscribe()
+    public InformerSubscription<T> Subscribe(bool replayExisting = false)
     {
         var channel = Channel.CreateUnbounded<InformerEvent<T>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         lock (_subscribersLock)
         {
+            if (replayExisting)
+            {
+                foreach (var value in _cache.Values)
+                {
+                    channel.Writer.TryWrite(new InformerEvent<T>(InformerEventType.Added, value));
+                }
+            }
+
             _subscribers.Add(channel);
         }
 
@@ -265,50 +274,57 @@ internal sealed partial class Informer<T>
             Upsert(item);
         }
 
-        foreach (var (key, value) in _cache)
+        lock (_subscribersLock)
         {
-            if ((scope.Namespace is null || key.Namespace == scope.Namespace) && !seen.Contains(key) && _cache.TryRemove(key, out _))
+            foreach (var (key, value) in _cache)
+            {
+                if ((scope.Namespace is null || key.Namespace == scope.Namespace) && !seen.Contains(key) && _cache.TryRemove(key, out _))
+                {
+                    Publish(new InformerEvent<T>(InformerEventType.Deleted, value));
+                }
+            }
+        }
+    }
+
+    // Cache changes and their events happen under the subscribers' lock, so a replaying subscriber sees each object once.
+    private void Upsert(T value)
+    {
+        var key = Key(value);
+        lock (_subscribersLock)
+        {
+            if (_cache.TryGetValue(key, out var existing))
+            {
+                if (existing.Metadata.ResourceVersion == value.Metadata.ResourceVersion)
+                {
+                    return;
+                }
+
+                _cache[key] = value;
+                Publish(new InformerEvent<T>(InformerEventType.Modified, value));
+                return;
+            }
+
+            _cache[key] = value;
+            Publish(new InformerEvent<T>(InformerEventType.Added, value));
+        }
+    }
+
+    private void Remove(T value)
+    {
+        lock (_subscribersLock)
+        {
+            if (_cache.TryRemove(Key(value), out _))
             {
                 Publish(new InformerEvent<T>(InformerEventType.Deleted, value));
             }
         }
     }
 
-    private void Upsert(T value)
-    {
-        var key = Key(value);
-        if (_cache.TryGetValue(key, out var existing))
-        {
-            if (existing.Metadata.ResourceVersion == value.Metadata.ResourceVersion)
-            {
-                return;
-            }
-
-            _cache[key] = value;
-            Publish(new InformerEvent<T>(InformerEventType.Modified, value));
-            return;
-        }
-
-        _cache[key] = value;
-        Publish(new InformerEvent<T>(InformerEventType.Added, value));
-    }
-
-    private void Remove(T value)
-    {
-        if (_cache.TryRemove(Key(value), out _))
-        {
-            Publish(new InformerEvent<T>(InformerEventType.Deleted, value));
-        }
-    }
-
     private void Publish(InformerEvent<T> change)
     {
-        lock (_subscribersLock)
+        foreach (var channel in _subscribers)
         {
-            foreach (var channel in _subscribers)
-            {
-                channel.Writer.TryWrite(change);
-            }
+            channel.Writer.TryWrite(change);
         }
     }
 

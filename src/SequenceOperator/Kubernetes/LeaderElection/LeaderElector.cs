@@ -21,7 +21,7 @@ internal sealed partial class LeaderElector
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private Lease? _observed;
-    private DateTimeOffset _observedAt;
+    private long _observedAt; // monotonic timestamp: immune to wall-clock jumps
     private volatile bool _isLeader;
 
     public LeaderElector(IKubernetesClient client, LeaderElectionOptions options, ILogger<LeaderElector>? logger = null, TimeProvider? timeProvider = null)
@@ -126,7 +126,7 @@ internal sealed partial class LeaderElector
     /// <summary>Renews every retry period until the work ends, the token is cancelled, or renewal fails past the deadline.</summary>
     private async Task RenewLoopAsync(Task work, CancellationToken cancellationToken)
     {
-        var lastRenewal = _time.GetUtcNow();
+        var lastRenewal = _time.GetTimestamp();
         while (!cancellationToken.IsCancellationRequested && !work.IsCompleted)
         {
             var tick = Task.Delay(_options.RetryPeriod, _time, cancellationToken);
@@ -137,7 +137,7 @@ internal sealed partial class LeaderElector
             }
 
             // One renewal may take no longer than what is left of the renew deadline (retries included).
-            var left = lastRenewal + _options.RenewDeadline - _time.GetUtcNow();
+            var left = _options.RenewDeadline - _time.GetElapsedTime(lastRenewal);
             using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             attempt.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
             bool renewed;
@@ -157,7 +157,7 @@ internal sealed partial class LeaderElector
 
             if (renewed)
             {
-                lastRenewal = _time.GetUtcNow();
+                lastRenewal = _time.GetTimestamp();
                 continue;
             }
 
@@ -167,7 +167,7 @@ internal sealed partial class LeaderElector
                 return;
             }
 
-            if (_time.GetUtcNow() - lastRenewal >= _options.RenewDeadline)
+            if (_time.GetElapsedTime(lastRenewal) >= _options.RenewDeadline)
             {
                 LogRenewDeadline(_logger, _options.Identity, _options.RenewDeadline);
                 return;
@@ -189,13 +189,13 @@ internal sealed partial class LeaderElector
                     Metadata = new ObjectMeta { Name = _options.LeaseName, Namespace = _options.LeaseNamespace },
                     Spec = NewSpec(now, now, 0),
                 }, KubernetesJsonContext.Default.Lease, cancellationToken).ConfigureAwait(false);
-                Observe(created, now);
+                Observe(created);
                 return true;
             }
 
             if (_observed is null || !SameRecord(_observed.Spec, lease.Spec))
             {
-                Observe(lease, now);
+                Observe(lease);
             }
 
             var spec = lease.Spec ?? new LeaseSpec();
@@ -204,7 +204,7 @@ internal sealed partial class LeaderElector
             if (!string.IsNullOrEmpty(holder) && !mine)
             {
                 var duration = TimeSpan.FromSeconds(spec.LeaseDurationSeconds ?? (int)_options.LeaseDuration.TotalSeconds);
-                if (_observedAt + duration > now)
+                if (_time.GetElapsedTime(_observedAt) < duration)
                 {
                     return false;
                 }
@@ -216,7 +216,7 @@ internal sealed partial class LeaderElector
                     ? NewSpec(spec.AcquireTime ?? now, now, spec.LeaseTransitions ?? 0)
                     : NewSpec(now, now, (spec.LeaseTransitions ?? 0) + 1),
             }, KubernetesJsonContext.Default.Lease, cancellationToken).ConfigureAwait(false);
-            Observe(updated, now);
+            Observe(updated);
             return true;
         }
         catch (Exception e) when (e is KubernetesApiException or HttpRequestException or Authentication.KubernetesAuthenticationException
@@ -250,7 +250,7 @@ internal sealed partial class LeaderElector
                     LeaseTransitions = _observed.Spec.LeaseTransitions,
                 },
             }, KubernetesJsonContext.Default.Lease, timeout.Token).ConfigureAwait(false);
-            Observe(released, now);
+            Observe(released);
             LogReleased(_logger, _options.Identity);
         }
         catch (Exception e) when (e is KubernetesApiException or HttpRequestException or OperationCanceledException
@@ -269,10 +269,10 @@ internal sealed partial class LeaderElector
         LeaseTransitions = transitions,
     };
 
-    private void Observe(Lease lease, DateTimeOffset now)
+    private void Observe(Lease lease)
     {
         _observed = lease;
-        _observedAt = now;
+        _observedAt = _time.GetTimestamp();
     }
 
     private static bool SameRecord(LeaseSpec? a, LeaseSpec? b) => a == b;
