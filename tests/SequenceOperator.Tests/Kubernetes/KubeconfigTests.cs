@@ -262,6 +262,11 @@ public sealed class KubeconfigTests : IAsyncLifetime
             "    server: https://x.example", "    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: get-token")));
         Assert.Contains("interactiveMode", error.Message, StringComparison.Ordinal);
 
+        // Unreadable for every user, root included: the path names a folder, not a file.
+        var folder = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(_folder.File("marker", string.Empty))!, "a-folder")).FullName;
+        error = Assert.Throws<KubeconfigException>(() => KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigPath = folder }));
+        Assert.Contains("could not be read", error.Message, StringComparison.Ordinal);
+
         if (!OperatingSystem.IsWindows() && Environment.UserName != "root")
         {
             var unreadable = _folder.File("unreadable", "current-context: x");

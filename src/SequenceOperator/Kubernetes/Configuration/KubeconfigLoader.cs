@@ -20,6 +20,11 @@ internal static class KubeconfigLoader
         foreach (var path in paths)
         {
             var full = Path.GetFullPath(path);
+            if (Directory.Exists(full))
+            {
+                throw new KubeconfigException($"The kubeconfig path '{full}' is a folder and could not be read as a file.");
+            }
+
             if (!File.Exists(full))
             {
                 if (mustExist)
