@@ -129,7 +129,7 @@ internal sealed record DatabaseCommandOptions
     }
 
     private static TimeSpan ParseDuration(string name, string value) =>
-        Durations.TryParse(value, out var duration) && duration > TimeSpan.Zero
+        Entities.KubernetesDuration.TryParse(value, out var duration) && duration > TimeSpan.Zero
             ? duration
             : throw new UsageException($"{name} must be a duration such as 500ms, 2s or 1m, not '{value}'.");
 }

@@ -22,7 +22,7 @@ public sealed class CommandLineTests(PostgresFixture fixture)
     }
 
     private async Task<EngineDatabase> WorcesterAsync() =>
-        await EngineDatabase.CreateAsync(fixture.Server, await File.ReadAllTextAsync(EngineCheckTests.RepoFile("scripts/demo/cityforge.sql")));
+        await EngineDatabase.CreateAsync(fixture.Server, await File.ReadAllTextAsync(RepoPaths.File("scripts/demo/cityforge.sql")));
 
     [Fact]
     public async Task CheckRepairCheck_ExitCodesFollowTheDrift()
@@ -169,7 +169,7 @@ public sealed class CommandLineTests(PostgresFixture fixture)
     {
         var run = await RunAsync(null, "crd");
         Assert.Equal(0, run.ExitCode);
-        Assert.Equal(await File.ReadAllTextAsync(EngineCheckTests.RepoFile("config/crd/sequences.cityforge.io_sequencesyncpolicies.yaml")), run.Stdout);
+        Assert.Equal(await File.ReadAllTextAsync(RepoPaths.File("config/crd/sequences.cityforge.io_sequencesyncpolicies.yaml")), run.Stdout);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace SequenceOperator.Tests.Entities;
 /// <summary>The repository root (found from the test binaries upwards) and YAML-to-JSON for tests.</summary>
 internal static class TestFiles
 {
-    public static string RepositoryRoot { get; } = FindRoot();
+    public static string RepositoryRoot => RepoPaths.Root;
 
     public static string PathOf(string relative) => Path.Combine(RepositoryRoot, relative);
 
@@ -58,18 +58,5 @@ internal static class TestFiles
                 => JsonValue.Create(double.Parse(text, CultureInfo.InvariantCulture)),
             _ => JsonValue.Create(text),
         };
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SequenceOperator.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"SequenceOperator.sln not found above {AppContext.BaseDirectory}.");
     }
 }

@@ -40,7 +40,7 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
     private static string Reason(V1Alpha1SequenceSyncPolicy p, string type = SequenceSyncPolicyConditions.Ready) =>
         p.Status?.GetCondition(type)?.Reason ?? string.Empty;
 
-    private async Task<string> WorcesterSqlAsync() => await File.ReadAllTextAsync(EngineCheckTests.RepoFile("scripts/demo/cityforge.sql"));
+    private async Task<string> WorcesterSqlAsync() => await File.ReadAllTextAsync(RepoPaths.File("scripts/demo/cityforge.sql"));
 
     [Fact]
     public async Task Observe_ReportsTheExactDriftInStatusEventsAndMetrics_AndChangesNothing()

@@ -9,7 +9,7 @@ public sealed class EngineCheckTests(PostgresFixture fixture)
     [Fact]
     public async Task Check_WorcesterIncident_ReportsEachSequenceBehind()
     {
-        await using var db = await EngineDatabase.CreateAsync(fixture.Server, await File.ReadAllTextAsync(RepoFile("scripts/demo/cityforge.sql")));
+        await using var db = await EngineDatabase.CreateAsync(fixture.Server, await File.ReadAllTextAsync(RepoPaths.File("scripts/demo/cityforge.sql")));
         var report = await db.CheckAsync();
 
         Assert.Empty(report.Errors);
@@ -354,16 +354,5 @@ public sealed class EngineCheckTests(PostgresFixture fixture)
         Assert.Equal(300, report.Sequences.Count);
         Assert.All(report.Sequences, s => Assert.Equal(int.Parse(s.Table[1..], System.Globalization.CultureInfo.InvariantCulture) + 1, s.MaxValue));
         Assert.All(report.Sequences, s => Assert.Equal(s.MaxValue, s.BehindBy)); // next value 1 everywhere: behind by MAX
-    }
-
-    internal static string RepoFile(string relative)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SequenceOperator.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("repository root not found"), relative);
     }
 }

@@ -10,7 +10,7 @@ public sealed class EngineRepairTests(PostgresFixture fixture)
     [Fact]
     public async Task Repair_SetsNextValueJustPastTheData()
     {
-        await using var db = await EngineDatabase.CreateAsync(fixture.Server, await File.ReadAllTextAsync(EngineCheckTests.RepoFile("scripts/demo/cityforge.sql")));
+        await using var db = await EngineDatabase.CreateAsync(fixture.Server, await File.ReadAllTextAsync(RepoPaths.File("scripts/demo/cityforge.sql")));
         var report = await db.RepairAsync();
 
         Assert.All(report.Sequences, s => Assert.Equal(SequenceStatus.Repaired, s.Status));

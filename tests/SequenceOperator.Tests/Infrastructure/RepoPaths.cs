@@ -1,4 +1,4 @@
-namespace SequenceOperator.Tests.Deployment;
+namespace SequenceOperator.Tests.Infrastructure;
 
 /// <summary>Paths in the repository, found by walking up from the test assembly to the folder holding the .sln.</summary>
 internal static class RepoPaths
