@@ -85,6 +85,21 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
         await db.OpenAsync();
         await using var cmd = new NpgsqlCommand("SELECT last_value FROM cards_id_seq", db);
         Assert.Equal(1L, await cmd.ExecuteScalarAsync()); // Observe never changes a sequence
+
+        // The operator's connections to this database: named after it, never more than two.
+        await using var activity = new NpgsqlCommand(
+            "SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", db);
+        var names = new List<string>();
+        await using (var reader = await activity.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.InRange(names.Count, 1, PolicyDatabases.MaxConnectionsPerPolicy);
+        Assert.All(names, n => Assert.Equal("sequence-operator", n));
         Assert.Equal(HttpStatusCode.OK, (await op.ProbeAsync("/readyz")).Status);
         Assert.Equal(HttpStatusCode.OK, (await op.ProbeAsync("/healthz")).Status);
         _ = shrewsbuddy;
@@ -294,5 +309,24 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
         }
 
         Assert.True(followerController.Reconciles > 0, "the new leader did not reconcile");
+    }
+
+    [Fact]
+    public async Task WatchNamespaces_LimitsTheOperatorToThoseNamespaces()
+    {
+        await using var env = await OperatorEnvironment.StartAsync(fixture.Server);
+        await env.CreateTenantAsync("worcester", "CREATE TABLE cards (id serial PRIMARY KEY);");
+        await env.CreateTenantAsync("shrewsbuddy", "CREATE TABLE cards (id serial PRIMARY KEY);");
+        await env.CreatePolicyAsync("worcester", "cityforge", Spec());
+        await env.CreatePolicyAsync("shrewsbuddy", "cityforge", Spec());
+        env.Api.ClearRequests();
+        await env.StartOperatorAsync(new Dictionary<string, string?> { ["Operator:WatchNamespaces:0"] = "worcester" });
+
+        await env.WaitForPolicyAsync("worcester", "cityforge", Checked);
+        await Task.Delay(1000);
+        var requests = env.Api.Requests.Where(r => r.Info.Resource is { } res && res.Plural is "sequencesyncpolicies" or "secrets").ToList();
+        Assert.All(requests, r => Assert.Equal("worcester", r.Info.Namespace)); // no cluster-wide list or watch, nothing in shrewsbuddy
+        Assert.Contains(requests, r => r.Verb == "watch");
+        Assert.Null((await env.GetPolicyAsync("shrewsbuddy", "cityforge")).Status);
     }
 }
