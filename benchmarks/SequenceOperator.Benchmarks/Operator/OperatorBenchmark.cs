@@ -45,6 +45,11 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
                 $"{options.Tables} drifted tables per database; interval {KubernetesDuration.Format(options.Interval)}; " +
                 $"--max-concurrent-reconciles {options.Concurrency}; steady state over {options.Intervals} interval(s)."));
             output.WriteLine($"Operator binary: {binary}; logs and kubeconfig in {workDir}");
+            if (options.Environment.Count > 0)
+            {
+                output.WriteLine("Operator environment: " + string.Join(" ", options.Environment.Select(kv => $"{kv.Key}={kv.Value}")));
+            }
+
             var sw = Stopwatch.StartNew();
             await using var postgres = await BenchmarkPostgres.StartAsync(options.MaxConnectionsOrDefault, cancellationToken);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL started in {sw.Elapsed.TotalSeconds:F1} s (max_connections {postgres.MaxConnections})."));
@@ -116,12 +121,12 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         await using var sampler = ConnectionSampler.Start(postgres.AdminConnectionString, options.ConnectionSampleInterval);
         var logFile = Path.Combine(workDir, string.Create(CultureInfo.InvariantCulture, $"operator-{size}.log"));
         var started = Stopwatch.StartNew();
-        await using var process = OperatorProcess.Start(binary, kubeconfig, options.Concurrency, logFile);
+        await using var process = OperatorProcess.Start(binary, kubeconfig, options.Concurrency, logFile, options.Environment);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"operator: pid {process.Pid}, metrics on :{process.MetricsPort}"));
 
         var firstRound = await WaitForFirstRoundAsync(api, process, size, started, logFile, cancellationToken);
         var cpuFirstRound = process.CpuTime();
-        var (peakAtFirstRound, _, _) = process.Memory();
+        var peakAtFirstRound = process.Memory().PeakRss;
         VerifyStatuses(api, size, "after the first round");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"first round: {size} policies with a status after {firstRound.TotalSeconds:F1} s; CPU so far {cpuFirstRound.TotalSeconds:F1} s; peak RSS so far {Mb(peakAtFirstRound):F0} MB"));
@@ -142,7 +147,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         var windowElapsed = window.Elapsed;
         var requests = api.Requests;
         api.ClearRequests();
-        var (peakRss, rss, threads) = process.Memory();
+        var memory = process.Memory();
         var fds = process.FileDescriptors();
         var scrape = Stopwatch.StartNew();
         var metrics = await process.ScrapeMetricsAsync(cancellationToken);
@@ -166,7 +171,8 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Events stored: {events.Count} ({eventsPerPolicy.Average():F1} per policy, most {eventsPerPolicy.Max()}; {EventsPerCheck} per policy when every repeat is aggregated into its series)"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"memory: peak RSS (VmHWM) {Mb(peakRss):F1} MB, RSS now {Mb(rss):F1} MB; {threads} threads, {fds} file descriptors; " +
+            $"memory: peak RSS (VmHWM) {Mb(memory.PeakRss):F1} MB, RSS now {Mb(memory.Rss):F1} MB ({Mb(memory.RssAnon):F1} anonymous, {Mb(memory.RssFile):F1} file-backed); {memory.Threads} threads; " +
+            $"file descriptors {fds.Values.Sum()} ({string.Join(", ", fds.Select(kv => $"{kv.Key} {kv.Value}"))}); " +
             $"/metrics {metrics.Length / 1024.0:F0} KB scraped in {scrapeTime.TotalMilliseconds:F0} ms; watch restarts {watchRestarts:F0}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"connections: at most {connections.MaxPerDatabase} per database ({connections.MaxDatabase}), at most {connections.MaxTotal} in total, {connections.LastTotal} at the last sample ({connections.Samples} samples)"));
@@ -176,7 +182,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stopped (SIGTERM) in {sw.Elapsed.TotalSeconds:F1} s, exit code {exit}"));
         await WaitForConnectionsClosedAsync(postgres, cancellationToken);
 
-        return new SizeResult(size, creation, created, firstRound, cpuFirstRound, cpuWindow, windowElapsed, checksInWindow, peakRss, rss, connections);
+        return new SizeResult(size, creation, created, firstRound, cpuFirstRound, cpuWindow, windowElapsed, checksInWindow, memory.PeakRss, memory.Rss, connections);
     }
 
     private async Task<TimeSpan> WaitForFirstRoundAsync(FakeKubeApiServer api, OperatorProcess process, int size, Stopwatch started, string logFile, CancellationToken cancellationToken)

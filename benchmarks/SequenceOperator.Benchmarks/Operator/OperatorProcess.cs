@@ -32,7 +32,7 @@ internal sealed class OperatorProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static OperatorProcess Start(string binary, string kubeconfig, int concurrency, string logFile)
+    public static OperatorProcess Start(string binary, string kubeconfig, int concurrency, string logFile, IReadOnlyDictionary<string, string> environment)
     {
         var metricsPort = FreePort();
         var healthPort = FreePort();
@@ -61,6 +61,11 @@ internal sealed class OperatorProcess : IAsyncDisposable
             psi.Environment.Remove(key);
         }
 
+        foreach (var (key, value) in environment)
+        {
+            psi.Environment[key] = value;
+        }
+
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {binary}");
         var log = new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.Read);
         var drain = Task.WhenAll(process.StandardOutput.BaseStream.CopyToAsync(log), process.StandardError.BaseStream.CopyToAsync(log))
@@ -75,32 +80,49 @@ internal sealed class OperatorProcess : IAsyncDisposable
         return _process.TotalProcessorTime;
     }
 
-    /// <summary>VmHWM (peak resident set) and VmRSS from /proc/&lt;pid&gt;/status, in bytes; and the thread count.</summary>
-    public (long PeakRss, long Rss, int Threads) Memory()
+    /// <summary>From /proc/&lt;pid&gt;/status, in bytes: VmHWM (peak resident set), VmRSS, and its anonymous and file-backed parts; and the thread count.</summary>
+    public MemoryFigures Memory()
     {
-        long hwm = 0, rss = 0;
-        var threads = 0;
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
         {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && line[..colon] is "VmHWM" or "VmRSS" or "RssAnon" or "RssFile" or "Threads")
             {
-                hwm = Kilobytes(line);
-            }
-            else if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                rss = Kilobytes(line);
-            }
-            else if (line.StartsWith("Threads:", StringComparison.Ordinal))
-            {
-                threads = int.Parse(line["Threads:".Length..].Trim(), CultureInfo.InvariantCulture);
+                var text = line[(colon + 1)..].Trim();
+                values[line[..colon]] = text.EndsWith("kB", StringComparison.Ordinal)
+                    ? long.Parse(text[..^2].Trim(), CultureInfo.InvariantCulture) * 1024
+                    : long.Parse(text, CultureInfo.InvariantCulture);
             }
         }
 
-        return (hwm, rss, threads);
+        return new MemoryFigures(values["VmHWM"], values["VmRSS"], values["RssAnon"], values["RssFile"], (int)values["Threads"]);
     }
 
-    /// <summary>Open file descriptors (sockets included).</summary>
-    public int FileDescriptors() => Directory.GetFileSystemEntries($"/proc/{Pid}/fd").Length;
+    public sealed record MemoryFigures(long PeakRss, long Rss, long RssAnon, long RssFile, int Threads);
+
+    /// <summary>Open file descriptors by kind (socket, pipe, anon_inode, file).</summary>
+    public IReadOnlyDictionary<string, int> FileDescriptors()
+    {
+        var kinds = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var fd in Directory.GetFileSystemEntries($"/proc/{Pid}/fd"))
+        {
+            string kind;
+            try
+            {
+                var target = new FileInfo(fd).LinkTarget ?? "?";
+                kind = target.StartsWith('/') ? "file" : target.Split(':')[0];
+            }
+            catch (IOException)
+            {
+                continue; // closed meanwhile
+            }
+
+            kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
+        }
+
+        return kinds;
+    }
 
     public Task<string> ScrapeMetricsAsync(CancellationToken cancellationToken) =>
         Http.GetStringAsync(new Uri($"http://127.0.0.1:{MetricsPort}/metrics"), cancellationToken);
@@ -138,9 +160,6 @@ internal sealed class OperatorProcess : IAsyncDisposable
 
         _process.Dispose();
     }
-
-    private static long Kilobytes(string line) =>
-        long.Parse(line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Replace("kB", string.Empty, StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture) * 1024;
 
     private static int FreePort()
     {
