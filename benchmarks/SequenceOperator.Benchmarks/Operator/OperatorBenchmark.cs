@@ -131,29 +131,58 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"first round: {size} policies with a status after {firstRound.TotalSeconds:F1} s; CPU so far {cpuFirstRound.TotalSeconds:F1} s; peak RSS so far {Mb(peakAtFirstRound):F0} MB"));
 
-        // Steady state: whole intervals after the first round.
-        var checksBefore = SumMetric(await process.ScrapeMetricsAsync(cancellationToken), MetricNames.ChecksTotal);
+        // Steady state: whole intervals after the first round. Checks are counted from the operator's log (one line per
+        // check), so that nothing here makes the operator do work it would not do anyway: /metrics is scraped only at the
+        // end (after the memory figures), unless --scrape-every asks for scrapes as Prometheus would make them.
+        var checksBefore = CountChecks(logFile);
+        await using var scraper = MetricsScraper.Start(process, options.ScrapeEvery);
         api.ClearRequests();
         var cpuBefore = process.CpuTime();
         var window = Stopwatch.StartNew();
         var windowLength = options.Interval * options.Intervals;
+        var rssTimeline = new List<double>();
+        var nextRssSample = options.Interval / 2;
         while (window.Elapsed < windowLength)
         {
             await Task.Delay(Min(TimeSpan.FromSeconds(5), windowLength - window.Elapsed), cancellationToken);
             EnsureRunning(process, logFile);
+            if (window.Elapsed >= nextRssSample)
+            {
+                rssTimeline.Add(Mb(process.Memory().Rss));
+                nextRssSample += options.Interval / 2;
+            }
         }
 
         var cpuWindow = process.CpuTime() - cpuBefore;
         var windowElapsed = window.Elapsed;
         var requests = api.Requests;
         api.ClearRequests();
+        var checksInWindow = CountChecks(logFile) - checksBefore;
+        var scrapes = await scraper.StopAsync();
         var memory = process.Memory();
         var fds = process.FileDescriptors();
         var scrape = Stopwatch.StartNew();
-        var metrics = await process.ScrapeMetricsAsync(cancellationToken);
-        var scrapeTime = scrape.Elapsed;
-        var checksInWindow = (long)(SumMetric(metrics, MetricNames.ChecksTotal) - checksBefore);
-        var watchRestarts = SumMetric(metrics, MetricNames.WatchRestartsTotal);
+        string metricsLine;
+        try
+        {
+            var metrics = await process.ScrapeMetricsAsync(cancellationToken);
+            var scrapeTime = scrape.Elapsed;
+            var after = process.Memory();
+            metricsLine = string.Create(CultureInfo.InvariantCulture,
+                $"/metrics: {metrics.Length / 1024.0:F0} KB in {scrapeTime.TotalMilliseconds:F0} ms; RSS after that scrape {Mb(after.Rss):F1} MB ({Mb(after.Rss - memory.Rss):+0.0;-0.0} MB); " +
+                $"watch restarts {SumMetric(metrics, MetricNames.WatchRestartsTotal):F0}; checks_total {SumMetric(metrics, MetricNames.ChecksTotal):F0}");
+        }
+        catch (HttpRequestException ex)
+        {
+            metricsLine = $"/metrics FAILED: {ex.Message}";
+        }
+
+        if (scrapes is not null)
+        {
+            metricsLine += string.Create(CultureInfo.InvariantCulture,
+                $"; scrapes every {scrapes.Every.TotalSeconds:F0} s in the window: {scrapes.Succeeded} ok, {scrapes.Failed} failed, slowest {scrapes.Slowest.TotalMilliseconds:F0} ms");
+        }
+
         VerifyStatuses(api, size, "at the end");
         var connections = sampler.Current;
 
@@ -172,8 +201,10 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
             $"Events stored: {events.Count} ({eventsPerPolicy.Average():F1} per policy, most {eventsPerPolicy.Max()}; {EventsPerCheck} per policy when every repeat is aggregated into its series)"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"memory: peak RSS (VmHWM) {Mb(memory.PeakRss):F1} MB, RSS now {Mb(memory.Rss):F1} MB ({Mb(memory.RssAnon):F1} anonymous, {Mb(memory.RssFile):F1} file-backed); {memory.Threads} threads; " +
-            $"file descriptors {fds.Values.Sum()} ({string.Join(", ", fds.Select(kv => $"{kv.Key} {kv.Value}"))}); " +
-            $"/metrics {metrics.Length / 1024.0:F0} KB scraped in {scrapeTime.TotalMilliseconds:F0} ms; watch restarts {watchRestarts:F0}"));
+            $"file descriptors {fds.Values.Sum()} ({string.Join(", ", fds.Select(kv => $"{kv.Key} {kv.Value}"))})"));
+        output.WriteLine(metricsLine);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"RSS every half interval in the window (MB): {string.Join(", ", rssTimeline.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"connections: at most {connections.MaxPerDatabase} per database ({connections.MaxDatabase}), at most {connections.MaxTotal} in total, {connections.LastTotal} at the last sample ({connections.Samples} samples)"));
 
@@ -333,6 +364,23 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
 
             await Task.Delay(250, cancellationToken);
         }
+    }
+
+    /// <summary>Checks the operator has logged so far (PolicyReconciler's "Checked N sequence(s)" line, one per check).</summary>
+    private static long CountChecks(string logFile)
+    {
+        using var stream = new FileStream(logFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        long count = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Contains("PolicyReconciler[3100]", StringComparison.Ordinal))
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     private static void EnsureRunning(OperatorProcess process, string logFile)

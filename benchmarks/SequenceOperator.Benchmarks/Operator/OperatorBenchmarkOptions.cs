@@ -6,7 +6,7 @@ namespace SequenceOperator.Benchmarks.Operator;
 /// <summary>
 /// The operator benchmark's arguments. Usage: <c>operator [--quick] [--policies 50,200,500] [--tables 20]
 /// [--interval 60s] [--intervals 2] [--concurrency 4] [--binary path/to/sequence-operator]
-/// [--max-connections N] [--first-round-timeout 10m] [--logs DIR] [--env KEY=VALUE]...</c>. <c>--quick</c> is a smoke test (10 policies,
+/// [--max-connections N] [--first-round-timeout 10m] [--logs DIR] [--scrape-every 30s] [--env KEY=VALUE]...</c>. <c>--quick</c> is a smoke test (10 policies,
 /// a 20 s interval, one measured interval); flags after it still apply.
 /// </summary>
 internal sealed record OperatorBenchmarkOptions
@@ -41,6 +41,9 @@ internal sealed record OperatorBenchmarkOptions
     /// <summary>Extra environment variables for the operator process (<c>--env KEY=VALUE</c>, repeatable), e.g. runtime knobs.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>Scrape /metrics this often during the steady-state window, as Prometheus would (zero: only once, at the end).</summary>
+    public TimeSpan ScrapeEvery { get; init; } = TimeSpan.Zero;
+
     /// <summary>How often pg_stat_activity is sampled.</summary>
     public TimeSpan ConnectionSampleInterval { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -74,6 +77,7 @@ internal sealed record OperatorBenchmarkOptions
                 "--max-connections" => options with { MaxConnections = Positive(value) },
                 "--first-round-timeout" => options with { FirstRoundTimeout = ParseDuration(value, TimeSpan.FromSeconds(1)) },
                 "--logs" => options with { LogDirectory = value },
+                "--scrape-every" => options with { ScrapeEvery = ParseDuration(value, TimeSpan.FromSeconds(1)) },
                 "--env" when value.IndexOf('=', StringComparison.Ordinal) > 0 => options with
                 {
                     Environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal)
