@@ -1,6 +1,21 @@
 using SequenceOperator.Benchmarks;
+using SequenceOperator.Benchmarks.Operator;
 
-// Prints the figures recorded in README.md ("Benchmarks"). Usage: dotnet run -c Release -- [--sizes 10,100,1000,10000] [--runs 3]
-var options = BenchmarkOptions.Parse(args);
+// Prints the figures recorded in README.md ("Benchmarks"). The first argument picks the benchmark:
+//   [engine] [--sizes 10,100,1000,10000] [--runs 3]    the engine's check and repair (the default)
+//   operator [--quick] [--policies 50,200,500] ...      the operator at scale (see OperatorBenchmarkOptions); exit code 3 when a target is missed
+if (args.Length > 0 && args[0] == "operator")
+{
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cancel.Cancel();
+    };
+    return await new OperatorBenchmark(OperatorBenchmarkOptions.Parse(args[1..]), Console.Out).RunAsync(cancel.Token);
+}
+
+var options = BenchmarkOptions.Parse(args.Length > 0 && args[0] == "engine" ? args[1..] : args);
 await using var bench = await DriftBenchmark.StartAsync(Console.Out);
 await bench.RunAsync(options);
+return 0;

@@ -1,0 +1,108 @@
+using System.Globalization;
+using SequenceOperator.Entities;
+
+namespace SequenceOperator.Benchmarks.Operator;
+
+/// <summary>
+/// The operator benchmark's arguments. Usage: <c>operator [--quick] [--policies 50,200,500] [--tables 20]
+/// [--interval 60s] [--intervals 2] [--concurrency 4] [--binary path/to/sequence-operator]
+/// [--max-connections N] [--first-round-timeout 10m] [--logs DIR] [--scrape-every 30s] [--env KEY=VALUE]...</c>. <c>--quick</c> is a smoke test (10 policies,
+/// a 20 s interval, one measured interval); flags after it still apply.
+/// </summary>
+internal sealed record OperatorBenchmarkOptions
+{
+    /// <summary>The sizes to run, one operator process (and one fresh API-server double) each.</summary>
+    public IReadOnlyList<int> Policies { get; init; } = [50, 200, 500];
+
+    /// <summary>Drifted tables (one serial sequence each) in every tenant database.</summary>
+    public int Tables { get; init; } = 20;
+
+    /// <summary>The policies' <c>spec.interval</c>.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many intervals the steady-state CPU is measured over, after the first round.</summary>
+    public int Intervals { get; init; } = 2;
+
+    /// <summary>The operator's <c>--max-concurrent-reconciles</c>.</summary>
+    public int Concurrency { get; init; } = 4;
+
+    /// <summary>The published <c>sequence-operator</c> apphost; default <c>artifacts/bench-operator/sequence-operator</c>.</summary>
+    public string? Binary { get; init; }
+
+    /// <summary>The PostgreSQL server's <c>max_connections</c>; default 2 per database of the largest size plus 50.</summary>
+    public int? MaxConnections { get; init; }
+
+    /// <summary>How long the first round may take before the benchmark gives up (and fails).</summary>
+    public TimeSpan FirstRoundTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Where the operator's logs are kept (one file per size); default: a temporary folder, deleted at the end.</summary>
+    public string? LogDirectory { get; init; }
+
+    /// <summary>Extra environment variables for the operator process (<c>--env KEY=VALUE</c>, repeatable), e.g. runtime knobs.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Scrape /metrics this often during the steady-state window, as Prometheus would (zero: only once, at the end).</summary>
+    public TimeSpan ScrapeEvery { get; init; } = TimeSpan.Zero;
+
+    /// <summary>How often pg_stat_activity is sampled.</summary>
+    public TimeSpan ConnectionSampleInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public int MaxConnectionsOrDefault => MaxConnections ?? (2 * Policies.Max()) + 50;
+
+    public static OperatorBenchmarkOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new OperatorBenchmarkOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--quick")
+            {
+                options = options with { Policies = [10], Interval = TimeSpan.FromSeconds(20), Intervals = 1 };
+                continue;
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"{args[i]} needs a value");
+            }
+
+            var value = args[++i];
+            options = args[i - 1] switch
+            {
+                "--policies" => options with { Policies = value.Split(',').Select(Positive).ToList() },
+                "--tables" => options with { Tables = Positive(value) },
+                "--interval" => options with { Interval = ParseDuration(value, SequenceSyncPolicySpec.MinimumInterval) },
+                "--intervals" => options with { Intervals = Positive(value) },
+                "--concurrency" => options with { Concurrency = Positive(value) },
+                "--binary" => options with { Binary = value },
+                "--max-connections" => options with { MaxConnections = Positive(value) },
+                "--first-round-timeout" => options with { FirstRoundTimeout = ParseDuration(value, TimeSpan.FromSeconds(1)) },
+                "--logs" => options with { LogDirectory = value },
+                "--scrape-every" => options with { ScrapeEvery = ParseDuration(value, TimeSpan.FromSeconds(1)) },
+                "--env" when value.IndexOf('=', StringComparison.Ordinal) > 0 => options with
+                {
+                    Environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal)
+                    {
+                        [value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..],
+                    },
+                },
+                _ => throw new ArgumentException($"unknown option {args[i - 1]}"),
+            };
+        }
+
+        return options;
+    }
+
+    private static int Positive(string text)
+    {
+        var value = int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
+        return value > 0 ? value : throw new ArgumentException($"'{text}' must be a positive number");
+    }
+
+    private static TimeSpan ParseDuration(string text, TimeSpan minimum)
+    {
+        var value = KubernetesDuration.Parse(text);
+        return value >= minimum && value.Ticks % TimeSpan.TicksPerSecond == 0
+            ? value
+            : throw new ArgumentException($"'{text}' must be whole seconds and at least {KubernetesDuration.Format(minimum)}");
+    }
+}

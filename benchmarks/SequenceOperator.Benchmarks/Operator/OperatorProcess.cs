@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace SequenceOperator.Benchmarks.Operator;
+
+/// <summary>
+/// The published operator running as its own process (so its CPU time and memory are its own): started with
+/// <c>run --kubeconfig …</c>, its output appended to a log file, read through <c>/proc</c>, stopped with SIGTERM.
+/// </summary>
+internal sealed class OperatorProcess : IAsyncDisposable
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly Process _process;
+    private readonly Task _drain;
+    private bool _exited;
+
+    private OperatorProcess(Process process, Task drain, int metricsPort, int healthPort)
+    {
+        _process = process;
+        _drain = drain;
+        MetricsPort = metricsPort;
+        HealthPort = healthPort;
+    }
+
+    public int Pid => _process.Id;
+
+    public int MetricsPort { get; }
+
+    public int HealthPort { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public static OperatorProcess Start(string binary, string kubeconfig, int concurrency, string logFile, IReadOnlyDictionary<string, string> environment)
+    {
+        var metricsPort = FreePort();
+        var healthPort = FreePort();
+        var psi = new ProcessStartInfo(binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(logFile)!,
+        };
+        foreach (var a in new[]
+                 {
+                     "run", "--kubeconfig", kubeconfig, "--max-concurrent-reconciles", concurrency.ToString(CultureInfo.InvariantCulture),
+                     "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture),
+                     "--health-port", healthPort.ToString(CultureInfo.InvariantCulture), "--log-format", "text",
+                 })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        // As the container image runs it (Dockerfile: DOTNET_gcServer=0), whatever this shell has set.
+        psi.Environment["DOTNET_gcServer"] = "0";
+        psi.Environment.Remove("KUBECONFIG");
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("SEQUENCE_OPERATOR_", StringComparison.Ordinal)).ToList())
+        {
+            psi.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            psi.Environment[key] = value;
+        }
+
+        var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {binary}");
+        var log = new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.Read);
+        var drain = Task.WhenAll(process.StandardOutput.BaseStream.CopyToAsync(log), process.StandardError.BaseStream.CopyToAsync(log))
+            .ContinueWith(_ => log.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return new OperatorProcess(process, drain, metricsPort, healthPort);
+    }
+
+    /// <summary>User plus system CPU time so far.</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
+    /// <summary>From /proc/&lt;pid&gt;/status, in bytes: VmHWM (peak resident set), VmRSS, and its anonymous and file-backed parts; and the thread count.</summary>
+    public MemoryFigures Memory()
+    {
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && line[..colon] is "VmHWM" or "VmRSS" or "RssAnon" or "RssFile" or "Threads")
+            {
+                var text = line[(colon + 1)..].Trim();
+                values[line[..colon]] = text.EndsWith("kB", StringComparison.Ordinal)
+                    ? long.Parse(text[..^2].Trim(), CultureInfo.InvariantCulture) * 1024
+                    : long.Parse(text, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return new MemoryFigures(values["VmHWM"], values["VmRSS"], values["RssAnon"], values["RssFile"], (int)values["Threads"]);
+    }
+
+    public sealed record MemoryFigures(long PeakRss, long Rss, long RssAnon, long RssFile, int Threads);
+
+    /// <summary>Open file descriptors by kind (socket, pipe, anon_inode, file).</summary>
+    public IReadOnlyDictionary<string, int> FileDescriptors()
+    {
+        var kinds = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var fd in Directory.GetFileSystemEntries($"/proc/{Pid}/fd"))
+        {
+            string kind;
+            try
+            {
+                var target = new FileInfo(fd).LinkTarget ?? "?";
+                kind = target.StartsWith('/') ? "file" : target.Split(':')[0];
+            }
+            catch (IOException)
+            {
+                continue; // closed meanwhile
+            }
+
+            kinds[kind] = kinds.GetValueOrDefault(kind) + 1;
+        }
+
+        return kinds;
+    }
+
+    public Task<string> ScrapeMetricsAsync(CancellationToken cancellationToken) =>
+        Http.GetStringAsync(new Uri($"http://127.0.0.1:{MetricsPort}/metrics"), cancellationToken);
+
+    /// <summary>Sends SIGTERM and waits for a graceful exit (up to <paramref name="timeout"/>, then SIGKILL); returns the exit code.</summary>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", Pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+            await kill.WaitForExitAsync();
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await _process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+
+        await _drain;
+        _exited = true;
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_exited)
+        {
+            await StopAsync(TimeSpan.FromSeconds(30));
+        }
+
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
