@@ -23,7 +23,10 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
     private readonly EventRecorderOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    // Records of one series run one at a time (so repeats aggregate into it); different series run in parallel.
+    private const int Stripes = 64;
+    private readonly SemaphoreSlim[] _stripes = [.. Enumerable.Range(0, Stripes).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly Lock _seriesLock = new();
     private readonly Dictionary<SeriesKey, Series> _series = [];
 
     public EventRecorder(IKubernetesClient client, EventRecorderOptions? options = null, ILogger<EventRecorder>? logger = null, TimeProvider? timeProvider = null)
@@ -58,11 +61,18 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         var typeName = type == EventType.Warning ? "Warning" : "Normal";
         var key = new SeriesKey(regarding.ApiVersion, regarding.Kind, regarding.Namespace, regarding.Name, regarding.Uid, typeName, reason, action, note);
 
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var gate = _stripes[(key.GetHashCode() & int.MaxValue) % Stripes];
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var now = _time.GetUtcNow();
-            if (_series.TryGetValue(key, out var series) && now - series.LastObserved <= _options.AggregationWindow)
+            Series? series;
+            lock (_seriesLock)
+            {
+                _series.TryGetValue(key, out series);
+            }
+
+            if (series is not null && now - series.LastObserved <= _options.AggregationWindow)
             {
                 if (await TryIncrementAsync(series, now, cancellationToken).ConfigureAwait(false))
                 {
@@ -78,11 +88,17 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         }
         finally
         {
-            _gate.Release();
+            gate.Release();
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        foreach (var stripe in _stripes)
+        {
+            stripe.Dispose();
+        }
+    }
 
     private async Task<bool> TryIncrementAsync(Series series, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -128,15 +144,18 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
             Type = type,
         }, KubernetesJsonContext.Default.KubernetesEvent, cancellationToken).ConfigureAwait(false);
 
-        if (_series.Count >= _options.MaxTrackedSeries)
+        lock (_seriesLock)
         {
-            foreach (var oldest in _series.OrderBy(e => e.Value.LastObserved).Take(Math.Max(1, _series.Count / 4)).Select(e => e.Key).ToList())
+            if (_series.Count >= _options.MaxTrackedSeries)
             {
-                _series.Remove(oldest);
+                foreach (var oldest in _series.OrderBy(e => e.Value.LastObserved).Take(Math.Max(1, _series.Count / 4)).Select(e => e.Key).ToList())
+                {
+                    _series.Remove(oldest);
+                }
             }
-        }
 
-        _series[key] = new Series(created.Metadata.Namespace ?? @namespace, created.Metadata.Name ?? name) { Count = 1, LastObserved = now };
+            _series[key] = new Series(created.Metadata.Namespace ?? @namespace, created.Metadata.Name ?? name) { Count = 1, LastObserved = now };
+        }
     }
 
     private static string Truncate(string note)

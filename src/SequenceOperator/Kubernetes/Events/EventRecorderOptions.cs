@@ -16,5 +16,5 @@ internal sealed class EventRecorderOptions
     public TimeSpan AggregationWindow { get; set; } = TimeSpan.FromMinutes(6);
 
     /// <summary>How many distinct series are remembered (the oldest are forgotten first).</summary>
-    public int MaxTrackedSeries { get; set; } = 4096;
+    public int MaxTrackedSeries { get; set; } = 16384;
 }
