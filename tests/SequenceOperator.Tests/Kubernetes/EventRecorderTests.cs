@@ -38,6 +38,21 @@ public sealed class EventRecorderTests
     }
 
     [Fact]
+    public async Task Record_ConcurrentRepeatsAndOtherSeries_EachSeriesIsOneEventWithTheFullCount()
+    {
+        await using var env = await KubernetesTestServer.StartAsync();
+        using var recorder = NewRecorder(env);
+        var writers = Enumerable.Range(0, 40).Select(i => recorder.RecordAsync(
+            Regarding, EventType.Warning, "SequenceBehind", $"sequence {i % 4} is behind", "Check"));
+        await Task.WhenAll(writers);
+
+        var stored = StoredEvents(env);
+        Assert.Equal(4, stored.Count);
+        Assert.All(stored, e => Assert.Equal(10, e["series"]?["count"]?.GetValue<int>() ?? 1));
+        Assert.Equal(4, env.Server.CountRequests("create", "events"));
+    }
+
+    [Fact]
     public async Task Record_WritesTheEventsV1Fields()
     {
         await using var env = await KubernetesTestServer.StartAsync();
