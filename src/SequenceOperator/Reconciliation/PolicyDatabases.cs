@@ -9,7 +9,7 @@ namespace SequenceOperator.Reconciliation;
 
 /// <summary>
 /// One small connection pool per policy (at most <see cref="MaxConnectionsPerPolicy"/> connections, idle ones closed
-/// soon), rebuilt when the Secret's resourceVersion or the connection target changes, closed when the policy goes away.
+/// after 15 s), rebuilt when the Secret's resourceVersion or the connection target changes, closed when the policy goes away.
 /// Every connection carries the operator's application name.
 /// </summary>
 internal sealed class PolicyDatabases : IAsyncDisposable
@@ -29,10 +29,11 @@ internal sealed class PolicyDatabases : IAsyncDisposable
             return existing.DataSource;
         }
 
+        // Checks are minutes apart: close idle connections soon after a check rather than hold one per database.
         var tuned = new NpgsqlConnectionStringBuilder(settings.ConnectionString)
         {
-            ConnectionIdleLifetime = 60,
-            ConnectionPruningInterval = 10,
+            ConnectionIdleLifetime = 15,
+            ConnectionPruningInterval = 5,
         };
         var created = new Entry(fingerprint, DatabaseConnection.CreateDataSource(tuned, MaxConnectionsPerPolicy, statementTimeout));
         _pools[policy] = created;
