@@ -22,6 +22,7 @@ internal sealed partial class MetricsPipeline : IDisposable
     private readonly BaseExportingMetricReader scrapeReader;
     private readonly ScrapeExporter scrapeExporter;
     private readonly SemaphoreSlim scrapeLock = new(1, 1);
+    private readonly System.Buffers.ArrayBufferWriter<byte> scrapeBuffer = new(64 * 1024);
 
     /// <param name="configureOtlp">Tests only: adjusts the OTLP exporter options after configuration was applied.</param>
     public MetricsPipeline(
@@ -95,25 +96,42 @@ internal sealed partial class MetricsPipeline : IDisposable
     /// <summary>True when an OTLP exporter was added (<see cref="OtlpEndpointKey"/> was set).</summary>
     public bool OtlpEnabled { get; }
 
-    /// <summary>Collects now and returns the text exposition; concurrent scrapes run one after the other.</summary>
-    public async Task<byte[]> ScrapeAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Collects now and hands the text exposition to <paramref name="write"/>, which must finish with it before
+    /// returning: the buffer is reused by the next scrape. Concurrent scrapes run one after the other.
+    /// </summary>
+    public async Task ScrapeAsync(Func<ReadOnlyMemory<byte>, Task> write, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(write);
         await scrapeLock.WaitAsync(cancellationToken);
         try
         {
-            scrapeExporter.Output = null;
-            if (!scrapeReader.Collect() || scrapeExporter.Output is not { } output)
+            scrapeBuffer.ResetWrittenCount();
+            scrapeExporter.Output = scrapeBuffer;
+            if (!scrapeReader.Collect() || scrapeExporter.Written == 0)
             {
                 throw new InvalidOperationException("Metrics collection failed (is the meter provider disposed?).");
             }
 
-            return output;
+            await write(scrapeBuffer.WrittenMemory);
         }
         finally
         {
             scrapeExporter.Output = null;
             scrapeLock.Release();
         }
+    }
+
+    /// <summary>Collects now and returns a copy of the text exposition (tests, diagnostics).</summary>
+    public async Task<byte[]> ScrapeAsync(CancellationToken cancellationToken)
+    {
+        byte[] copy = [];
+        await ScrapeAsync(body =>
+        {
+            copy = body.ToArray();
+            return Task.CompletedTask;
+        }, cancellationToken);
+        return copy;
     }
 
     /// <summary>Exports to OTLP now (no-op without OTLP); for shutdown paths and tests.</summary>
@@ -132,12 +150,19 @@ internal sealed partial class MetricsPipeline : IDisposable
     /// <summary>Serializes each collection of the pull reader; the result is read right after <c>Collect()</c> returns.</summary>
     private sealed class ScrapeExporter(SequenceOperatorMetrics metrics) : BaseExporter<Metric>
     {
-        public byte[]? Output { get; set; }
+        public System.Buffers.ArrayBufferWriter<byte>? Output { get; set; }
+
+        public int Written => Output?.WrittenCount ?? 0;
 
         public override ExportResult Export(in Batch<Metric> batch)
         {
+            if (Output is not { } output)
+            {
+                return ExportResult.Success; // a flush outside a scrape (e.g. ForceFlush for OTLP): nothing to write
+            }
+
             // The SDK keeps a sync instrument's series (the histogram) after its policy is gone: hide them here.
-            Output = PrometheusTextSerializer.Serialize(batch, labels =>
+            PrometheusTextSerializer.Serialize(batch, labels =>
             {
                 string? ns = null, policy = null;
                 foreach (var (name, value) in labels)
@@ -153,7 +178,7 @@ internal sealed partial class MetricsPipeline : IDisposable
                 }
 
                 return ns is null || policy is null || metrics.IsLive(ns, policy);
-            });
+            }, output);
             return ExportResult.Success;
         }
     }

@@ -46,12 +46,14 @@ internal static class MetricsServiceCollectionExtensions
         return endpoints.MapGet(path, static async context =>
         {
             var pipeline = context.RequestServices.GetRequiredService<MetricsPipeline>();
-            var body = await pipeline.ScrapeAsync(context.RequestAborted);
-            context.Response.StatusCode = StatusCodes.Status200OK;
-            context.Response.ContentType = PrometheusTextSerializer.ContentType;
-            context.Response.Headers.CacheControl = "no-store";
-            context.Response.ContentLength = body.Length;
-            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+            await pipeline.ScrapeAsync(async body =>
+            {
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.ContentType = PrometheusTextSerializer.ContentType;
+                context.Response.Headers.CacheControl = "no-store";
+                context.Response.ContentLength = body.Length;
+                await context.Response.Body.WriteAsync(body, context.RequestAborted);
+            }, context.RequestAborted);
         });
     }
 }

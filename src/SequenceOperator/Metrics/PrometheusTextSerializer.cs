@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using OpenTelemetry;
@@ -20,7 +21,8 @@ internal static class PrometheusTextSerializer
 
     /// <param name="batch">The metrics of one collection (only valid during the export call).</param>
     /// <param name="include">Whether a series (by its sanitized labels) is written; false hides it.</param>
-    public static byte[] Serialize(in Batch<Metric> batch, Func<IReadOnlyList<KeyValuePair<string, string>>, bool> include)
+    /// <param name="output">Receives the UTF-8 text; the pipeline reuses one buffer across scrapes.</param>
+    public static void Serialize(in Batch<Metric> batch, Func<IReadOnlyList<KeyValuePair<string, string>>, bool> include, IBufferWriter<byte> output)
     {
         var families = new SortedDictionary<string, Family>(StringComparer.Ordinal);
         foreach (var metric in batch)
@@ -68,7 +70,7 @@ internal static class PrometheusTextSerializer
             }
         }
 
-        var text = new StringBuilder();
+        var text = new Utf8Text(output);
         foreach (var family in families.Values.Where(f => f.Series.Count > 0))
         {
             text.Append("# HELP ").Append(family.Name).Append(' ').Append(EscapeHelp(family.Help)).Append('\n');
@@ -95,7 +97,30 @@ internal static class PrometheusTextSerializer
             }
         }
 
-        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    /// <summary>Appends text straight into a UTF-8 buffer: no UTF-16 copy of a page that can be megabytes long.</summary>
+    private readonly struct Utf8Text(IBufferWriter<byte> output)
+    {
+        public Utf8Text Append(string value)
+        {
+            Encoding.UTF8.GetBytes(value.AsSpan(), output);
+            return this;
+        }
+
+        public Utf8Text Append(char value)
+        {
+            var span = output.GetSpan(4);
+            var written = value < 0x80 ? WriteAscii(span, value) : Encoding.UTF8.GetBytes([value], span);
+            output.Advance(written);
+            return this;
+        }
+
+        private static int WriteAscii(Span<byte> span, char value)
+        {
+            span[0] = (byte)value;
+            return 1;
+        }
     }
 
     private static HistogramData Histogram(in MetricPoint point)
@@ -115,7 +140,7 @@ internal static class PrometheusTextSerializer
         return new HistogramData(buckets, point.GetHistogramSum(), point.GetHistogramCount());
     }
 
-    private static void Sample(StringBuilder text, string name, IReadOnlyList<KeyValuePair<string, string>> labels, (string Name, string Value)? extra, string value)
+    private static void Sample(Utf8Text text, string name, IReadOnlyList<KeyValuePair<string, string>> labels, (string Name, string Value)? extra, string value)
     {
         text.Append(name);
         if (labels.Count > 0 || extra is not null)
