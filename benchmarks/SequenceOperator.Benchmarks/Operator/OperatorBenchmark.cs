@@ -12,6 +12,8 @@ using SequenceOperator.Reconciliation;
 using SequenceOperator.Testing.Kubernetes;
 using SequenceOperator.Testing.Operator;
 
+using SequenceOperator.Testing.Postgres;
+
 namespace SequenceOperator.Benchmarks.Operator;
 
 /// <summary>
@@ -51,8 +53,15 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
             }
 
             var sw = Stopwatch.StartNew();
-            await using var postgres = await BenchmarkPostgres.StartAsync(options.MaxConnectionsOrDefault, cancellationToken);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL started in {sw.Elapsed.TotalSeconds:F1} s (max_connections {postgres.MaxConnections})."));
+            await using var postgres = await PostgresServer.StartAsync(options.MaxConnectionsOrDefault, cancellationToken);
+            var maxConnections = int.Parse(await PostgresServer.ScalarAsync(postgres.AdminConnectionString, "SHOW max_connections", cancellationToken), CultureInfo.InvariantCulture);
+            if (maxConnections < options.MaxConnectionsOrDefault)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"the server from {PostgresServer.ConnectionStringVariable} has max_connections {maxConnections}; this run needs {options.MaxConnectionsOrDefault}"));
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PostgreSQL started in {sw.Elapsed.TotalSeconds:F1} s (max_connections {maxConnections})."));
             var tenants = new TenantDatabases(postgres, options.Tables);
             var results = new List<SizeResult>();
             foreach (var size in options.Policies)
@@ -86,7 +95,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         long Rss,
         ConnectionSampler.Figures Connections);
 
-    private async Task<SizeResult> RunSizeAsync(BenchmarkPostgres postgres, TenantDatabases tenants, int size, string binary, string workDir, CancellationToken cancellationToken)
+    private async Task<SizeResult> RunSizeAsync(PostgresServer postgres, TenantDatabases tenants, int size, string binary, string workDir, CancellationToken cancellationToken)
     {
         var sw = Stopwatch.StartNew();
         var created = await tenants.EnsureAsync(size, cancellationToken);
@@ -297,7 +306,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         }
     }
 
-    private async Task CreateTenantObjectsAsync(KubernetesClient client, BenchmarkPostgres postgres, int tenant, CancellationToken cancellationToken)
+    private async Task CreateTenantObjectsAsync(KubernetesClient client, PostgresServer postgres, int tenant, CancellationToken cancellationToken)
     {
         var ns = TenantDatabases.Namespace(tenant);
         var cs = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionStringFor(TenantDatabases.DatabaseName(tenant)));
@@ -355,7 +364,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         return path;
     }
 
-    private static async Task WaitForConnectionsClosedAsync(BenchmarkPostgres postgres, CancellationToken cancellationToken)
+    private static async Task WaitForConnectionsClosedAsync(PostgresServer postgres, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
         while (true)

@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using SequenceOperator.Testing.Postgres;
+
 namespace SequenceOperator.Benchmarks.Operator;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace SequenceOperator.Benchmarks.Operator;
 /// are much faster than running the DDL per database. Databases are kept between sizes (the operator only observes,
 /// so they do not change): a larger size creates only the missing ones.
 /// </summary>
-internal sealed class TenantDatabases(BenchmarkPostgres server, int tables)
+internal sealed class TenantDatabases(PostgresServer server, int tables)
 {
     private const string Template = "seqop_bench_template";
     private const int CreateParallelism = 2;
@@ -27,9 +29,9 @@ internal sealed class TenantDatabases(BenchmarkPostgres server, int tables)
     {
         if (!_templateReady)
         {
-            await BenchmarkPostgres.ExecuteAsync(server.AdminConnectionString, $"DROP DATABASE IF EXISTS {Template} WITH (FORCE)", cancellationToken);
-            await BenchmarkPostgres.ExecuteAsync(server.AdminConnectionString, $"CREATE DATABASE {Template}", cancellationToken);
-            await BenchmarkPostgres.ExecuteAsync(server.ConnectionStringFor(Template), string.Create(CultureInfo.InvariantCulture, $"""
+            await PostgresServer.ExecuteAsync(server.AdminConnectionString, $"DROP DATABASE IF EXISTS {Template} WITH (FORCE)", cancellationToken);
+            await PostgresServer.ExecuteAsync(server.AdminConnectionString, $"CREATE DATABASE {Template}", cancellationToken);
+            await PostgresServer.ExecuteAsync(server.ConnectionStringFor(Template), string.Create(CultureInfo.InvariantCulture, $"""
                 DO $$ BEGIN
                   FOR i IN 1..{tables} LOOP
                     EXECUTE format('CREATE TABLE t_%s (id serial PRIMARY KEY, payload text)', lpad(i::text, 3, '0'));
@@ -51,8 +53,8 @@ internal sealed class TenantDatabases(BenchmarkPostgres server, int tables)
             async (tenant, ct) =>
             {
                 var name = DatabaseName(tenant);
-                await BenchmarkPostgres.ExecuteAsync(server.AdminConnectionString, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)", ct);
-                await BenchmarkPostgres.ExecuteAsync(server.AdminConnectionString, $"CREATE DATABASE {name} TEMPLATE {Template}", ct);
+                await PostgresServer.ExecuteAsync(server.AdminConnectionString, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)", ct);
+                await PostgresServer.ExecuteAsync(server.AdminConnectionString, $"CREATE DATABASE {name} TEMPLATE {Template}", ct);
             });
         _created = count;
         return count - start + 1;

@@ -20,10 +20,12 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string? _dataRoot;
     private readonly string? _binDir;
     private readonly bool _asPostgresUser;
+    private readonly int _maxConnections;
     private int _databaseCounter;
 
-    private PostgresServer(string adminConnectionString, string? dataRoot, string? binDir, bool asPostgresUser)
+    private PostgresServer(string adminConnectionString, string? dataRoot, string? binDir, bool asPostgresUser, int maxConnections = DefaultMaxConnections)
     {
+        _maxConnections = maxConnections;
         AdminConnectionString = adminConnectionString;
         _dataRoot = dataRoot;
         _binDir = binDir;
@@ -47,7 +49,10 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>True when this object started the server (and so can stop and start it).</summary>
     public bool IsOwned => _dataRoot is not null;
 
-    public static async Task<PostgresServer> StartAsync(CancellationToken cancellationToken = default)
+    public const int DefaultMaxConnections = 300;
+
+    /// <summary>Starts a server (or takes the one <see cref="ConnectionStringVariable"/> names) that allows <paramref name="maxConnections"/> connections.</summary>
+    public static async Task<PostgresServer> StartAsync(int maxConnections = DefaultMaxConnections, CancellationToken cancellationToken = default)
     {
         var existing = Environment.GetEnvironmentVariable(ConnectionStringVariable);
         if (!string.IsNullOrWhiteSpace(existing))
@@ -73,7 +78,7 @@ public sealed class PostgresServer : IAsyncDisposable
             null, asPostgresUser, cancellationToken);
         File.Delete(pwFile);
 
-        var server = new PostgresServer(string.Empty, dataRoot, binDir, asPostgresUser);
+        var server = new PostgresServer(string.Empty, dataRoot, binDir, asPostgresUser, maxConnections);
         Exception? last = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -81,15 +86,14 @@ public sealed class PostgresServer : IAsyncDisposable
             try
             {
                 await RunAsync(Path.Combine(binDir, "pg_ctl"),
-                    ["-D", dataDir, "-l", Path.Combine(dataRoot, "server.log"), "-w", "-t", "60",
-                     "-o", $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{dataRoot}' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c max_locks_per_transaction=1024", "start"],
+                    ["-D", dataDir, "-l", Path.Combine(dataRoot, "server.log"), "-w", "-t", "120", "-o", ServerSettings(port, dataRoot, maxConnections), "start"],
                     null, asPostgresUser, cancellationToken);
                 var cs = new NpgsqlConnectionStringBuilder
                 {
                     Host = "127.0.0.1", Port = port, Username = ServerUser, Password = password, Database = "postgres",
                     Pooling = false, Timeout = 30,
                 }.ConnectionString;
-                return new PostgresServer(cs, dataRoot, binDir, asPostgresUser);
+                return new PostgresServer(cs, dataRoot, binDir, asPostgresUser, maxConnections);
             }
             catch (InvalidOperationException ex)
             {
@@ -133,6 +137,15 @@ public sealed class PostgresServer : IAsyncDisposable
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Runs a query and returns its one value as text.</summary>
+    public static async Task<string> ScalarAsync(string connectionString, string sql, CancellationToken cancellationToken = default)
+    {
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync(cancellationToken);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return Convert.ToString(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+    }
+
     /// <summary>Stops an owned server (fast shutdown) without deleting its data; <see cref="RestartAsync"/> brings it back.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
@@ -146,8 +159,8 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         EnsureOwned();
         await RunAsync(Path.Combine(_binDir!, "pg_ctl"),
-            ["-D", Path.Combine(_dataRoot!, "data"), "-l", Path.Combine(_dataRoot!, "server.log"), "-w", "-t", "60",
-             "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{_dataRoot}' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c max_locks_per_transaction=1024", "start"],
+            ["-D", Path.Combine(_dataRoot!, "data"), "-l", Path.Combine(_dataRoot!, "server.log"), "-w", "-t", "120",
+             "-o", ServerSettings(Port, _dataRoot!, _maxConnections), "start"],
             null, _asPostgresUser, cancellationToken);
     }
 
@@ -220,6 +233,12 @@ public sealed class PostgresServer : IAsyncDisposable
             "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them (apt-get install -y postgresql) " +
             $"or set {ConnectionStringVariable} to a superuser connection string.");
     }
+
+    /// <summary>A server for tests: loopback only, durability off (throwaway data), room for many tables per transaction.</summary>
+    private static string ServerSettings(int port, string dataRoot, int maxConnections) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{dataRoot}' -c max_connections={maxConnections} ") +
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c max_locks_per_transaction=256";
 
     private static int FreePort()
     {
