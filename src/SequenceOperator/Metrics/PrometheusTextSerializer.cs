@@ -174,10 +174,11 @@ internal static class PrometheusTextSerializer
         text.Append(' ').Append(value).Append('\n');
     }
 
-    private static List<KeyValuePair<string, string>> Labels(in MetricPoint point)
+    private static KeyValuePair<string, string>[] Labels(in MetricPoint point)
     {
         // Sanitized names sorted; two tags that sanitize to one name are joined with ';' (as the OTel spec says).
-        var labels = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        // A small array sorted in place: one allocation per point, however many points a scrape has.
+        var labels = new List<KeyValuePair<string, string>>(8);
         foreach (var tag in point.Tags)
         {
             var name = SanitizeLabelName(tag.Key);
@@ -189,10 +190,20 @@ internal static class PrometheusTextSerializer
                 IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                 var other => other.ToString() ?? string.Empty,
             };
-            labels[name] = labels.TryGetValue(name, out var existing) ? existing + ";" + value : value;
+            var at = labels.FindIndex(l => l.Key == name);
+            if (at >= 0)
+            {
+                labels[at] = new(name, labels[at].Value + ";" + value);
+            }
+            else
+            {
+                labels.Add(new(name, value));
+            }
         }
 
-        return [.. labels];
+        var sorted = labels.ToArray();
+        Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return sorted;
     }
 
     private static int CompareLabels(IReadOnlyList<KeyValuePair<string, string>> a, IReadOnlyList<KeyValuePair<string, string>> b)

@@ -159,14 +159,7 @@ internal sealed partial class PolicyReconciler(
                 $"Checked {entries.Count} sequence(s): {behindCount} behind, {repairedCount} repaired."), now, generation);
         }
 
-        await WriteStatusAsync(policy, next, cancellationToken);
-        await RecordSequenceEventsAsync(policy, report, cancellationToken);
-        if (!next.IsReady)
-        {
-            var condition = next.GetCondition(SequenceSyncPolicyConditions.Ready)!;
-            await events.RecordAsync(policy, EventType.Warning, "CheckFailed", $"{condition.Reason}: {condition.Message}", "Check", cancellationToken);
-        }
-
+        // Metrics and Events first, the status last: a status that shows this check means all of it is recorded.
         metrics.RecordCheck(key, new CheckOutcome
         {
             Succeeded = unresolved.Count == 0 && checkErrors.Count == 0,
@@ -177,6 +170,14 @@ internal sealed partial class PolicyReconciler(
             RepairsFailed = repair ? repairErrors.Count : 0,
         });
         metrics.SetPolicyReady(key, next.IsReady);
+        await RecordSequenceEventsAsync(policy, report, cancellationToken);
+        if (!next.IsReady)
+        {
+            var condition = next.GetCondition(SequenceSyncPolicyConditions.Ready)!;
+            await events.RecordAsync(policy, EventType.Warning, "CheckFailed", $"{condition.Reason}: {condition.Message}", "Check", cancellationToken);
+        }
+
+        await WriteStatusAsync(policy, next, cancellationToken);
         LogChecked(logger, entries.Count, behindCount, repairedCount, unresolved.Count + checkErrors.Count + repairErrors.Count);
         return next.IsReady ? new ReconcileResult(ReconcileOutcome.Requeue, interval) : new ReconcileResult(ReconcileOutcome.Retry);
     }
@@ -223,8 +224,8 @@ internal sealed partial class PolicyReconciler(
     private async Task FailAsync(V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, string reason, string message, CancellationToken cancellationToken)
     {
         LogFailed(logger, reason, message);
-        await WriteStatusAsync(policy, status.WithFailure(reason, message, time.GetUtcNow(), policy.Metadata.Generation), cancellationToken);
         await events.RecordAsync(policy, EventType.Warning, "CheckFailed", $"{reason}: {message}", "Check", cancellationToken);
+        await WriteStatusAsync(policy, status.WithFailure(reason, message, time.GetUtcNow(), policy.Metadata.Generation), cancellationToken);
     }
 
     /// <summary>A merge patch to the status subresource, sent only when the status changed.</summary>
