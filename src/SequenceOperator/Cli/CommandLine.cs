@@ -56,6 +56,7 @@ internal static class CommandLine
     private static async Task<int> RunOperatorAsync(List<string> args, TextWriter stderr, Func<string, string?> environment, CancellationToken cancellationToken)
     {
         var settings = Hosting.OperatorArguments.Parse(args, environment);
+        Hosting.OperatorArguments.AddOpenTelemetry(settings, Environment.GetEnvironmentVariables());
         Microsoft.AspNetCore.Builder.WebApplication app;
         try
         {

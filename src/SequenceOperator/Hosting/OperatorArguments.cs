@@ -81,6 +81,21 @@ internal static class OperatorArguments
         return values;
     }
 
+    /// <summary>
+    /// Adds the <c>OTEL_*</c> environment variables under their full names, where the metrics pipeline looks for
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> (a prefixed environment source would strip the prefix).
+    /// </summary>
+    public static void AddOpenTelemetry(IDictionary<string, string?> settings, System.Collections.IDictionary variables)
+    {
+        foreach (System.Collections.DictionaryEntry variable in variables)
+        {
+            if (variable.Key is string name && name.StartsWith("OTEL_", StringComparison.Ordinal))
+            {
+                settings[name] = variable.Value as string;
+            }
+        }
+    }
+
     private static void Set(Dictionary<string, string?> values, string key, string value)
     {
         var prefix = $"{OperatorOptions.SectionName}:{key}";

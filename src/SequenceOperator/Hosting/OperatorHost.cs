@@ -30,8 +30,7 @@ internal static class OperatorHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "sequence-operator" });
         builder.Configuration.Sources.Clear();
-        builder.Configuration.AddEnvironmentVariables("OTEL_"); // OTEL_EXPORTER_OTLP_ENDPOINT and friends, for the metrics pipeline
-        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Configuration.AddInMemoryCollection(settings); // OTEL_* variables come in here too (OperatorArguments)
         var options = builder.Configuration.GetSection(OperatorOptions.SectionName).Get<OperatorOptions>() ?? new OperatorOptions();
         var validation = new OperatorOptionsValidator().Validate(null, options);
         if (validation.Failed)

@@ -50,4 +50,25 @@ public sealed class OperatorArgumentsTests
         Assert.Contains(result.Failures!, f => f.Contains("--max-concurrent-reconciles", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("'Bad_NS'", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task OpenTelemetryVariables_ReachTheHostUnderTheirFullNames_SoOtlpIsWired()
+    {
+        var settings = Parse(["--metrics-port", "18080", "--health-port", "18081"]);
+        OperatorArguments.AddOpenTelemetry(settings, new System.Collections.Hashtable
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4318",
+            ["PATH"] = "/usr/bin",
+        });
+        Assert.Equal("http://127.0.0.1:4318", settings["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        Assert.False(settings.ContainsKey("PATH"));
+
+        var kube = new SequenceOperator.Kubernetes.Configuration.KubernetesClientConfiguration { Server = new Uri("https://127.0.0.1:6443") };
+        await using var app = OperatorHost.Build(settings, kube);
+        var pipeline = (SequenceOperator.Metrics.MetricsPipeline)app.Services.GetService(typeof(SequenceOperator.Metrics.MetricsPipeline))!;
+        Assert.True(pipeline.OtlpEnabled);
+
+        await using var without = OperatorHost.Build(Parse(["--metrics-port", "18080", "--health-port", "18081"]), kube);
+        Assert.False(((SequenceOperator.Metrics.MetricsPipeline)without.Services.GetService(typeof(SequenceOperator.Metrics.MetricsPipeline))!).OtlpEnabled);
+    }
 }
