@@ -34,8 +34,8 @@ internal sealed class OperatorProcess : IAsyncDisposable
 
     public static OperatorProcess Start(string binary, string kubeconfig, int concurrency, string logFile, IReadOnlyDictionary<string, string> environment)
     {
-        var metricsPort = FreePort();
-        var healthPort = FreePort();
+        var ports = SequenceOperator.Testing.LoopbackPorts.Free(2);
+        var (metricsPort, healthPort) = (ports[0], ports[1]);
         var psi = new ProcessStartInfo(binary)
         {
             RedirectStandardOutput = true,
@@ -159,12 +159,5 @@ internal sealed class OperatorProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

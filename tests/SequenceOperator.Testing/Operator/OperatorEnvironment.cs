@@ -68,8 +68,8 @@ internal sealed class OperatorEnvironment : IAsyncDisposable
     /// <summary>Starts an operator (the real host) against the double; <paramref name="settings"/> adds or overrides flags' configuration keys.</summary>
     public async Task<OperatorInstance> StartOperatorAsync(IDictionary<string, string?>? settings = null)
     {
-        var metricsPort = FreePort();
-        var healthPort = FreePort();
+        var ports = LoopbackPorts.Free(2);
+        var (metricsPort, healthPort) = (ports[0], ports[1]);
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Operator:MetricsPort"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -174,13 +174,6 @@ internal sealed class OperatorEnvironment : IAsyncDisposable
 
         Client.Dispose();
         await Api.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

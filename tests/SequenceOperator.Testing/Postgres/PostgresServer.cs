@@ -82,7 +82,7 @@ public sealed class PostgresServer : IAsyncDisposable
         Exception? last = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var port = FreePort();
+            var port = LoopbackPorts.Free();
             try
             {
                 await RunAsync(Path.Combine(binDir, "pg_ctl"),
@@ -239,13 +239,6 @@ public sealed class PostgresServer : IAsyncDisposable
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{dataRoot}' -c max_connections={maxConnections} ") +
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c max_locks_per_transaction=256";
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task RunAsync(string file, IReadOnlyList<string> args, string? workingDirectory, bool asPostgresUser, CancellationToken cancellationToken)
     {

@@ -122,10 +122,7 @@ public sealed class CommandLineTests(PostgresFixture fixture)
     [Fact]
     public async Task Check_NothingListening_ConnectionError()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = Testing.LoopbackPorts.Free();
         var run = await RunAsync($"postgresql://u:S3cretPw@127.0.0.1:{port}/db?connect_timeout=5", "check");
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("could not connect to u@127.0.0.1:", run.Stderr);

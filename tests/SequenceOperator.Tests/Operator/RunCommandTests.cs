@@ -55,7 +55,7 @@ public sealed class RunCommandTests(PostgresFixture fixture)
             Assert.Equal(2, await run);
             Assert.Contains("--metrics-port must be from 1 to 65535", stderr.ToString());
 
-            var ports = FreePorts(2);
+            var ports = Testing.LoopbackPorts.Free(2);
             var running = CommandLine.RunAsync(
                 ["run", "--kubeconfig", kubeconfig, "--metrics-port", ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture), "--health-port", ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-format", "json"],
                 stdout, stderr, stop.Token, environment: _ => null);
@@ -69,14 +69,5 @@ public sealed class RunCommandTests(PostgresFixture fixture)
         {
             dir.Delete(recursive: true);
         }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }
