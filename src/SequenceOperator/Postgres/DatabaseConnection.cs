@@ -41,7 +41,7 @@ public static class DatabaseConnection
         }
     }
 
-    public static bool IsUri(string text) =>
+    private static bool IsUri(string text) =>
         text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A data source for the engine: named connections, bounded pool, client-side timeout above the server-side one.</summary>

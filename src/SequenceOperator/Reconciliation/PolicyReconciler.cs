@@ -164,7 +164,7 @@ internal sealed partial class PolicyReconciler(
         {
             Succeeded = unresolved.Count == 0 && checkErrors.Count == 0,
             Duration = duration,
-            Sequences = [.. entries.Select(StatusMapping.ToObservation)],
+            Sequences = [.. entries.Select(SequenceObservation.FromStatusEntry)],
             TablesListedExplicitly = policy.Spec.HasExplicitTables,
             RepairsSucceeded = repairedCount,
             RepairsFailed = repair ? repairErrors.Count : 0,

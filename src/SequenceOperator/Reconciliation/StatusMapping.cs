@@ -1,11 +1,10 @@
 using System.Text.Json.Nodes;
 using SequenceOperator.Entities;
-using SequenceOperator.Metrics;
 using SequenceOperator.Postgres;
 
 namespace SequenceOperator.Reconciliation;
 
-/// <summary>Turns the engine's report into the policy's status entries, metric observations and a merge patch.</summary>
+/// <summary>Turns the engine's report into the policy's status entries, and a status into a merge patch.</summary>
 internal static class StatusMapping
 {
     public static SequenceStatusEntry ToStatusEntry(SequenceEntry e) => new()
@@ -73,6 +72,4 @@ internal static class StatusMapping
 
         return JsonNode.DeepEquals(from, to) ? null : to?.DeepClone();
     }
-
-    public static SequenceObservation ToObservation(SequenceStatusEntry entry) => SequenceObservation.FromStatusEntry(entry);
 }
