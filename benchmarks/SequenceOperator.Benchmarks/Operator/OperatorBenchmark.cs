@@ -141,8 +141,8 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
             $"first round: {size} policies with a status after {firstRound.TotalSeconds:F1} s; CPU so far {cpuFirstRound.TotalSeconds:F1} s; peak RSS so far {Mb(peakAtFirstRound):F0} MB"));
 
         // Steady state: whole intervals after the first round. Checks are counted from the operator's log (one line per
-        // check), so that nothing here makes the operator do work it would not do anyway: /metrics is scraped only at the
-        // end (after the memory figures), unless --scrape-every asks for scrapes as Prometheus would make them.
+        // check). /metrics is scraped as Prometheus would (--scrape-every, 30 s by default; 0 scrapes only at the end),
+        // and the peak RSS reported is the one after the last scrape: a scrape is part of the operator's work.
         // The window starts half an interval after the first round, so that its edges fall between rounds (the checks of
         // a round come in a burst) and it holds exactly --intervals rounds as long as a round takes under half an interval.
         var settle = Stopwatch.StartNew();
@@ -181,11 +181,13 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         var fds = process.FileDescriptors();
         var scrape = Stopwatch.StartNew();
         string metricsLine;
+        var peakRss = memory.PeakRss;
         try
         {
             var metrics = await process.ScrapeMetricsAsync(cancellationToken);
             var scrapeTime = scrape.Elapsed;
             var after = process.Memory();
+            peakRss = after.PeakRss;
             metricsLine = string.Create(CultureInfo.InvariantCulture,
                 $"/metrics: {metrics.Length / 1024.0:F0} KB in {scrapeTime.TotalMilliseconds:F0} ms; RSS after that scrape {Mb(after.Rss):F1} MB ({Mb(after.Rss - memory.Rss):+0.0;-0.0} MB); " +
                 $"watch restarts {SumMetric(metrics, MetricNames.WatchRestartsTotal):F0}; checks_total {SumMetric(metrics, MetricNames.ChecksTotal):F0}");
@@ -218,7 +220,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Events stored: {events.Count} ({eventsPerPolicy.Average():F1} per policy, most {eventsPerPolicy.Max()}; {EventsPerCheck} per policy when every repeat is aggregated into its series)"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"memory: peak RSS (VmHWM) {Mb(memory.PeakRss):F1} MB, RSS now {Mb(memory.Rss):F1} MB ({Mb(memory.RssAnon):F1} anonymous, {Mb(memory.RssFile):F1} file-backed); {memory.Threads} threads; " +
+            $"memory: peak RSS (VmHWM, scrapes included) {Mb(peakRss):F1} MB, RSS before the last scrape {Mb(memory.Rss):F1} MB ({Mb(memory.RssAnon):F1} anonymous, {Mb(memory.RssFile):F1} file-backed); {memory.Threads} threads; " +
             $"file descriptors {fds.Values.Sum()} ({string.Join(", ", fds.Select(kv => $"{kv.Key} {kv.Value}"))})"));
         output.WriteLine(metricsLine);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -231,7 +233,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stopped (SIGTERM) in {sw.Elapsed.TotalSeconds:F1} s, exit code {exit}"));
         await WaitForConnectionsClosedAsync(postgres, cancellationToken);
 
-        return new SizeResult(size, creation, created, firstRound, cpuFirstRound, cpuWindow, windowElapsed, checksInWindow, memory.PeakRss, memory.Rss, connections);
+        return new SizeResult(size, creation, created, firstRound, cpuFirstRound, cpuWindow, windowElapsed, checksInWindow, peakRss, memory.Rss, connections);
     }
 
     private async Task<TimeSpan> WaitForFirstRoundAsync(FakeKubeApiServer api, OperatorProcess process, int size, Stopwatch started, string logFile, CancellationToken cancellationToken)

@@ -42,7 +42,7 @@ internal sealed record OperatorBenchmarkOptions
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>Scrape /metrics this often during the steady-state window, as Prometheus would (zero: only once, at the end).</summary>
-    public TimeSpan ScrapeEvery { get; init; } = TimeSpan.Zero;
+    public TimeSpan ScrapeEvery { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often pg_stat_activity is sampled.</summary>
     public TimeSpan ConnectionSampleInterval { get; init; } = TimeSpan.FromSeconds(1);
@@ -77,7 +77,7 @@ internal sealed record OperatorBenchmarkOptions
                 "--max-connections" => options with { MaxConnections = Positive(value) },
                 "--first-round-timeout" => options with { FirstRoundTimeout = ParseDuration(value, TimeSpan.FromSeconds(1)) },
                 "--logs" => options with { LogDirectory = value },
-                "--scrape-every" => options with { ScrapeEvery = ParseDuration(value, TimeSpan.FromSeconds(1)) },
+                "--scrape-every" => options with { ScrapeEvery = value == "0" ? TimeSpan.Zero : ParseDuration(value, TimeSpan.FromSeconds(1)) },
                 "--env" when value.IndexOf('=', StringComparison.Ordinal) > 0 => options with
                 {
                     Environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal)

@@ -22,7 +22,6 @@ internal sealed partial class MetricsPipeline : IDisposable
     private readonly BaseExportingMetricReader scrapeReader;
     private readonly ScrapeExporter scrapeExporter;
     private readonly SemaphoreSlim scrapeLock = new(1, 1);
-    private readonly System.Buffers.ArrayBufferWriter<byte> scrapeBuffer = new(64 * 1024);
 
     /// <param name="configureOtlp">Tests only: adjusts the OTLP exporter options after configuration was applied.</param>
     public MetricsPipeline(
@@ -97,38 +96,38 @@ internal sealed partial class MetricsPipeline : IDisposable
     public bool OtlpEnabled { get; }
 
     /// <summary>
-    /// Collects now and hands the text exposition to <paramref name="write"/>, which must finish with it before
-    /// returning: the buffer is reused by the next scrape. Concurrent scrapes run one after the other.
+    /// Collects now and hands the text exposition to <paramref name="write"/>. Concurrent scrapes run one after the
+    /// other; each page is built in its own short-lived chunks, so nothing of it stays in memory between scrapes.
     /// </summary>
-    public async Task ScrapeAsync(Func<ReadOnlyMemory<byte>, Task> write, CancellationToken cancellationToken)
+    public async Task ScrapeAsync(Func<ChunkedBufferWriter, Task> write, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
         await scrapeLock.WaitAsync(cancellationToken);
+        var page = new ChunkedBufferWriter();
         try
         {
-            scrapeBuffer.ResetWrittenCount();
-            scrapeExporter.Output = scrapeBuffer;
-            if (!scrapeReader.Collect() || scrapeExporter.Written == 0)
+            scrapeExporter.Output = page;
+            if (!scrapeReader.Collect() || page.Length == 0)
             {
                 throw new InvalidOperationException("Metrics collection failed (is the meter provider disposed?).");
             }
-
-            await write(scrapeBuffer.WrittenMemory);
         }
         finally
         {
             scrapeExporter.Output = null;
             scrapeLock.Release();
         }
+
+        await write(page);
     }
 
-    /// <summary>Collects now and returns a copy of the text exposition (tests, diagnostics).</summary>
+    /// <summary>Collects now and returns the text exposition (tests, diagnostics).</summary>
     public async Task<byte[]> ScrapeAsync(CancellationToken cancellationToken)
     {
         byte[] copy = [];
-        await ScrapeAsync(body =>
+        await ScrapeAsync(page =>
         {
-            copy = body.ToArray();
+            copy = page.ToArray();
             return Task.CompletedTask;
         }, cancellationToken);
         return copy;
@@ -150,9 +149,7 @@ internal sealed partial class MetricsPipeline : IDisposable
     /// <summary>Serializes each collection of the pull reader; the result is read right after <c>Collect()</c> returns.</summary>
     private sealed class ScrapeExporter(SequenceOperatorMetrics metrics) : BaseExporter<Metric>
     {
-        public System.Buffers.ArrayBufferWriter<byte>? Output { get; set; }
-
-        public int Written => Output?.WrittenCount ?? 0;
+        public ChunkedBufferWriter? Output { get; set; }
 
         public override ExportResult Export(in Batch<Metric> batch)
         {

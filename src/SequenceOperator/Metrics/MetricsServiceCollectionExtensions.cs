@@ -46,13 +46,13 @@ internal static class MetricsServiceCollectionExtensions
         return endpoints.MapGet(path, static async context =>
         {
             var pipeline = context.RequestServices.GetRequiredService<MetricsPipeline>();
-            await pipeline.ScrapeAsync(async body =>
+            await pipeline.ScrapeAsync(async page =>
             {
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.ContentType = PrometheusTextSerializer.ContentType;
                 context.Response.Headers.CacheControl = "no-store";
-                context.Response.ContentLength = body.Length;
-                await context.Response.Body.WriteAsync(body, context.RequestAborted);
+                context.Response.ContentLength = page.Length;
+                await page.CopyToAsync(context.Response.Body, context.RequestAborted);
             }, context.RequestAborted);
         });
     }

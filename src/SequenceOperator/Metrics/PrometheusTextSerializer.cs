@@ -16,6 +16,9 @@ namespace SequenceOperator.Metrics;
 /// </summary>
 internal static class PrometheusTextSerializer
 {
+    private static readonly SearchValues<char> LabelNameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+    private static readonly SearchValues<char> MetricNameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:");
+
     /// <summary>The Content-Type of the output.</summary>
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -61,11 +64,11 @@ internal static class PrometheusTextSerializer
 
                 family.Series.Add(metric.MetricType switch
                 {
-                    MetricType.LongSum or MetricType.LongSumNonMonotonic => new Series(labels, Format(point.GetSumLong()), null),
-                    MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic => new Series(labels, Format(point.GetSumDouble()), null),
-                    MetricType.LongGauge => new Series(labels, Format(point.GetGaugeLastValueLong()), null),
-                    MetricType.DoubleGauge => new Series(labels, Format(point.GetGaugeLastValueDouble()), null),
-                    _ => new Series(labels, null, Histogram(point)),
+                    MetricType.LongSum or MetricType.LongSumNonMonotonic => new Series(labels, SampleValue.Of(point.GetSumLong()), null),
+                    MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic => new Series(labels, SampleValue.Of(point.GetSumDouble()), null),
+                    MetricType.LongGauge => new Series(labels, SampleValue.Of(point.GetGaugeLastValueLong()), null),
+                    MetricType.DoubleGauge => new Series(labels, SampleValue.Of(point.GetGaugeLastValueDouble()), null),
+                    _ => new Series(labels, default, Histogram(point)),
                 });
             }
         }
@@ -84,28 +87,78 @@ internal static class PrometheusTextSerializer
                     foreach (var (bound, count) in histogram.Buckets)
                     {
                         cumulative += count;
-                        Sample(text, family.Name + "_bucket", series.Labels, ("le", Format(bound)), Format(cumulative));
+                        Sample(text, family.Name, "_bucket", series.Labels, bound, SampleValue.Of(cumulative));
                     }
 
-                    Sample(text, family.Name + "_sum", series.Labels, null, Format(histogram.Sum));
-                    Sample(text, family.Name + "_count", series.Labels, null, Format(histogram.Count));
+                    Sample(text, family.Name, "_sum", series.Labels, null, SampleValue.Of(histogram.Sum));
+                    Sample(text, family.Name, "_count", series.Labels, null, SampleValue.Of(histogram.Count));
                 }
                 else
                 {
-                    Sample(text, family.Name, series.Labels, null, series.Value!);
+                    Sample(text, family.Name, null, series.Labels, null, series.Value);
                 }
             }
         }
-
     }
 
     /// <summary>Appends text straight into a UTF-8 buffer: no UTF-16 copy of a page that can be megabytes long.</summary>
     private readonly struct Utf8Text(IBufferWriter<byte> output)
     {
-        public Utf8Text Append(string value)
+        public Utf8Text Append(string value) => Append(value.AsSpan());
+
+        public Utf8Text Append(ReadOnlySpan<char> value)
         {
-            Encoding.UTF8.GetBytes(value.AsSpan(), output);
+            if (!value.IsEmpty)
+            {
+                Encoding.UTF8.GetBytes(value, output);
+            }
+
             return this;
+        }
+
+        /// <summary>The value as Prometheus reads it (see <see cref="Format(double)"/>), formatted in place.</summary>
+        public Utf8Text Append(SampleValue value)
+        {
+            if (value.IsLong)
+            {
+                var span = output.GetSpan(20);
+                value.Long.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+                output.Advance(written);
+                return this;
+            }
+
+            if (!double.IsFinite(value.Double))
+            {
+                return Append(Format(value.Double));
+            }
+
+            var buffer = output.GetSpan(32);
+            value.Double.TryFormat(buffer, out var length, "R", CultureInfo.InvariantCulture);
+            output.Advance(length);
+            return this;
+        }
+
+        /// <summary>A label value with <c>\\</c>, <c>\"</c> and <c>\n</c> escaped, without a copy when nothing needs escaping.</summary>
+        public Utf8Text AppendEscaped(string value)
+        {
+            var start = 0;
+            for (var i = 0; i < value.Length; i++)
+            {
+                var escaped = value[i] switch
+                {
+                    '\\' => @"\\",
+                    '"' => "\\\"",
+                    '\n' => @"\n",
+                    _ => null,
+                };
+                if (escaped is not null)
+                {
+                    Append(value.AsSpan(start, i - start)).Append(escaped);
+                    start = i + 1;
+                }
+            }
+
+            return Append(value.AsSpan(start));
         }
 
         public Utf8Text Append(char value)
@@ -140,10 +193,15 @@ internal static class PrometheusTextSerializer
         return new HistogramData(buckets, point.GetHistogramSum(), point.GetHistogramCount());
     }
 
-    private static void Sample(Utf8Text text, string name, IReadOnlyList<KeyValuePair<string, string>> labels, (string Name, string Value)? extra, string value)
+    private static void Sample(Utf8Text text, string name, string? suffix, KeyValuePair<string, string>[] labels, double? le, SampleValue value)
     {
         text.Append(name);
-        if (labels.Count > 0 || extra is not null)
+        if (suffix is not null)
+        {
+            text.Append(suffix);
+        }
+
+        if (labels.Length > 0 || le is not null)
         {
             text.Append('{');
             var first = true;
@@ -155,17 +213,17 @@ internal static class PrometheusTextSerializer
                 }
 
                 first = false;
-                text.Append(labelName).Append("=\"").Append(EscapeLabelValue(labelValue)).Append('"');
+                text.Append(labelName).Append("=\"").AppendEscaped(labelValue).Append('"');
             }
 
-            if (extra is { } e)
+            if (le is { } bound)
             {
                 if (!first)
                 {
                     text.Append(',');
                 }
 
-                text.Append(e.Name).Append("=\"").Append(EscapeLabelValue(e.Value)).Append('"');
+                text.Append("le=\"").Append(SampleValue.Of(bound)).Append('"');
             }
 
             text.Append('}');
@@ -176,10 +234,12 @@ internal static class PrometheusTextSerializer
 
     private static KeyValuePair<string, string>[] Labels(in MetricPoint point)
     {
-        // Sanitized names sorted; two tags that sanitize to one name are joined with ';' (as the OTel spec says).
-        // A small array sorted in place: one allocation per point, however many points a scrape has.
-        var labels = new List<KeyValuePair<string, string>>(8);
-        foreach (var tag in point.Tags)
+        // Sanitized names, sorted; two tags that sanitize to one name are joined with ';' (as the OTel spec says).
+        // One array per point, sized to its tags; names and string values are used as they are when already valid.
+        var tags = point.Tags;
+        var labels = new KeyValuePair<string, string>[tags.Count];
+        var count = 0;
+        foreach (var tag in tags)
         {
             var name = SanitizeLabelName(tag.Key);
             var value = tag.Value switch
@@ -190,25 +250,29 @@ internal static class PrometheusTextSerializer
                 IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                 var other => other.ToString() ?? string.Empty,
             };
-            var at = labels.FindIndex(l => l.Key == name);
+            var at = Array.FindIndex(labels, 0, count, l => l.Key == name);
             if (at >= 0)
             {
                 labels[at] = new(name, labels[at].Value + ";" + value);
             }
             else
             {
-                labels.Add(new(name, value));
+                labels[count++] = new(name, value);
             }
         }
 
-        var sorted = labels.ToArray();
-        Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        return sorted;
+        if (count < labels.Length)
+        {
+            Array.Resize(ref labels, count);
+        }
+
+        Array.Sort(labels, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return labels;
     }
 
-    private static int CompareLabels(IReadOnlyList<KeyValuePair<string, string>> a, IReadOnlyList<KeyValuePair<string, string>> b)
+    private static int CompareLabels(KeyValuePair<string, string>[] a, KeyValuePair<string, string>[] b)
     {
-        for (var i = 0; i < Math.Min(a.Count, b.Count); i++)
+        for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
         {
             var c = string.CompareOrdinal(a[i].Key, b[i].Key);
             if (c == 0)
@@ -222,7 +286,7 @@ internal static class PrometheusTextSerializer
             }
         }
 
-        return a.Count.CompareTo(b.Count);
+        return a.Length.CompareTo(b.Length);
     }
 
     /// <summary>A sample value or <c>le</c> bound as Prometheus reads it.</summary>
@@ -236,8 +300,13 @@ internal static class PrometheusTextSerializer
 
     private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    internal static string EscapeLabelValue(string value) =>
-        value.Replace("\\", @"\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", @"\n", StringComparison.Ordinal);
+    /// <summary>A label value as it is written (tests): <c>\\</c>, <c>\"</c> and newline escaped.</summary>
+    internal static string EscapeLabelValue(string value)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        new Utf8Text(buffer).AppendEscaped(value);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     internal static string EscapeHelp(string help) =>
         help.Replace("\\", @"\\", StringComparison.Ordinal).Replace("\n", @"\n", StringComparison.Ordinal);
@@ -253,6 +322,11 @@ internal static class PrometheusTextSerializer
         if (name.Length == 0)
         {
             return "_";
+        }
+
+        if (!char.IsAsciiDigit(name[0]) && name.AsSpan().IndexOfAnyExcept(allowColon ? MetricNameChars : LabelNameChars) < 0)
+        {
+            return name;
         }
 
         var builder = new StringBuilder(name.Length + 1);
@@ -274,7 +348,15 @@ internal static class PrometheusTextSerializer
         public List<Series> Series { get; } = [];
     }
 
-    private sealed record Series(IReadOnlyList<KeyValuePair<string, string>> Labels, string? Value, HistogramData? Histogram);
+    private sealed record Series(KeyValuePair<string, string>[] Labels, SampleValue Value, HistogramData? Histogram);
+
+    /// <summary>A sample's value, kept as the SDK gave it until it is written.</summary>
+    private readonly record struct SampleValue(double Double, long Long, bool IsLong)
+    {
+        public static SampleValue Of(double value) => new(value, 0, false);
+
+        public static SampleValue Of(long value) => new(0, value, true);
+    }
 
     private sealed record HistogramData(List<(double Bound, long Count)> Buckets, double Sum, long Count);
 }

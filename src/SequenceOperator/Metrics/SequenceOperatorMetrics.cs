@@ -167,7 +167,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     {
         lock (gate)
         {
-            var measurements = new List<Measurement<double>>();
+            var measurements = new List<Measurement<double>>(policies.Values.Sum(p => p.Sequences.Count));
             foreach (var state in policies.Values)
             {
                 foreach (var series in state.Sequences)

@@ -133,7 +133,7 @@ internal sealed partial class PolicyController(
         {
             queue.Remove(key);
             seen.TryRemove(key, out _);
-            await reconciler.DeletedAsync(key);
+            reconciler.Deleted(key);
             return;
         }
 

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using Npgsql;
 using SequenceOperator.Metrics;
 using SequenceOperator.Postgres;
@@ -8,63 +6,47 @@ using SequenceOperator.Postgres;
 namespace SequenceOperator.Reconciliation;
 
 /// <summary>
-/// One small connection pool per policy (at most <see cref="MaxConnectionsPerPolicy"/> connections, idle ones closed
-/// after 15 s), rebuilt when the Secret's resourceVersion or the connection target changes, closed when the policy goes away.
-/// Every connection carries the operator's application name.
+/// The policies' connection pools. A policy's pool (at most <see cref="MaxConnectionsPerPolicy"/> connections, each
+/// carrying the operator's application name) is built for a check from the Secret that check just read, and closed,
+/// with its connections, when the check ends. So a rotated password or a changed target applies at the next check,
+/// a deleted policy leaves nothing open, and no tenant database holds an idle connection of the operator between
+/// checks. Checks are minutes apart: a pool kept between them would save one connection set-up per check and cost
+/// Npgsql's per-pool state (about 70 KB, more with an idle connection) for every policy, all the time.
 /// </summary>
-internal sealed class PolicyDatabases : IAsyncDisposable
+internal sealed class PolicyDatabases
 {
     public const int MaxConnectionsPerPolicy = 2;
 
-    private readonly ConcurrentDictionary<PolicyKey, Entry> _pools = new();
+    private readonly ConcurrentDictionary<PolicyKey, NpgsqlDataSource> _open = new();
 
-    private sealed record Entry(string Fingerprint, NpgsqlDataSource DataSource);
+    /// <summary>Pools open now (checks in flight); the work queue runs one check per policy at a time.</summary>
+    public int Count => _open.Count;
 
-    /// <summary>The policy's pool for these settings, building (and closing the old one) when they changed.</summary>
-    public async Task<NpgsqlDataSource> GetAsync(PolicyKey policy, string secretResourceVersion, NpgsqlConnectionStringBuilder settings, TimeSpan statementTimeout)
+    /// <summary>Opens the policy's pool for one check; dispose it when the check ends.</summary>
+    /// <exception cref="InvalidOperationException">A check of this policy is already running (the work queue prevents it).</exception>
+    public PolicyPool Open(PolicyKey policy, NpgsqlConnectionStringBuilder settings, TimeSpan statementTimeout)
     {
-        var fingerprint = Fingerprint(secretResourceVersion, settings, statementTimeout);
-        if (_pools.TryGetValue(policy, out var existing) && existing.Fingerprint == fingerprint)
+        var dataSource = DatabaseConnection.CreateDataSource(settings, MaxConnectionsPerPolicy, statementTimeout);
+        if (!_open.TryAdd(policy, dataSource))
         {
-            return existing.DataSource;
+            dataSource.Dispose();
+            throw new InvalidOperationException($"A check of policy {policy} is already running.");
         }
 
-        // Checks are minutes apart: close idle connections soon after a check rather than hold one per database.
-        var tuned = new NpgsqlConnectionStringBuilder(settings.ConnectionString)
-        {
-            ConnectionIdleLifetime = 15,
-            ConnectionPruningInterval = 5,
-        };
-        var created = new Entry(fingerprint, DatabaseConnection.CreateDataSource(tuned, MaxConnectionsPerPolicy, statementTimeout));
-        _pools[policy] = created;
-        if (existing is not null)
-        {
-            await existing.DataSource.DisposeAsync();
-        }
-
-        return created.DataSource;
+        return new PolicyPool(this, policy, dataSource);
     }
 
-    /// <summary>Closes the policy's pool, if any.</summary>
-    public async Task RemoveAsync(PolicyKey policy)
+    private async ValueTask CloseAsync(PolicyKey policy, NpgsqlDataSource dataSource)
     {
-        if (_pools.TryRemove(policy, out var entry))
-        {
-            await entry.DataSource.DisposeAsync();
-        }
+        _open.TryRemove(new KeyValuePair<PolicyKey, NpgsqlDataSource>(policy, dataSource));
+        await dataSource.DisposeAsync();
     }
 
-    public int Count => _pools.Count;
-
-    public async ValueTask DisposeAsync()
+    /// <summary>A policy's pool for the length of one check.</summary>
+    internal sealed class PolicyPool(PolicyDatabases owner, PolicyKey policy, NpgsqlDataSource dataSource) : IAsyncDisposable
     {
-        foreach (var key in _pools.Keys)
-        {
-            await RemoveAsync(key);
-        }
-    }
+        public NpgsqlDataSource DataSource { get; } = dataSource;
 
-    /// <summary>A hash of everything the pool depends on; the password is part of it but never kept in clear.</summary>
-    private static string Fingerprint(string secretResourceVersion, NpgsqlConnectionStringBuilder settings, TimeSpan statementTimeout) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{secretResourceVersion}\n{settings.ConnectionString}\n{statementTimeout.Ticks}")));
+        public ValueTask DisposeAsync() => owner.CloseAsync(policy, DataSource);
+    }
 }

@@ -58,7 +58,6 @@ internal sealed partial class PolicyReconciler(
 
         if (spec.Suspend)
         {
-            await databases.RemoveAsync(key);
             metrics.SetPolicyReady(key, false);
             await WriteStatusAsync(policy, status.WithFailure(SequenceSyncPolicyReasons.Suspended,
                 "Checks and repairs are paused (spec.suspend is true).", now, generation), cancellationToken);
@@ -100,16 +99,17 @@ internal sealed partial class PolicyReconciler(
             return await FailCheckAsync(key, policy, status, SequenceSyncPolicyReasons.SecretInvalid, ex.Message, cancellationToken);
         }
 
-        var dataSource = await databases.GetAsync(key, secret.Metadata.ResourceVersion ?? string.Empty, settings, StatementTimeout);
         var check = new CheckOptions { Tables = selectors, StatementTimeout = StatementTimeout };
         var repair = spec.Mode == PolicyMode.Repair;
         var stopwatch = Stopwatch.StartNew();
         SequenceReport report;
         try
         {
+            // The pool lives for this check only: built from the Secret just read, closed with its connections here.
+            await using var pool = databases.Open(key, settings, StatementTimeout);
             report = repair
-                ? await engine.RepairAsync(dataSource, check, new RepairOptions { Headroom = spec.Repair.Headroom, LockTimeout = lockTimeout }, cancellationToken)
-                : await engine.CheckAsync(dataSource, check, cancellationToken);
+                ? await engine.RepairAsync(pool.DataSource, check, new RepairOptions { Headroom = spec.Repair.Headroom, LockTimeout = lockTimeout }, cancellationToken)
+                : await engine.CheckAsync(pool.DataSource, check, cancellationToken);
         }
         catch (SequenceEngineException ex)
         {
@@ -120,10 +120,12 @@ internal sealed partial class PolicyReconciler(
         return await ReportAsync(key, policy, status, report, selectors, repair, interval, stopwatch.Elapsed, cancellationToken);
     }
 
-    /// <summary>The policy is gone: drop its pool and its metric series. No finalizer is needed: nothing outside the operator's memory is owned.</summary>
-    public async Task DeletedAsync(PolicyKey key)
+    /// <summary>
+    /// The policy is gone: drop its metric series. No finalizer is needed: nothing outside the operator's memory is
+    /// owned, and its connection pool exists only while one of its checks runs.
+    /// </summary>
+    public void Deleted(PolicyKey key)
     {
-        await databases.RemoveAsync(key);
         metrics.RemovePolicy(key);
         LogDeleted(logger, key.Namespace, key.Name);
     }
@@ -306,6 +308,6 @@ internal sealed partial class PolicyReconciler(
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Check failed ({Reason}): {Message}")]
     private static partial void LogFailed(ILogger logger, string reason, string message);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Policy {Namespace}/{Name} deleted: its connection pool and metric series are dropped")]
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Policy {Namespace}/{Name} deleted: its metric series are dropped")]
     private static partial void LogDeleted(ILogger logger, string @namespace, string name);
 }

@@ -1,0 +1,83 @@
+using System.Buffers;
+
+namespace SequenceOperator.Metrics;
+
+/// <summary>
+/// An <see cref="IBufferWriter{T}"/> of bytes made of 32 KB chunks: a scrape page of several megabytes needs no large
+/// array, no copies while it grows, and nothing kept between scrapes (the chunks are short-lived, small objects).
+/// </summary>
+internal sealed class ChunkedBufferWriter : IBufferWriter<byte>
+{
+    private const int ChunkSize = 32 * 1024;
+
+    private readonly List<ReadOnlyMemory<byte>> _full = [];
+    private byte[] _current = [];
+    private int _used;
+
+    /// <summary>Bytes written so far.</summary>
+    public long Length { get; private set; }
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _current.Length - _used);
+        _used += count;
+        Length += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _current.AsMemory(_used);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _current.AsSpan(_used);
+    }
+
+    /// <summary>The written bytes, in order.</summary>
+    public IEnumerable<ReadOnlyMemory<byte>> Chunks => _used == 0 ? _full : _full.Append(_current.AsMemory(0, _used));
+
+    /// <summary>Writes everything to <paramref name="destination"/>, chunk by chunk.</summary>
+    public async Task CopyToAsync(Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        foreach (var chunk in Chunks)
+        {
+            await destination.WriteAsync(chunk, cancellationToken);
+        }
+    }
+
+    /// <summary>A copy of everything written, in one array.</summary>
+    public byte[] ToArray()
+    {
+        var result = new byte[Length];
+        var at = 0;
+        foreach (var chunk in Chunks)
+        {
+            chunk.Span.CopyTo(result.AsSpan(at));
+            at += chunk.Length;
+        }
+
+        return result;
+    }
+
+    private void Reserve(int sizeHint)
+    {
+        var needed = Math.Max(sizeHint, 1);
+        if (_current.Length - _used >= needed)
+        {
+            return;
+        }
+
+        if (_used > 0)
+        {
+            _full.Add(_current.AsMemory(0, _used));
+        }
+
+        _current = new byte[Math.Max(ChunkSize, needed)];
+        _used = 0;
+    }
+}
