@@ -110,7 +110,9 @@ internal static class PrometheusTextSerializer
         {
             if (!value.IsEmpty)
             {
-                Encoding.UTF8.GetBytes(value, output);
+                // Encoding.GetBytes(span, IBufferWriter) would allocate an Encoder per call: encode into a span instead.
+                var written = Encoding.UTF8.GetBytes(value, output.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length)));
+                output.Advance(written);
             }
 
             return this;
@@ -250,7 +252,7 @@ internal static class PrometheusTextSerializer
                 IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                 var other => other.ToString() ?? string.Empty,
             };
-            var at = Array.FindIndex(labels, 0, count, l => l.Key == name);
+            var at = IndexOf(labels, count, name);
             if (at >= 0)
             {
                 labels[at] = new(name, labels[at].Value + ";" + value);
@@ -268,6 +270,19 @@ internal static class PrometheusTextSerializer
 
         Array.Sort(labels, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         return labels;
+    }
+
+    private static int IndexOf(KeyValuePair<string, string>[] labels, int count, string name)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (labels[i].Key == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static int CompareLabels(KeyValuePair<string, string>[] a, KeyValuePair<string, string>[] b)

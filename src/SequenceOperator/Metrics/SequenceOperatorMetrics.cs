@@ -90,12 +90,13 @@ internal sealed class SequenceOperatorMetrics : IDisposable
                     state.StateCounts[(int)s.State]++;
                     if (outcome.TablesListedExplicitly || IsExportedWhenDiscovered(s))
                     {
+                        // Tags in key order: the SDK keeps one copy of a series' tags when they come sorted, two otherwise.
                         exported[(s.Schema, s.Table, s.Column, s.Sequence)] = new SequenceSeries(
                             s.BehindBy,
                             s.CapacityUsed,
                             [
-                                new("namespace", policy.Namespace), new("policy", policy.Name), new("schema", s.Schema),
-                                new("table", s.Table), new("column", s.Column), new("sequence", s.Sequence),
+                                new("column", s.Column), new("namespace", policy.Namespace), new("policy", policy.Name),
+                                new("schema", s.Schema), new("sequence", s.Sequence), new("table", s.Table),
                             ]);
                     }
                 }
