@@ -8,7 +8,8 @@ namespace SequenceOperator.Metrics;
 
 /// <summary>
 /// Writes collected OpenTelemetry metrics in the Prometheus text exposition format 0.0.4: for each family, in name
-/// order, <c># HELP</c>, <c># TYPE</c>, then its series in label order. Monotonic sums are counters (the name gets
+/// order, <c># HELP</c>, <c># TYPE</c>, then its series in the SDK's order (the order they first appeared), each
+/// with its labels in name order. Monotonic sums are counters (the name gets
 /// <c>_total</c> unless it already ends with it), other sums and gauges are gauges, explicit-bucket histograms are
 /// <c>_bucket{le}</c> (cumulative, ending with <c>+Inf</c>), <c>_sum</c> and <c>_count</c>. Label values and HELP text
 /// are escaped; NaN and infinities are written <c>NaN</c>, <c>+Inf</c>, <c>-Inf</c>. No timestamps (the scrape time
@@ -22,11 +23,15 @@ internal static class PrometheusTextSerializer
     /// <summary>The Content-Type of the output.</summary>
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
+    /// <summary>Whether a series, by its sanitized labels in name order, is written; false hides it.</summary>
+    public delegate bool SeriesFilter(ReadOnlySpan<KeyValuePair<string, string>> labels);
+
     /// <param name="batch">The metrics of one collection (only valid during the export call).</param>
-    /// <param name="include">Whether a series (by its sanitized labels) is written; false hides it.</param>
-    /// <param name="output">Receives the UTF-8 text; the pipeline reuses one buffer across scrapes.</param>
-    public static void Serialize(in Batch<Metric> batch, Func<IReadOnlyList<KeyValuePair<string, string>>, bool> include, IBufferWriter<byte> output)
+    /// <param name="include">Which series are written.</param>
+    /// <param name="output">Receives the UTF-8 text, written as the points are read: nothing is built per point.</param>
+    public static void Serialize(in Batch<Metric> batch, SeriesFilter include, IBufferWriter<byte> output)
     {
+        ArgumentNullException.ThrowIfNull(include);
         var families = new SortedDictionary<string, Family>(StringComparer.Ordinal);
         foreach (var metric in batch)
         {
@@ -54,48 +59,50 @@ internal static class PrometheusTextSerializer
                 families.Add(name, family);
             }
 
-            foreach (ref readonly var point in metric.GetMetricPoints())
-            {
-                var labels = Labels(point);
-                if (!include(labels))
-                {
-                    continue;
-                }
-
-                family.Series.Add(metric.MetricType switch
-                {
-                    MetricType.LongSum or MetricType.LongSumNonMonotonic => new Series(labels, SampleValue.Of(point.GetSumLong()), null),
-                    MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic => new Series(labels, SampleValue.Of(point.GetSumDouble()), null),
-                    MetricType.LongGauge => new Series(labels, SampleValue.Of(point.GetGaugeLastValueLong()), null),
-                    MetricType.DoubleGauge => new Series(labels, SampleValue.Of(point.GetGaugeLastValueDouble()), null),
-                    _ => new Series(labels, default, Histogram(point)),
-                });
-            }
+            family.Metrics.Add(metric);
         }
 
         var text = new Utf8Text(output);
-        foreach (var family in families.Values.Where(f => f.Series.Count > 0))
+        var labels = new KeyValuePair<string, string>[16];
+        foreach (var family in families.Values)
         {
-            text.Append("# HELP ").Append(family.Name).Append(' ').Append(EscapeHelp(family.Help)).Append('\n');
-            text.Append("# TYPE ").Append(family.Name).Append(' ').Append(family.Type).Append('\n');
-            family.Series.Sort(static (a, b) => CompareLabels(a.Labels, b.Labels));
-            foreach (var series in family.Series)
+            var headerWritten = false;
+            foreach (var metric in family.Metrics)
             {
-                if (series.Histogram is { } histogram)
+                foreach (ref readonly var point in metric.GetMetricPoints())
                 {
-                    long cumulative = 0;
-                    foreach (var (bound, count) in histogram.Buckets)
+                    var count = Labels(point, ref labels);
+                    var sorted = labels.AsSpan(0, count);
+                    if (!include(sorted))
                     {
-                        cumulative += count;
-                        Sample(text, family.Name, "_bucket", series.Labels, bound, SampleValue.Of(cumulative));
+                        continue;
                     }
 
-                    Sample(text, family.Name, "_sum", series.Labels, null, SampleValue.Of(histogram.Sum));
-                    Sample(text, family.Name, "_count", series.Labels, null, SampleValue.Of(histogram.Count));
-                }
-                else
-                {
-                    Sample(text, family.Name, null, series.Labels, null, series.Value);
+                    if (!headerWritten)
+                    {
+                        text.Append("# HELP ").Append(family.Name).Append(' ').Append(EscapeHelp(family.Help)).Append('\n');
+                        text.Append("# TYPE ").Append(family.Name).Append(' ').Append(family.Type).Append('\n');
+                        headerWritten = true;
+                    }
+
+                    switch (metric.MetricType)
+                    {
+                        case MetricType.LongSum or MetricType.LongSumNonMonotonic:
+                            Sample(text, family.Name, null, sorted, null, SampleValue.Of(point.GetSumLong()));
+                            break;
+                        case MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic:
+                            Sample(text, family.Name, null, sorted, null, SampleValue.Of(point.GetSumDouble()));
+                            break;
+                        case MetricType.LongGauge:
+                            Sample(text, family.Name, null, sorted, null, SampleValue.Of(point.GetGaugeLastValueLong()));
+                            break;
+                        case MetricType.DoubleGauge:
+                            Sample(text, family.Name, null, sorted, null, SampleValue.Of(point.GetGaugeLastValueDouble()));
+                            break;
+                        default:
+                            Histogram(text, family.Name, sorted, point);
+                            break;
+                    }
                 }
             }
         }
@@ -178,24 +185,29 @@ internal static class PrometheusTextSerializer
         }
     }
 
-    private static HistogramData Histogram(in MetricPoint point)
+    /// <summary>Cumulative <c>_bucket</c> samples ending with <c>+Inf</c>, then <c>_sum</c> and <c>_count</c>.</summary>
+    private static void Histogram(Utf8Text text, string name, ReadOnlySpan<KeyValuePair<string, string>> labels, in MetricPoint point)
     {
-        var buckets = new List<(double, long)>();
+        long cumulative = 0;
+        var endedWithInfinity = false;
         foreach (var bucket in point.GetHistogramBuckets())
         {
-            buckets.Add((bucket.ExplicitBound, bucket.BucketCount));
+            cumulative += bucket.BucketCount;
+            endedWithInfinity = double.IsPositiveInfinity(bucket.ExplicitBound);
+            Sample(text, name, "_bucket", labels, bucket.ExplicitBound, SampleValue.Of(cumulative));
         }
 
         // The SDK always ends with the +Inf bucket; make sure the output does too.
-        if (buckets.Count == 0 || !double.IsPositiveInfinity(buckets[^1].Item1))
+        if (!endedWithInfinity)
         {
-            buckets.Add((double.PositiveInfinity, 0));
+            Sample(text, name, "_bucket", labels, double.PositiveInfinity, SampleValue.Of(cumulative));
         }
 
-        return new HistogramData(buckets, point.GetHistogramSum(), point.GetHistogramCount());
+        Sample(text, name, "_sum", labels, null, SampleValue.Of(point.GetHistogramSum()));
+        Sample(text, name, "_count", labels, null, SampleValue.Of(point.GetHistogramCount()));
     }
 
-    private static void Sample(Utf8Text text, string name, string? suffix, KeyValuePair<string, string>[] labels, double? le, SampleValue value)
+    private static void Sample(Utf8Text text, string name, string? suffix, ReadOnlySpan<KeyValuePair<string, string>> labels, double? le, SampleValue value)
     {
         text.Append(name);
         if (suffix is not null)
@@ -234,14 +246,14 @@ internal static class PrometheusTextSerializer
         text.Append(' ').Append(value).Append('\n');
     }
 
-    private static KeyValuePair<string, string>[] Labels(in MetricPoint point)
+    /// <summary>
+    /// Fills <paramref name="labels"/> (grown when needed, reused across points) with the point's labels: sanitized
+    /// names in order; two tags that sanitize to one name are joined with ';' (as the OTel spec says). Returns the count.
+    /// </summary>
+    private static int Labels(in MetricPoint point, ref KeyValuePair<string, string>[] labels)
     {
-        // Sanitized names, sorted; two tags that sanitize to one name are joined with ';' (as the OTel spec says).
-        // One array per point, sized to its tags; names and string values are used as they are when already valid.
-        var tags = point.Tags;
-        var labels = new KeyValuePair<string, string>[tags.Count];
         var count = 0;
-        foreach (var tag in tags)
+        foreach (var tag in point.Tags)
         {
             var name = SanitizeLabelName(tag.Key);
             var value = tag.Value switch
@@ -256,20 +268,26 @@ internal static class PrometheusTextSerializer
             if (at >= 0)
             {
                 labels[at] = new(name, labels[at].Value + ";" + value);
+                continue;
             }
-            else
+
+            if (count == labels.Length)
             {
-                labels[count++] = new(name, value);
+                Array.Resize(ref labels, count * 2);
             }
+
+            // Insertion sort: the operator's own tags already come in name order, so this rarely moves anything.
+            var i = count++;
+            while (i > 0 && string.CompareOrdinal(labels[i - 1].Key, name) > 0)
+            {
+                labels[i] = labels[i - 1];
+                i--;
+            }
+
+            labels[i] = new(name, value);
         }
 
-        if (count < labels.Length)
-        {
-            Array.Resize(ref labels, count);
-        }
-
-        Array.Sort(labels, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        return labels;
+        return count;
     }
 
     private static int IndexOf(KeyValuePair<string, string>[] labels, int count, string name)
@@ -283,25 +301,6 @@ internal static class PrometheusTextSerializer
         }
 
         return -1;
-    }
-
-    private static int CompareLabels(KeyValuePair<string, string>[] a, KeyValuePair<string, string>[] b)
-    {
-        for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
-        {
-            var c = string.CompareOrdinal(a[i].Key, b[i].Key);
-            if (c == 0)
-            {
-                c = string.CompareOrdinal(a[i].Value, b[i].Value);
-            }
-
-            if (c != 0)
-            {
-                return c;
-            }
-        }
-
-        return a.Length.CompareTo(b.Length);
     }
 
     /// <summary>A sample value or <c>le</c> bound as Prometheus reads it.</summary>
@@ -360,12 +359,10 @@ internal static class PrometheusTextSerializer
 
     private sealed record Family(string Name, string Help, string Type)
     {
-        public List<Series> Series { get; } = [];
+        public List<Metric> Metrics { get; } = [];
     }
 
-    private sealed record Series(KeyValuePair<string, string>[] Labels, SampleValue Value, HistogramData? Histogram);
-
-    /// <summary>A sample's value, kept as the SDK gave it until it is written.</summary>
+    /// <summary>A sample's value as the SDK gave it, written without a string.</summary>
     private readonly record struct SampleValue(double Double, long Long, bool IsLong)
     {
         public static SampleValue Of(double value) => new(value, 0, false);

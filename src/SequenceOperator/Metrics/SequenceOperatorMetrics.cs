@@ -15,9 +15,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     /// <summary>Histogram bucket bounds of <see cref="MetricNames.CheckDurationSeconds"/>, in seconds.</summary>
     public static IReadOnlyList<double> CheckDurationBuckets { get; } = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
+    // In label order, as the series of one policy are then written.
     private static readonly (SequenceState State, string Label)[] States =
     [
-        (SequenceState.InSync, "in_sync"), (SequenceState.Behind, "behind"), (SequenceState.Repaired, "repaired"), (SequenceState.Error, "error"),
+        (SequenceState.Behind, "behind"), (SequenceState.Error, "error"), (SequenceState.InSync, "in_sync"), (SequenceState.Repaired, "repaired"),
     ];
 
     private readonly Lock gate = new();
@@ -214,8 +215,8 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             foreach (var state in policies.Values.Where(p => p.LastCheck is not null))
             {
                 var (success, failure) = value(state);
-                measurements.Add(new Measurement<long>(success, [.. state.Tags, new("result", "success")]));
                 measurements.Add(new Measurement<long>(failure, [.. state.Tags, new("result", "failure")]));
+                measurements.Add(new Measurement<long>(success, [.. state.Tags, new("result", "success")]));
             }
 
             return measurements;
