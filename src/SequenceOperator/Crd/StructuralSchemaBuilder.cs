@@ -237,7 +237,7 @@ internal static class StructuralSchemaBuilder
             node["x-kubernetes-validations"] = rules;
         }
 
-        rules.Add(new JsonObject { ["rule"] = validation.Rule, ["message"] = validation.Message });
+        rules.Add((JsonNode)new JsonObject { ["rule"] = validation.Rule, ["message"] = validation.Message });
     }
 
     private static T? Attribute<T>(ICustomAttributeProvider? provider)

@@ -47,7 +47,7 @@ internal sealed record KubernetesPatch(PatchType Type, string Body)
                 node["value"] = operation.Value?.DeepClone();
             }
 
-            array.Add(node);
+            array.Add((JsonNode)node);
         }
 
         return new KubernetesPatch(PatchType.Json, array.ToJsonString());

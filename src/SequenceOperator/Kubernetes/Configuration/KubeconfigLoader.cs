@@ -1,5 +1,5 @@
+using System.Text.Json;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
 
 namespace SequenceOperator.Kubernetes.Configuration;
 
@@ -10,8 +10,6 @@ namespace SequenceOperator.Kubernetes.Configuration;
 /// </summary>
 internal static class KubeconfigLoader
 {
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder().IgnoreUnmatchedProperties().Build();
-
     public static KubernetesClientConfiguration Load(IReadOnlyList<string> paths, string? context, bool mustExist)
     {
         ArgumentNullException.ThrowIfNull(paths);
@@ -61,13 +59,18 @@ internal static class KubeconfigLoader
 
         try
         {
-            return Deserializer.Deserialize<KubeconfigFile?>(text) ?? new KubeconfigFile();
+            return YamlJson.Parse(text) is { } json ? json.Deserialize(KubeconfigJsonContext.Default.KubeconfigFile) ?? new KubeconfigFile() : new KubeconfigFile();
         }
         catch (YamlException e)
         {
             // The parser's message can quote the offending text, which may be a token: report the position only.
             throw new KubeconfigException(
                 $"The kubeconfig file '{path}' is not a valid kubeconfig (YAML error at line {e.Start.Line}, column {e.Start.Column}).");
+        }
+        catch (JsonException e)
+        {
+            // Likewise: the field, never its value.
+            throw new KubeconfigException($"The kubeconfig file '{path}' is not a valid kubeconfig (wrong type of value at {e.Path ?? "the top level"}).");
         }
     }
 

@@ -1,145 +1,152 @@
-using YamlDotNet.Serialization;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace SequenceOperator.Kubernetes.Configuration;
 
-// The kubeconfig file format (clientcmd/api/v1), only the fields this client reads. YamlDotNet fills these.
-#pragma warning disable CA1812 // instantiated by YamlDotNet
+// The kubeconfig file format (clientcmd/api/v1), only the fields this client reads. Filled by the source-generated
+// KubeconfigJsonContext from the YAML turned into JSON (YamlJson): no reflection, so the operator can be trimmed.
+#pragma warning disable CA1812 // instantiated by the JSON source generator
 #pragma warning disable CA2227 // collection setters are needed for deserialization
+
+/// <summary>Binds a kubeconfig (as JSON) to the model; unknown fields are ignored, as kubectl does.</summary>
+[JsonSourceGenerationOptions(AllowTrailingCommas = false, ReadCommentHandling = System.Text.Json.JsonCommentHandling.Disallow)]
+[JsonSerializable(typeof(KubeconfigFile))]
+internal sealed partial class KubeconfigJsonContext : JsonSerializerContext;
 
 internal sealed class KubeconfigFile
 {
-    [YamlMember(Alias = "current-context")]
+    [JsonPropertyName("current-context")]
     public string? CurrentContext { get; set; }
 
-    [YamlMember(Alias = "clusters")]
+    [JsonPropertyName("clusters")]
     public List<NamedCluster>? Clusters { get; set; }
 
-    [YamlMember(Alias = "users")]
+    [JsonPropertyName("users")]
     public List<NamedUser>? Users { get; set; }
 
-    [YamlMember(Alias = "contexts")]
+    [JsonPropertyName("contexts")]
     public List<NamedContext>? Contexts { get; set; }
 }
 
 internal sealed class NamedCluster
 {
-    [YamlMember(Alias = "name")]
+    [JsonPropertyName("name")]
     public string? Name { get; set; }
 
-    [YamlMember(Alias = "cluster")]
+    [JsonPropertyName("cluster")]
     public ClusterEntry? Cluster { get; set; }
 }
 
 internal sealed class ClusterEntry
 {
-    [YamlMember(Alias = "server")]
+    [JsonPropertyName("server")]
     public string? Server { get; set; }
 
-    [YamlMember(Alias = "certificate-authority")]
+    [JsonPropertyName("certificate-authority")]
     public string? CertificateAuthority { get; set; }
 
-    [YamlMember(Alias = "certificate-authority-data")]
+    [JsonPropertyName("certificate-authority-data")]
     public string? CertificateAuthorityData { get; set; }
 
-    [YamlMember(Alias = "insecure-skip-tls-verify")]
+    [JsonPropertyName("insecure-skip-tls-verify")]
     public bool InsecureSkipTlsVerify { get; set; }
 
-    [YamlMember(Alias = "tls-server-name")]
+    [JsonPropertyName("tls-server-name")]
     public string? TlsServerName { get; set; }
 
-    [YamlMember(Alias = "proxy-url")]
+    [JsonPropertyName("proxy-url")]
     public string? ProxyUrl { get; set; }
 }
 
 internal sealed class NamedUser
 {
-    [YamlMember(Alias = "name")]
+    [JsonPropertyName("name")]
     public string? Name { get; set; }
 
-    [YamlMember(Alias = "user")]
+    [JsonPropertyName("user")]
     public UserEntry? User { get; set; }
 }
 
 internal sealed class UserEntry
 {
-    [YamlMember(Alias = "token")]
+    [JsonPropertyName("token")]
     public string? Token { get; set; }
 
-    [YamlMember(Alias = "tokenFile")]
+    [JsonPropertyName("tokenFile")]
     public string? TokenFile { get; set; }
 
-    [YamlMember(Alias = "client-certificate")]
+    [JsonPropertyName("client-certificate")]
     public string? ClientCertificate { get; set; }
 
-    [YamlMember(Alias = "client-certificate-data")]
+    [JsonPropertyName("client-certificate-data")]
     public string? ClientCertificateData { get; set; }
 
-    [YamlMember(Alias = "client-key")]
+    [JsonPropertyName("client-key")]
     public string? ClientKey { get; set; }
 
-    [YamlMember(Alias = "client-key-data")]
+    [JsonPropertyName("client-key-data")]
     public string? ClientKeyData { get; set; }
 
-    [YamlMember(Alias = "exec")]
+    [JsonPropertyName("exec")]
     public ExecEntry? Exec { get; set; }
 
-    [YamlMember(Alias = "auth-provider")]
-    public Dictionary<string, object>? AuthProvider { get; set; }
+    [JsonPropertyName("auth-provider")]
+    public JsonObject? AuthProvider { get; set; }
 
-    [YamlMember(Alias = "username")]
+    [JsonPropertyName("username")]
     public string? Username { get; set; }
 }
 
 internal sealed class ExecEntry
 {
-    [YamlMember(Alias = "command")]
+    [JsonPropertyName("command")]
     public string? Command { get; set; }
 
-    [YamlMember(Alias = "args")]
+    [JsonPropertyName("args")]
     public List<string>? Args { get; set; }
 
-    [YamlMember(Alias = "env")]
+    [JsonPropertyName("env")]
     public List<ExecEnvEntry>? Env { get; set; }
 
-    [YamlMember(Alias = "apiVersion")]
+    [JsonPropertyName("apiVersion")]
     public string? ApiVersion { get; set; }
 
-    [YamlMember(Alias = "installHint")]
+    [JsonPropertyName("installHint")]
     public string? InstallHint { get; set; }
 
-    [YamlMember(Alias = "provideClusterInfo")]
+    [JsonPropertyName("provideClusterInfo")]
     public bool ProvideClusterInfo { get; set; }
 
-    [YamlMember(Alias = "interactiveMode")]
+    [JsonPropertyName("interactiveMode")]
     public string? InteractiveMode { get; set; }
 }
 
 internal sealed class ExecEnvEntry
 {
-    [YamlMember(Alias = "name")]
+    [JsonPropertyName("name")]
     public string? Name { get; set; }
 
-    [YamlMember(Alias = "value")]
+    [JsonPropertyName("value")]
     public string? Value { get; set; }
 }
 
 internal sealed class NamedContext
 {
-    [YamlMember(Alias = "name")]
+    [JsonPropertyName("name")]
     public string? Name { get; set; }
 
-    [YamlMember(Alias = "context")]
+    [JsonPropertyName("context")]
     public ContextEntry? Context { get; set; }
 }
 
 internal sealed class ContextEntry
 {
-    [YamlMember(Alias = "cluster")]
+    [JsonPropertyName("cluster")]
     public string? Cluster { get; set; }
 
-    [YamlMember(Alias = "user")]
+    [JsonPropertyName("user")]
     public string? User { get; set; }
 
-    [YamlMember(Alias = "namespace")]
+    [JsonPropertyName("namespace")]
     public string? Namespace { get; set; }
 }
