@@ -12,5 +12,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-dotnet publish src/SequenceOperator/SequenceOperator.csproj -c Release -o artifacts/bench-operator --verbosity quiet --nologo
-dotnet run --project benchmarks/SequenceOperator.Benchmarks -c Release -- operator --binary artifacts/bench-operator/sequence-operator "$@"
+# The binary the image ships (the Dockerfile's publish, via check-publish.sh), run with the image's DOTNET_* settings.
+bash scripts/check-publish.sh --out artifacts/bench-operator
+image_env=()
+while read -r setting; do
+  image_env+=(--env "$setting")
+done < <(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' Dockerfile | sed -n 's/^ENV //p' | tr -s ' ' '\n' | grep -E '^DOTNET_[A-Za-z0-9_]+=' | grep -v '^DOTNET_CLI_')
+echo "operator environment (from the Dockerfile): ${image_env[*]:-none}" >&2
+dotnet run --project benchmarks/SequenceOperator.Benchmarks -c Release -- operator --binary artifacts/bench-operator/sequence-operator "${image_env[@]}" "$@"

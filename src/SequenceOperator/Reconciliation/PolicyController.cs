@@ -127,7 +127,7 @@ internal sealed partial class PolicyController(
     private async Task ProcessAsync(WorkQueue<PolicyKey> queue, ConcurrentDictionary<PolicyKey, Trigger> seen, PolicyKey key, CancellationToken abort)
     {
         Interlocked.Increment(ref _reconciles);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["namespace"] = key.Namespace, ["policy"] = key.Name });
+        using var scope = PolicyScope(logger, key.Namespace, key.Name);
         var policy = informer.Get(key.Namespace, key.Name);
         if (policy is null)
         {
@@ -153,6 +153,9 @@ internal sealed partial class PolicyController(
                 break;
         }
     }
+
+    // Text logs show "=> worcester/cityforge"; JSON logs carry namespace and policy as properties of the scope.
+    private static readonly Func<ILogger, string, string, IDisposable?> PolicyScope = LoggerMessage.DefineScope<string, string>("{namespace}/{policy}");
 
     private static PolicyKey Key(V1Alpha1SequenceSyncPolicy policy) => new(policy.Metadata.Namespace ?? string.Empty, policy.Metadata.Name ?? string.Empty);
 

@@ -10,13 +10,14 @@ public sealed class DockerfileTests
         Lines.Where(l => l.StartsWith(keyword + " ", StringComparison.Ordinal)).Select(l => l[(keyword.Length + 1)..].Trim());
 
     [Fact]
-    public void Dockerfile_BuildsWithTheSdkAndRunsOnTheChiseledAspNetRuntime()
+    public void Dockerfile_BuildsWithTheSdkAndRunsOnTheChiseledRuntimeDeps()
     {
         var stages = Instructions("FROM").ToList();
 
         Assert.Equal(2, stages.Count);
-        Assert.Matches("^mcr\\.microsoft\\.com/dotnet/sdk:\\$\\{DOTNET_VERSION\\} AS build$", stages[0]);
-        Assert.Matches("^mcr\\.microsoft\\.com/dotnet/aspnet:\\$\\{DOTNET_VERSION\\}-noble-chiseled AS runtime$", stages[1]);
+        Assert.Matches("^--platform=\\$BUILDPLATFORM mcr\\.microsoft\\.com/dotnet/sdk:\\$\\{DOTNET_VERSION\\} AS build$", stages[0]);
+        // The binary is self-contained: the runtime image needs only the native dependencies.
+        Assert.Matches("^mcr\\.microsoft\\.com/dotnet/runtime-deps:\\$\\{DOTNET_VERSION\\}-noble-chiseled AS runtime$", stages[1]);
         Assert.Contains("DOTNET_VERSION=10.0", Instructions("ARG"));
         Assert.Contains("--from=build /app /app", Instructions("COPY"));
     }
@@ -24,7 +25,8 @@ public sealed class DockerfileTests
     [Fact]
     public void Dockerfile_PublishesWithTheContractCommand()
     {
-        Assert.Contains("dotnet publish src/SequenceOperator/SequenceOperator.csproj -c Release -o /app", Instructions("RUN"));
+        Assert.Contains("dotnet restore src/SequenceOperator/SequenceOperator.csproj -a $TARGETARCH", Instructions("RUN"));
+        Assert.Contains("dotnet publish src/SequenceOperator/SequenceOperator.csproj -c Release -a $TARGETARCH --no-restore -o /app", Instructions("RUN"));
         Assert.Contains("bash scripts/check-publish.sh", RepoPaths.ReadText("scripts", "test.sh"), StringComparison.Ordinal);
     }
 
