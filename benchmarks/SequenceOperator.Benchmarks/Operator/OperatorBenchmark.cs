@@ -189,7 +189,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
             var after = process.Memory();
             peakRss = after.PeakRss;
             metricsLine = string.Create(CultureInfo.InvariantCulture,
-                $"/metrics: {metrics.Length / 1024.0:F0} KB in {scrapeTime.TotalMilliseconds:F0} ms; RSS after that scrape {Mb(after.Rss):F1} MB ({Mb(after.Rss - memory.Rss):+0.0;-0.0} MB); " +
+                $"/metrics: {metrics.Length / 1024.0:F0} KB of text (gzipped on the wire) in {scrapeTime.TotalMilliseconds:F0} ms; RSS after that scrape {Mb(after.Rss):F1} MB ({Mb(after.Rss - memory.Rss):+0.0;-0.0} MB); " +
                 $"watch restarts {SumMetric(metrics, MetricNames.WatchRestartsTotal):F0}; checks_total {SumMetric(metrics, MetricNames.ChecksTotal):F0}");
         }
         catch (HttpRequestException ex)

@@ -11,7 +11,11 @@ namespace SequenceOperator.Benchmarks.Operator;
 /// </summary>
 internal sealed class OperatorProcess : IAsyncDisposable
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    // Asks for gzip, as Prometheus does (and decompresses).
+    private static readonly HttpClient Http = new(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.GZip })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
     private readonly Process _process;
     private readonly Task _drain;
     private bool _exited;

@@ -81,3 +81,99 @@ internal sealed class ChunkedBufferWriter : IBufferWriter<byte>
         _used = 0;
     }
 }
+
+/// <summary>
+/// An <see cref="IBufferWriter{T}"/> that gzips what is written into a <see cref="ChunkedBufferWriter"/> as it goes
+/// (through one small staging buffer), so a compressed page never exists uncompressed in full. Dispose completes
+/// the gzip stream.
+/// </summary>
+internal sealed class GzipBufferWriter : IBufferWriter<byte>, IDisposable
+{
+    private readonly System.IO.Compression.GZipStream _gzip;
+    private byte[] _staging = new byte[16 * 1024];
+    private int _used;
+
+    public GzipBufferWriter(ChunkedBufferWriter destination) =>
+        _gzip = new System.IO.Compression.GZipStream(new BufferWriterStream(destination), System.IO.Compression.CompressionLevel.Fastest);
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _staging.Length - _used);
+        _used += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _staging.AsMemory(_used);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Reserve(sizeHint);
+        return _staging.AsSpan(_used);
+    }
+
+    public void Dispose()
+    {
+        Flush();
+        _gzip.Dispose();
+    }
+
+    private void Reserve(int sizeHint)
+    {
+        var needed = Math.Max(sizeHint, 1);
+        if (_staging.Length - _used >= needed)
+        {
+            return;
+        }
+
+        Flush();
+        if (_staging.Length < needed)
+        {
+            _staging = new byte[needed];
+        }
+    }
+
+    private void Flush()
+    {
+        if (_used > 0)
+        {
+            _gzip.Write(_staging, 0, _used);
+            _used = 0;
+        }
+    }
+
+    /// <summary>The write side of a stream, into a buffer writer (what GZipStream writes to).</summary>
+    private sealed class BufferWriterStream(IBufferWriter<byte> destination) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer) => destination.Write(buffer);
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -99,15 +100,17 @@ internal sealed partial class MetricsPipeline : IDisposable
     /// Collects now and hands the text exposition to <paramref name="write"/>. Concurrent scrapes run one after the
     /// other; each page is built in its own short-lived chunks, so nothing of it stays in memory between scrapes.
     /// </summary>
-    public async Task ScrapeAsync(Func<ChunkedBufferWriter, Task> write, CancellationToken cancellationToken)
+    /// <param name="gzip">Compress the page as it is written (the client accepts gzip, as Prometheus does).</param>
+    public async Task ScrapeAsync(Func<ChunkedBufferWriter, Task> write, CancellationToken cancellationToken, bool gzip = false)
     {
         ArgumentNullException.ThrowIfNull(write);
         await scrapeLock.WaitAsync(cancellationToken);
         var page = new ChunkedBufferWriter();
         try
         {
-            scrapeExporter.Output = page;
-            if (!scrapeReader.Collect() || page.Length == 0)
+            using var compressed = gzip ? new GzipBufferWriter(page) : null;
+            scrapeExporter.Output = (IBufferWriter<byte>?)compressed ?? page;
+            if (!scrapeReader.Collect() || !scrapeExporter.Wrote)
             {
                 throw new InvalidOperationException("Metrics collection failed (is the meter provider disposed?).");
             }
@@ -149,7 +152,20 @@ internal sealed partial class MetricsPipeline : IDisposable
     /// <summary>Serializes each collection of the pull reader; the result is read right after <c>Collect()</c> returns.</summary>
     private sealed class ScrapeExporter(SequenceOperatorMetrics metrics) : BaseExporter<Metric>
     {
-        public ChunkedBufferWriter? Output { get; set; }
+        private IBufferWriter<byte>? current;
+
+        public IBufferWriter<byte>? Output
+        {
+            get => current;
+            set
+            {
+                current = value;
+                Wrote = false;
+            }
+        }
+
+        /// <summary>True once an export wrote to the current <see cref="Output"/>.</summary>
+        public bool Wrote { get; private set; }
 
         public override ExportResult Export(in Batch<Metric> batch)
         {
@@ -176,6 +192,7 @@ internal sealed partial class MetricsPipeline : IDisposable
 
                 return ns is null || policy is null || metrics.IsLive(ns, policy);
             }, output);
+            Wrote = true;
             return ExportResult.Success;
         }
     }

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 
 namespace SequenceOperator.Metrics;
 
@@ -46,14 +47,34 @@ internal static class MetricsServiceCollectionExtensions
         return endpoints.MapGet(path, static async context =>
         {
             var pipeline = context.RequestServices.GetRequiredService<MetricsPipeline>();
+            var gzip = AcceptsGzip(context.Request);
             await pipeline.ScrapeAsync(async page =>
             {
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.ContentType = PrometheusTextSerializer.ContentType;
                 context.Response.Headers.CacheControl = "no-store";
+                context.Response.Headers.Vary = "Accept-Encoding";
+                if (gzip)
+                {
+                    context.Response.Headers.ContentEncoding = "gzip";
+                }
+
                 context.Response.ContentLength = page.Length;
                 await page.CopyToAsync(context.Response.Body, context.RequestAborted);
-            }, context.RequestAborted);
+            }, context.RequestAborted, gzip);
         });
+    }
+
+    /// <summary>Whether the request's Accept-Encoding allows gzip (Prometheus sends <c>gzip</c>), by RFC 9110 rules.</summary>
+    internal static bool AcceptsGzip(HttpRequest request)
+    {
+        if (!StringWithQualityHeaderValue.TryParseList([.. request.Headers.AcceptEncoding.OfType<string>()], out var codings))
+        {
+            return false;
+        }
+
+        var gzip = codings.FirstOrDefault(c => string.Equals(c.Value.Value, "gzip", StringComparison.OrdinalIgnoreCase))
+            ?? codings.FirstOrDefault(c => c.Value.Value == "*");
+        return gzip is not null && (gzip.Quality ?? 1) > 0;
     }
 }

@@ -20,6 +20,43 @@ public sealed class MetricsEndpointTests
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
     }
 
+    [Theory]
+    [InlineData("gzip", true)]
+    [InlineData("gzip, deflate, br", true)]
+    [InlineData("identity;q=1, *;q=0.5", true)]
+    [InlineData("gzip;q=0, identity", false)]
+    [InlineData("identity", false)]
+    [InlineData("", false)]
+    public async Task Scrape_GzipsThePage_WhenTheClientAcceptsIt_AsPrometheusDoes(string acceptEncoding, bool gzipped)
+    {
+        await using var host = await MetricsHost.StartAsync();
+        host.Metrics.RecordCheck(Worcester, new CheckOutcome
+        {
+            Succeeded = true,
+            TablesListedExplicitly = true,
+            Sequences = [.. Enumerable.Range(0, 200).Select(t => Seq($"t{t}", SequenceState.Behind, behindBy: t + 1))],
+        });
+        var plain = await host.ScrapeTextAsync();
+
+        using var response = await host.GetWithAcceptEncodingAsync(acceptEncoding);
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        Assert.Contains("Accept-Encoding", response.Headers.Vary);
+        if (gzipped)
+        {
+            Assert.Equal(["gzip"], response.Content.Headers.ContentEncoding);
+            Assert.True(body.Length < plain.Length / 4, $"{body.Length} compressed bytes for {plain.Length}");
+            await using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(body), System.IO.Compression.CompressionMode.Decompress);
+            using var reader = new StreamReader(gzip, System.Text.Encoding.UTF8);
+            Assert.Equal(plain, await reader.ReadToEndAsync());
+        }
+        else
+        {
+            Assert.Empty(response.Content.Headers.ContentEncoding);
+            Assert.Equal(plain, System.Text.Encoding.UTF8.GetString(body));
+        }
+    }
+
     [Fact]
     public async Task Scrape_OneCheck_IsExactlyThisText()
     {

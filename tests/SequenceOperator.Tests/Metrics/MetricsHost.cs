@@ -46,6 +46,14 @@ internal sealed class MetricsHost : IAsyncDisposable
 
     public async Task<HttpResponseMessage> GetAsync(string path = "/metrics") => await client.GetAsync(new Uri(path, UriKind.Relative));
 
+    /// <summary>GET /metrics with this Accept-Encoding header; the body is left as sent (not decompressed).</summary>
+    public async Task<HttpResponseMessage> GetWithAcceptEncodingAsync(string acceptEncoding)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
+        return await client.SendAsync(request);
+    }
+
     public async Task<string> ScrapeTextAsync()
     {
         using var response = await GetAsync();
