@@ -89,59 +89,48 @@ internal sealed class ChunkedBufferWriter : IBufferWriter<byte>
 /// </summary>
 internal sealed class GzipBufferWriter : IBufferWriter<byte>, IDisposable
 {
+    private const int StagingSize = 16 * 1024;
     private readonly System.IO.Compression.GZipStream _gzip;
-    private byte[] _staging = new byte[16 * 1024];
-    private int _used;
+    private readonly ArrayBufferWriter<byte> _staging = new(StagingSize);
 
     public GzipBufferWriter(ChunkedBufferWriter destination) =>
         _gzip = new System.IO.Compression.GZipStream(new BufferWriterStream(destination), System.IO.Compression.CompressionLevel.Fastest);
 
-    public void Advance(int count)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _staging.Length - _used);
-        _used += count;
-    }
+    public void Advance(int count) => _staging.Advance(count);
 
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
-        Reserve(sizeHint);
-        return _staging.AsMemory(_used);
+        MakeRoom(sizeHint);
+        return _staging.GetMemory(sizeHint);
     }
 
     public Span<byte> GetSpan(int sizeHint = 0)
     {
-        Reserve(sizeHint);
-        return _staging.AsSpan(_used);
+        MakeRoom(sizeHint);
+        return _staging.GetSpan(sizeHint);
     }
 
     public void Dispose()
     {
-        Flush();
+        Compress();
         _gzip.Dispose();
     }
 
-    private void Reserve(int sizeHint)
+    // Compress what is staged rather than let the staging buffer grow (it grows only for a single larger request).
+    private void MakeRoom(int sizeHint)
     {
-        var needed = Math.Max(sizeHint, 1);
-        if (_staging.Length - _used >= needed)
+        if (_staging.FreeCapacity < Math.Max(sizeHint, 1))
         {
-            return;
-        }
-
-        Flush();
-        if (_staging.Length < needed)
-        {
-            _staging = new byte[needed];
+            Compress();
         }
     }
 
-    private void Flush()
+    private void Compress()
     {
-        if (_used > 0)
+        if (_staging.WrittenCount > 0)
         {
-            _gzip.Write(_staging, 0, _used);
-            _used = 0;
+            _gzip.Write(_staging.WrittenSpan);
+            _staging.ResetWrittenCount();
         }
     }
 
