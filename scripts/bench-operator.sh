@@ -5,9 +5,9 @@
 #   scripts/bench-operator.sh --quick                      # smoke test: 10 policies, 20s interval
 #   scripts/bench-operator.sh --policies 500 --interval 5m --intervals 1
 # Options: --policies N,N,...  --tables N  --interval 60s  --intervals N  --concurrency N  --max-connections N
-#          --first-round-timeout 10m  --logs DIR (keep the operator's logs)  --binary PATH (skip the publish below)
+#          --first-round-timeout 10m  --logs DIR (keep the operator's logs)  --binary PATH (run that binary instead of the image's, published below)
 #          --scrape-every 30s (scrape /metrics during the window as Prometheus would, the default; 0: once, at the end)
-#          --env KEY=VALUE (extra environment for the operator process, e.g. a runtime knob; repeatable)
+#          --env KEY=VALUE (extra environment for the operator process, after the image's DOTNET_* settings; repeatable)
 # Exit code 3: a target was missed (the figures are printed anyway).
 set -euo pipefail
 cd "$(dirname "$0")/.."

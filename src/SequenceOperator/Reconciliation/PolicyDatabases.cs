@@ -17,10 +17,9 @@ internal sealed class PolicyDatabases
 {
     public const int MaxConnectionsPerPolicy = 2;
 
+    // The pools open now: at most one per policy (the work queue runs one check of a policy at a time), which is what
+    // keeps a database at MaxConnectionsPerPolicy connections.
     private readonly ConcurrentDictionary<PolicyKey, NpgsqlDataSource> _open = new();
-
-    /// <summary>Pools open now (checks in flight); the work queue runs one check per policy at a time.</summary>
-    public int Count => _open.Count;
 
     /// <summary>Opens the policy's pool for one check; dispose it when the check ends.</summary>
     /// <exception cref="InvalidOperationException">A check of this policy is already running (the work queue prevents it).</exception>
