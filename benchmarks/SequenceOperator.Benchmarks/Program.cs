@@ -4,6 +4,7 @@ using SequenceOperator.Benchmarks.Operator;
 // Prints the figures recorded in README.md ("Benchmarks"). The first argument picks the benchmark:
 //   [engine] [--sizes 10,100,1000,10000] [--runs 3]    the engine's check and repair (the default)
 //   operator [--quick] [--policies 50,200,500] ...      the operator at scale (see OperatorBenchmarkOptions); exit code 3 when a target is missed
+//   scrape [--policies 500] [--tables 20] [--scrapes 5]  what one /metrics scrape allocates (see ScrapeBenchmark)
 if (args.Length > 0 && args[0] == "operator")
 {
     using var cancel = new CancellationTokenSource();
@@ -13,6 +14,11 @@ if (args.Length > 0 && args[0] == "operator")
         cancel.Cancel();
     };
     return await new OperatorBenchmark(OperatorBenchmarkOptions.Parse(args[1..]), Console.Out).RunAsync(cancel.Token);
+}
+
+if (args.Length > 0 && args[0] == "scrape")
+{
+    return await ScrapeBenchmark.RunAsync(args[1..], Console.Out);
 }
 
 var options = BenchmarkOptions.Parse(args.Length > 0 && args[0] == "engine" ? args[1..] : args);
