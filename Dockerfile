@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # SequenceOperator's image: built with the .NET SDK as a self-contained, trimmed, ReadyToRun binary (the project
-# file explains why), run on the chiseled (distroless) runtime-deps image, as a non-root user, ready for a read-only root filesystem (only /tmp needs to be writable, for .NET's
-# diagnostics socket; the Helm chart mounts an emptyDir there).
+# file explains why), run on the chiseled (distroless) runtime-deps image, as a non-root user, ready for a read-only
+# root filesystem (only /tmp needs to be writable, for .NET's diagnostics socket; the Helm chart mounts an emptyDir
+# there).
 #   docker build -t ghcr.io/cityforge/sequence-operator:0.1.0 .
 # CI has no Docker engine: scripts/check-publish.sh runs this file's `RUN dotnet ...` commands (with another
 # output folder) and starts the published binary, so the build step below is exercised on every run.

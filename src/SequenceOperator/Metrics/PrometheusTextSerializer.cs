@@ -172,16 +172,14 @@ internal static class PrometheusTextSerializer
 
         public Utf8Text Append(char value)
         {
-            var span = output.GetSpan(4);
-            var written = value < 0x80 ? WriteAscii(span, value) : Encoding.UTF8.GetBytes([value], span);
-            output.Advance(written);
-            return this;
-        }
+            if (value >= 0x80)
+            {
+                return Append([value]);
+            }
 
-        private static int WriteAscii(Span<byte> span, char value)
-        {
-            span[0] = (byte)value;
-            return 1;
+            output.GetSpan(1)[0] = (byte)value;
+            output.Advance(1);
+            return this;
         }
     }
 
@@ -312,8 +310,6 @@ internal static class PrometheusTextSerializer
         _ => value.ToString("R", CultureInfo.InvariantCulture),
     };
 
-    private static string Format(long value) => value.ToString(CultureInfo.InvariantCulture);
-
     /// <summary>A label value as it is written (tests): <c>\\</c>, <c>\"</c> and newline escaped.</summary>
     internal static string EscapeLabelValue(string value)
     {
@@ -369,6 +365,4 @@ internal static class PrometheusTextSerializer
 
         public static SampleValue Of(long value) => new(0, value, true);
     }
-
-    private sealed record HistogramData(List<(double Bound, long Count)> Buckets, double Sum, long Count);
 }
