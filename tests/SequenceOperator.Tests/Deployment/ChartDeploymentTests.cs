@@ -5,7 +5,7 @@ public sealed class ChartDeploymentTests
     private static Dictionary<string, object?> Container(IEnumerable<Manifest> manifests) =>
         manifests.Single("Deployment").Root.At("spec", "template", "spec", "containers").List()[0].Map();
 
-    [Theory]
+    [ToolTheory]
     [InlineData("")]
     [InlineData(Chart.WatchNamespaces)]
     [InlineData(Chart.EverythingOn)]
@@ -17,7 +17,7 @@ public sealed class ChartDeploymentTests
         PodSecurity.AssertProbes(deployment);
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_ByDefault_RunsTwoReplicasWithLeaderElectionAndAPodDisruptionBudget()
     {
         var manifests = Chart.Render();
@@ -38,7 +38,7 @@ public sealed class ChartDeploymentTests
         }
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_Deployment_PassesTheOperatorFlagsAndPodIdentity()
     {
         var container = Container(Chart.Render(
@@ -57,7 +57,7 @@ public sealed class ChartDeploymentTests
         Assert.Equal("metadata.namespace", env.Single(e => e.Str("name") == "POD_NAMESPACE").Str("valueFrom", "fieldRef", "fieldPath"));
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_WithEverythingOn_PassesSchedulingAndExtraEnvThrough()
     {
         var manifests = Chart.Render(Chart.EverythingOn);
@@ -75,7 +75,7 @@ public sealed class ChartDeploymentTests
         Assert.Equal("platform", manifests.Single("Deployment").Root.Str("spec", "template", "metadata", "annotations", "example.com/team"));
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_ByDefault_SpreadsReplicasAcrossNodes()
     {
         var pod = Chart.Render().Single("Deployment").Root.At("spec", "template", "spec");
@@ -84,7 +84,7 @@ public sealed class ChartDeploymentTests
         Assert.Equal("kubernetes.io/hostname", term.Str("podAffinityTerm", "topologyKey"));
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_Image_DefaultsToTheAppVersionAndAcceptsADigest()
     {
         var appVersion = Yaml.Parse(RepoPaths.ReadText("charts", "sequence-operator", "Chart.yaml")).Str("appVersion");
@@ -97,7 +97,7 @@ public sealed class ChartDeploymentTests
             $"image: {{repository: registry.example.com/so, tag: '', digest: '{digest}', pullPolicy: IfNotPresent}}\n")).Str("image"));
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_MetricsService_SelectsTheOperatorPodsOnTheMetricsPort()
     {
         var manifests = Chart.Render();
@@ -115,7 +115,7 @@ public sealed class ChartDeploymentTests
         Assert.Contains(Container(manifests).At("ports").List(), p => p.Str("name") == "metrics");
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_ServiceAccount_IsTheOneThePodsRunAs()
     {
         var manifests = Chart.Render();
@@ -125,7 +125,7 @@ public sealed class ChartDeploymentTests
         Assert.Equal(Chart.Namespace, account.Namespace);
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_WithMinAvailable_UsesItInsteadOfMaxUnavailable()
     {
         var spec = Chart.Render("podDisruptionBudget: {enabled: true, minAvailable: 1}\n").Single("PodDisruptionBudget").Root.At("spec");

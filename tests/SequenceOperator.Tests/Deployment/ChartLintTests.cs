@@ -2,7 +2,7 @@ namespace SequenceOperator.Tests.Deployment;
 
 public sealed class ChartLintTests
 {
-    [Theory]
+    [ToolTheory]
     [InlineData("")]
     [InlineData(Chart.WatchNamespaces)]
     [InlineData(Chart.EverythingOn)]
@@ -16,7 +16,7 @@ public sealed class ChartLintTests
         Assert.DoesNotContain("[ERROR]", result.Stdout, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [ToolTheory]
     [InlineData("")]
     [InlineData(Chart.WatchNamespaces)]
     [InlineData(Chart.EverythingOn)]
@@ -51,7 +51,7 @@ public sealed class ChartLintTests
         Assert.Contains($"appVersion: \"{version}\"", RepoPaths.ReadText("charts", "sequence-operator", "Chart.yaml"), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ToolFact]
     public void Install_DryRun_NotesTellWhatToApplyNext()
     {
         var result = Chart.InstallDryRun(Chart.WatchNamespaces).EnsureSuccess("helm install --dry-run=client");

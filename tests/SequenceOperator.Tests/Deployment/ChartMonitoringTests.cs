@@ -22,7 +22,7 @@ public sealed class ChartMonitoringTests
     private static JsonElement Dashboard =>
         JsonDocument.Parse(All.Single("ConfigMap", $"{Chart.FullName}-dashboard").Root.Str("data", "sequence-operator.json")).RootElement;
 
-    [Fact]
+    [ToolFact]
     public void Monitoring_ByDefault_IsOff()
     {
         var kinds = Chart.Render().Select(m => m.Kind).ToList();
@@ -32,7 +32,7 @@ public sealed class ChartMonitoringTests
         Assert.DoesNotContain("ConfigMap", kinds);
     }
 
-    [Fact]
+    [ToolFact]
     public void ServiceMonitor_ScrapesTheMetricsServiceAndKeepsThePolicysNamespaceLabel()
     {
         var monitor = All.Single("ServiceMonitor");
@@ -52,7 +52,7 @@ public sealed class ChartMonitoringTests
         Assert.Equal([Chart.Namespace], monitor.Root.Strings("spec", "namespaceSelector", "matchNames"));
     }
 
-    [Fact]
+    [ToolFact]
     public void PrometheusRule_HasEveryAlertWithSummaryDescriptionAndRunbook()
     {
         var rules = PrometheusRules;
@@ -76,7 +76,7 @@ public sealed class ChartMonitoringTests
         }
     }
 
-    [Fact]
+    [ToolFact]
     public void PrometheusRule_FiresOnTheIssuesThresholds()
     {
         var rules = PrometheusRules;
@@ -92,7 +92,7 @@ public sealed class ChartMonitoringTests
         Assert.EndsWith("(sequence_operator_sequence_capacity_used_ratio)) > 0.95", Expr("SequenceNearExhaustion", "critical"), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ToolFact]
     public void AlertsAndDashboard_UseOnlyMetricsTheOperatorExports()
     {
         var expressions = new List<(string Source, string Expression)>();
@@ -117,7 +117,7 @@ public sealed class ChartMonitoringTests
             dashboardMetrics);
     }
 
-    [Fact]
+    [ToolFact]
     public void AlertsAndDashboard_AreValidPromQl()
     {
         var expressions = PrometheusRules.Select(r => r.Str("expr"))
@@ -130,7 +130,7 @@ public sealed class ChartMonitoringTests
         Assert.Empty(PromQl.SyntaxErrors(expressions));
     }
 
-    [Fact]
+    [ToolFact]
     public void PromQlCheck_FindsSyntaxErrors()
     {
         var errors = PromQl.SyntaxErrors(["sum by (namespace (sequence_operator_leader)", "rate(sequence_operator_checks_total[5m]", "up == 1"]);
@@ -153,7 +153,7 @@ public sealed class ChartMonitoringTests
         Assert.Equal(exported, PromQl.ExportedMetric(metrics.Single()) is not null);
     }
 
-    [Fact]
+    [ToolFact]
     public void GrafanaAlerts_AreAProvisioningFileLabelledForTheSidecar()
     {
         var configMap = All.Single("ConfigMap", $"{Chart.FullName}-grafana-alerts");
@@ -198,7 +198,7 @@ public sealed class ChartMonitoringTests
         }
     }
 
-    [Fact]
+    [ToolFact]
     public void GrafanaAlerts_AreTheSameAlertsAsThePrometheusRule()
     {
         var prometheus = PrometheusRules.Select(r => (
@@ -218,7 +218,7 @@ public sealed class ChartMonitoringTests
         Assert.Equal(prometheus, grafana);
     }
 
-    [Fact]
+    [ToolFact]
     public void Dashboard_IsLabelledForTheSidecarAndTemplatedOnNamespaceAndPolicy()
     {
         var configMap = All.Single("ConfigMap", $"{Chart.FullName}-dashboard");

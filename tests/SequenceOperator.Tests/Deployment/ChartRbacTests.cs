@@ -4,7 +4,7 @@ public sealed class ChartRbacTests
 {
     private static readonly string[] RbacKinds = ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"];
 
-    [Fact]
+    [ToolFact]
     public void Chart_ByDefault_GrantsExactlyTheOperatorsVerbsClusterWide()
     {
         var manifests = Chart.Render();
@@ -27,7 +27,7 @@ public sealed class ChartRbacTests
         AssertBindsOperatorServiceAccount(roleBinding);
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_WithWatchNamespaces_GrantsSecretsOnlyInThoseNamespaces()
     {
         var manifests = Chart.Render(Chart.WatchNamespaces);
@@ -56,7 +56,7 @@ public sealed class ChartRbacTests
         Assert.Contains("--watch-namespaces=worcester,shrewsbuddy", args);
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_WithoutLeaderElection_HasNoLeaseAccess()
     {
         var manifests = Chart.Render("replicaCount: 1\nleaderElection: {enabled: false, id: sequence-operator}\n");
@@ -67,7 +67,7 @@ public sealed class ChartRbacTests
         Assert.DoesNotContain("--leader-elect", args);
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_WithCustomLeaseName_GrantsThatLeaseAndPassesItToTheOperator()
     {
         var manifests = Chart.Render("leaderElection: {enabled: true, id: seq-op-blue}\n");
@@ -79,7 +79,7 @@ public sealed class ChartRbacTests
         Assert.Contains($"--leader-election-namespace={Chart.Namespace}", args);
     }
 
-    [Theory]
+    [ToolTheory]
     [InlineData("")]
     [InlineData(Chart.WatchNamespaces)]
     [InlineData(Chart.EverythingOn)]
@@ -94,7 +94,7 @@ public sealed class ChartRbacTests
         Assert.DoesNotContain(grants, g => g.StartsWith("core/events", StringComparison.Ordinal));
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_WithRbacCreateOff_RendersNoRbac()
     {
         var manifests = Chart.Render("rbac: {create: false}\n");

@@ -2,7 +2,7 @@ namespace SequenceOperator.Tests.Deployment;
 
 public sealed class ChartSchemaTests
 {
-    [Theory]
+    [ToolTheory]
     [InlineData("replicaCount: 0", "/replicaCount")]
     [InlineData("replicaCount: two", "/replicaCount")]
     [InlineData("replicaCount: 2\nleaderElection: {enabled: false, id: sequence-operator}", "/leaderElection/enabled")]
@@ -32,7 +32,7 @@ public sealed class ChartSchemaTests
         Assert.Contains(where, result.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
+    [ToolTheory]
     [InlineData("metricsPort: 8081\nhealthPort: 8081", "metricsPort and healthPort must differ")]
     [InlineData("alerts: {nearExhaustion: {warningRatio: 0.9, criticalRatio: 0.85}}", "criticalRatio must be greater than warningRatio")]
     public void Chart_RejectsContradictoryValues(string values, string message)
@@ -43,7 +43,7 @@ public sealed class ChartSchemaTests
         Assert.Contains(message, result.Stderr, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ToolFact]
     public void Schema_AcceptsASingleReplicaWithoutLeaderElection()
     {
         var manifests = Chart.Render("replicaCount: 1\nleaderElection: {enabled: false, id: sequence-operator}\n");

@@ -36,7 +36,7 @@ public sealed class CrdTests
         Assert.Equal("object", version.Str("schema", "openAPIV3Schema", "type"));
     }
 
-    [Fact]
+    [ToolFact]
     public void Chart_InstallsTheCrdFromCrdsFolderNotAsATemplate()
     {
         Assert.Empty(Chart.Render().OfKind("CustomResourceDefinition"));

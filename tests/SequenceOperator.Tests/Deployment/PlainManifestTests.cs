@@ -7,7 +7,7 @@ public sealed class PlainManifestTests
     private static readonly Lazy<List<Manifest>> Default = new(() => Yaml.Manifests(
         Tool.Run(RepoPaths.Kubectl, ["kustomize", RepoPaths.File("config", "default")]).EnsureSuccess("kubectl kustomize config/default").Stdout));
 
-    [Fact]
+    [ToolFact]
     public void Kustomize_ConfigDefault_RendersTheWholeOperatorInItsNamespace()
     {
         var manifests = Default.Value;
@@ -33,7 +33,7 @@ public sealed class PlainManifestTests
         }
     }
 
-    [Fact]
+    [ToolFact]
     public void PlainRbac_GrantsExactlyWhatTheChartGrants()
     {
         var manifests = Default.Value;
@@ -43,7 +43,7 @@ public sealed class PlainManifestTests
         Assert.Equal(Rbac.LeaseGrants("sequence-operator"), Rbac.Grants(manifests.Single("Role")));
     }
 
-    [Fact]
+    [ToolFact]
     public void PlainDeployment_MeetsTheRestrictedPodSecurityStandardAndRunsTheOperator()
     {
         var manifests = Default.Value;
@@ -72,7 +72,7 @@ public sealed class PlainManifestTests
         }
     }
 
-    [Fact]
+    [ToolFact]
     public void Kustomize_Crd_IsTheGeneratedCrd()
     {
         var fromFile = Yaml.Parse(RepoPaths.ReadText("config", "crd", "sequences.cityforge.io_sequencesyncpolicies.yaml"));
