@@ -110,12 +110,12 @@ internal sealed class FaultProxy : IAsyncDisposable
     private readonly List<TcpClient> _sockets = [];
     private readonly string _host;
     private readonly int _port;
-    private readonly Func<Task<bool>> _atFirstQuery;
+    private readonly Func<CancellationToken, Task<bool>> _atFirstQuery;
     private int _triggered;
 
     /// <param name="upstream">A connection string to the real server.</param>
     /// <param name="atFirstQuery">Runs when the first query arrives; returns true to forward it, false to cut the connection.</param>
-    public FaultProxy(string upstream, Func<Task<bool>> atFirstQuery)
+    public FaultProxy(string upstream, Func<CancellationToken, Task<bool>> atFirstQuery)
     {
         var b = new NpgsqlConnectionStringBuilder(upstream);
         _host = b.Host!;
@@ -134,7 +134,14 @@ internal sealed class FaultProxy : IAsyncDisposable
             SslMode = SslMode.Disable,
         }.ConnectionString;
 
-    public static FaultProxy CutAtFirstQuery(string upstream) => new(upstream, () => Task.FromResult(false));
+    public static FaultProxy CutAtFirstQuery(string upstream) => new(upstream, _ => Task.FromResult(false));
+
+    /// <summary>Holds the first query and never answers it, as a server that stops mid-run (until the proxy is disposed).</summary>
+    public static FaultProxy StallAtFirstQuery(string upstream) => new(upstream, async stop =>
+    {
+        await Task.Delay(Timeout.Infinite, stop);
+        return false;
+    });
 
     private async Task AcceptAsync()
     {
@@ -176,7 +183,7 @@ internal sealed class FaultProxy : IAsyncDisposable
                 // Start-up and authentication messages are the start-up packet (no type byte) and 'p'; the first
                 // Parse ('P') or simple Query ('Q') is the client's first real work on an established connection.
                 if (fromClient && buffer[0] is (byte)'P' or (byte)'Q' && Interlocked.Exchange(ref _triggered, 1) == 0
-                    && !await _atFirstQuery())
+                    && !await _atFirstQuery(_stop.Token))
                 {
                     from.Client.LingerState = new LingerOption(true, 0); // a reset, not a polite close
                     from.Dispose();
