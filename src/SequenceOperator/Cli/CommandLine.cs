@@ -117,7 +117,7 @@ internal static class CommandLine
         {
             // A failure nobody foresaw is still one line (and a JSON document), never a stack trace.
             report = new SequenceReport { Sequences = [] };
-            failure = new RunFailure(EngineFailure.Failed, $"unexpected error ({ex.GetType().Name}): {ex.Message}");
+            failure = new RunFailure(EngineFailure.Failed, $"unexpected error, please report it: {ex.GetType().Name}: {ex.Message}");
         }
 
         if (options.Output == OutputFormat.Json)
@@ -188,11 +188,11 @@ internal static class CommandLine
                              or a postgres:// / postgresql:// URI; default: the DATABASE_URL environment variable
           --table, -t        a table to check, [schema.]table[:column]; repeat for more; default: every column
                              fed by a sequence in the database. Quote names as in SQL: '"My Table":"Id"'
-          --output, -o       text (default) or json
-          --statement-timeout  bound on each statement (default 30s)
+          --output, -o       text (default) or json: one object, also when the run fails (then exit 2)
+          --statement-timeout  bound on each statement (default 30s; 1ms to 596h31m23.647s)
           --dry-run          repair: print the exact SQL the repair would run, change nothing
           --headroom N       repair: leave N spare values past the data (default 0)
-          --lock-timeout D   repair: how long to wait for the table locks (default 2s)
+          --lock-timeout D   repair: how long to wait for the table locks (default 2s; 1ms to 596h31m23.647s)
 
         Exit codes: 0 nothing behind (repair: everything behind was repaired),
                     1 sequences behind (check, repair --dry-run), 2 any error.

@@ -105,7 +105,7 @@ internal static class PostgresErrors
         if (ex is PostgresException pg && !IsBroken(connection))
         {
             // A connection-level class on a connection that survived it (e.g. 53200 out of shared memory).
-            return new SequenceEngineException(EngineFailure.Failed, $"the database at {target} could not run the check: {pg.MessageText}", pg);
+            return new SequenceEngineException(EngineFailure.Failed, $"the database at {target} failed the run: {pg.MessageText}", pg);
         }
 
         return new SequenceEngineException(EngineFailure.ConnectionFailed, $"the connection to {target} was lost: {Reason(ex)}", ex);
