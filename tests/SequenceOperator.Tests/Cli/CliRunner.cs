@@ -80,8 +80,9 @@ internal sealed class SilentServer : IDisposable
         catch (OperationCanceledException)
         {
         }
-        catch (ObjectDisposedException)
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
         {
+            // stopped
         }
     }
 
@@ -165,8 +166,9 @@ internal sealed class FaultProxy : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-        catch (ObjectDisposedException)
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
         {
+            // stopped
         }
     }
 

@@ -92,9 +92,10 @@ public sealed class RunFailureTests(PostgresFixture fixture)
         await using var db = await EngineDatabase.CreateAsync(fixture.Server, "CREATE TABLE cards (id serial PRIMARY KEY);");
         await using var proxy = new FaultProxy(db.ConnectionString, async _ =>
         {
-            // The CLI is connected and about to send its first query: its server process goes away first.
+            // The CLI is connected and about to send its first query: its server process goes away first (the
+            // call waits until it has).
             await PostgresServer.ExecuteAsync(fixture.Server.AdminConnectionString,
-                $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db.Name}' AND application_name = 'sequence-operator'");
+                $"SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = '{db.Name}' AND application_name = 'sequence-operator'");
             return true;
         });
 
