@@ -95,7 +95,7 @@ internal sealed record DatabaseCommandOptions
                     {
                         Headroom = long.TryParse(headroom, NumberStyles.None, CultureInfo.InvariantCulture, out var h)
                             ? h
-                            : throw new UsageException($"--headroom must be a whole number of at least 0, not '{headroom}'."),
+                            : throw new UsageException($"--headroom must be a whole number from 0 to {long.MaxValue.ToString(CultureInfo.InvariantCulture)}, not '{headroom}'."),
                     };
                     break;
                 case "--lock-timeout" when repair:
@@ -128,10 +128,18 @@ internal sealed record DatabaseCommandOptions
         return (arg, null);
     }
 
+    /// <summary>
+    /// The most PostgreSQL takes for <c>statement_timeout</c> and <c>lock_timeout</c>: INT_MAX milliseconds,
+    /// 596h31m23.647s (about 24.8 days). The least that means anything is 1ms (0 would mean no limit at all).
+    /// </summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromMilliseconds(int.MaxValue);
+
+    private static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(1);
+
     private static TimeSpan ParseDuration(string name, string value) =>
-        Entities.KubernetesDuration.TryParse(value, out var duration) && duration > TimeSpan.Zero
+        Entities.KubernetesDuration.TryParse(value, out var duration) && duration >= MinTimeout && duration <= MaxTimeout
             ? duration
-            : throw new UsageException($"{name} must be a duration such as 500ms, 2s or 1m, not '{value}'.");
+            : throw new UsageException($"{name} must be a duration from 1ms to 596h31m23.647s (PostgreSQL's limit), such as 500ms, 2s or 1m, not '{value}'.");
 }
 
 /// <summary>The command line was wrong: exit 2 with the message and a hint to --help.</summary>

@@ -48,10 +48,14 @@ internal static class CommandLine
         }
         catch (UsageException ex)
         {
-            stderr.WriteLine($"sequence-operator: {ex.Message} See 'sequence-operator --help'.");
+            WriteError(stderr, $"{ex.Message} See 'sequence-operator --help'.");
             return Error;
         }
     }
+
+    /// <summary>One line on stderr, whatever the message holds (a name with a newline is escaped, not broken).</summary>
+    private static void WriteError(TextWriter stderr, string message) =>
+        stderr.WriteLine("sequence-operator: " + ReportWriter.OneLine(message));
 
     private static async Task<int> RunOperatorAsync(List<string> args, TextWriter stderr, Func<string, string?> environment, CancellationToken cancellationToken)
     {
@@ -64,12 +68,12 @@ internal static class CommandLine
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException ex)
         {
-            stderr.WriteLine($"sequence-operator: {string.Join("; ", ex.Failures)}.");
+            WriteError(stderr, string.Join("; ", ex.Failures) + ".");
             return Error;
         }
         catch (Kubernetes.Configuration.KubeconfigException ex)
         {
-            stderr.WriteLine($"sequence-operator: {ex.Message}");
+            WriteError(stderr, ex.Message);
             return Error;
         }
 
@@ -98,44 +102,47 @@ internal static class CommandLine
         var options = DatabaseCommandOptions.Parse(command, args, environment("DATABASE_URL"));
         var repair = command == "repair";
         SequenceReport report;
+        RunFailure? failure = null;
         try
         {
-            var settings = DatabaseConnection.Parse(options.Connection);
-            if (string.IsNullOrEmpty(settings.Host))
-            {
-                settings.Host = "localhost"; // as libpq: a URI without a host means this machine
-            }
-
-            await using var dataSource = DatabaseConnection.CreateDataSource(settings, maxPoolSize: 1, statementTimeout: options.StatementTimeout);
-            var engine = new SequenceEngine(loggerFactory.CreateLogger<SequenceEngine>());
-            var check = new CheckOptions { Tables = options.Tables, StatementTimeout = options.StatementTimeout };
-            report = repair
-                ? await engine.RepairAsync(dataSource, check, new RepairOptions { Headroom = options.Headroom, LockTimeout = options.LockTimeout, DryRun = options.DryRun }, cancellationToken)
-                : await engine.CheckAsync(dataSource, check, cancellationToken);
+            report = await RunEngineAsync(options, repair, loggerFactory, cancellationToken);
         }
         catch (SequenceEngineException ex)
         {
-            stderr.WriteLine($"sequence-operator: {ex.Message}");
-            return Error;
+            // The run failed as a whole; what it measured or repaired before that is still reported.
+            report = ex.PartialReport ?? new SequenceReport { Sequences = [] };
+            failure = new RunFailure(ex.Failure, ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A failure nobody foresaw is still one line (and a JSON document), never a stack trace.
+            report = new SequenceReport { Sequences = [] };
+            failure = new RunFailure(EngineFailure.Failed, $"unexpected error, please report it: {ex.GetType().Name}: {ex.Message}");
         }
 
         if (options.Output == OutputFormat.Json)
         {
-            ReportWriter.WriteJson(report, stdout);
+            ReportWriter.WriteJson(report, failure, stdout);
         }
-        else
+        else if (failure is null || report.Sequences.Count > 0 || report.Errors.Count > 0)
         {
-            ReportWriter.WriteText(report, stdout, repair);
+            ReportWriter.WriteText(report, failure, stdout, repair);
         }
 
         foreach (var entry in report.Sequences.Where(s => s.Status == SequenceStatus.Error))
         {
-            stderr.WriteLine($"sequence-operator: {Identifiers.Display(entry.Schema, entry.Table)}.{Identifiers.Display(entry.Column)}: {entry.Message}");
+            WriteError(stderr, $"{Identifiers.Display(entry.Schema, entry.Table)}.{Identifiers.Display(entry.Column)}: {entry.Message}");
         }
 
         foreach (var error in report.Errors)
         {
-            stderr.WriteLine($"sequence-operator: {error.Entry}: {error.Message}");
+            WriteError(stderr, $"{error.Entry}: {error.Message}");
+        }
+
+        if (failure is not null)
+        {
+            WriteError(stderr, failure.Message);
+            return Error;
         }
 
         if (report.HasErrors)
@@ -144,6 +151,22 @@ internal static class CommandLine
         }
 
         return report.HasBehind ? Behind : Ok;
+    }
+
+    private static async Task<SequenceReport> RunEngineAsync(DatabaseCommandOptions options, bool repair, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var settings = DatabaseConnection.Parse(options.Connection);
+        if (string.IsNullOrEmpty(settings.Host))
+        {
+            settings.Host = "localhost"; // as libpq: a URI without a host means this machine
+        }
+
+        await using var dataSource = DatabaseConnection.CreateDataSource(settings, maxPoolSize: 1, statementTimeout: options.StatementTimeout);
+        var engine = new SequenceEngine(loggerFactory.CreateLogger<SequenceEngine>());
+        var check = new CheckOptions { Tables = options.Tables, StatementTimeout = options.StatementTimeout };
+        return repair
+            ? await engine.RepairAsync(dataSource, check, new RepairOptions { Headroom = options.Headroom, LockTimeout = options.LockTimeout, DryRun = options.DryRun }, cancellationToken)
+            : await engine.CheckAsync(dataSource, check, cancellationToken);
     }
 
     public const string Usage = """
@@ -165,11 +188,11 @@ internal static class CommandLine
                              or a postgres:// / postgresql:// URI; default: the DATABASE_URL environment variable
           --table, -t        a table to check, [schema.]table[:column]; repeat for more; default: every column
                              fed by a sequence in the database. Quote names as in SQL: '"My Table":"Id"'
-          --output, -o       text (default) or json
-          --statement-timeout  bound on each statement (default 30s)
+          --output, -o       text (default) or json: one object, also when the run fails (then exit 2)
+          --statement-timeout  bound on each statement (default 30s; 1ms to 596h31m23.647s)
           --dry-run          repair: print the exact SQL the repair would run, change nothing
           --headroom N       repair: leave N spare values past the data (default 0)
-          --lock-timeout D   repair: how long to wait for the table locks (default 2s)
+          --lock-timeout D   repair: how long to wait for the table locks (default 2s; 1ms to 596h31m23.647s)
 
         Exit codes: 0 nothing behind (repair: everything behind was repaired),
                     1 sequences behind (check, repair --dry-run), 2 any error.

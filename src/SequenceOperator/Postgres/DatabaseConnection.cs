@@ -1,4 +1,6 @@
+using System.Data.Common;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace SequenceOperator.Postgres;
@@ -11,7 +13,10 @@ public static class DatabaseConnection
 {
     public const string DefaultApplicationName = "sequence-operator";
 
-    /// <summary>Parses a connection string or URI.</summary>
+    /// <summary>
+    /// Parses a connection string or URI, and refuses values Npgsql or the server cannot use (a port above 65535, a
+    /// timeout beyond what Npgsql accepts) before anything connects. A message names the key and what it accepts.
+    /// </summary>
     /// <exception cref="SequenceEngineException">With <see cref="EngineFailure.InvalidConnectionString"/>.</exception>
     public static NpgsqlConnectionStringBuilder Parse(string connection)
     {
@@ -22,23 +27,103 @@ public static class DatabaseConnection
             throw Invalid("the connection string is empty");
         }
 
-        if (IsUri(text))
-        {
-            return ParseUri(text);
-        }
+        return IsUri(text) ? ParseUri(text) : ParseKeyValues(text);
+    }
 
+    /// <summary>The whole-number keys whose range Npgsql does not check, or checks with a message that does not say the range.</summary>
+    private static readonly KeyRange[] Ranges =
+    [
+        new("Port", "port", 1, 65535, "a whole number from 1 to 65535"),
+        new("Timeout", "timeout", 0, 1024, "a whole number of seconds from 0 to 1024"),
+        // Npgsql turns it into milliseconds: beyond int.MaxValue ms it fails at the first command.
+        new("Command Timeout", "commandtimeout", 0, int.MaxValue / 1000, "a whole number of seconds from 0 to 2147483"),
+    ];
+
+    private sealed record KeyRange(string Name, string Normalized, int Min, int Max, string Accepts)
+    {
+        public bool Allows(object? value) => value is int n && n >= Min && n <= Max;
+    }
+
+    private static KeyRange? RangeOf(string key) =>
+        Array.Find(Ranges, r => r.Normalized == key.Replace(" ", string.Empty, StringComparison.Ordinal).ToLowerInvariant());
+
+    private static NpgsqlConnectionStringBuilder ParseKeyValues(string text)
+    {
+        // The generic builder only splits the pairs (Npgsql's does the same, then sets each key): setting them one
+        // at a time tells which key is wrong.
+        var pairs = new DbConnectionStringBuilder();
         try
         {
-            return new NpgsqlConnectionStringBuilder(text);
+            pairs.ConnectionString = text;
         }
-        catch (ArgumentException ex) when (ex.Message.StartsWith("Keyword not supported", StringComparison.Ordinal))
+        catch (ArgumentException)
         {
-            throw Invalid($"the connection string is not valid: {ex.Message}");
+            throw Invalid("the connection string is not valid: expected key=value pairs separated by ';' (Host=...;Database=...;Username=...) or a postgres:// URI; quote a value that contains ';' or a quote");
         }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidCastException or OverflowException)
+
+        var builder = new NpgsqlConnectionStringBuilder();
+        foreach (string key in pairs.Keys)
         {
-            throw Invalid("the connection string is not valid: expected key=value pairs (Host=...;Database=...;Username=...) or a postgres:// URI");
+            var range = RangeOf(key);
+            try
+            {
+                builder[key] = pairs[key];
+            }
+            catch (ArgumentException ex)
+            {
+                throw Invalid($"the connection string's key '{KeyName(text, key, range)}' {WhatItTakes(key, range, ex)}");
+            }
+
+            if (range is not null && !range.Allows(builder[key]))
+            {
+                throw Invalid($"the connection string's key '{range.Name}' must be {range.Accepts}");
+            }
         }
+
+        return builder;
+    }
+
+    /// <summary>The key as Npgsql names it (Port, SSL Mode), or as written when Npgsql does not know it.</summary>
+    private static string KeyName(string text, string key, KeyRange? range)
+    {
+        if (range is not null)
+        {
+            return range.Name;
+        }
+
+        var probe = new NpgsqlConnectionStringBuilder();
+        if (probe.TryGetValue(key, out var defaultValue))
+        {
+            probe[key] = defaultValue;
+            return probe.Keys.Cast<string>().First();
+        }
+
+        var written = Regex.Match(text, @"(?:^|;)\s*(" + Regex.Escape(key) + @")\s*=", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        return written.Success ? written.Groups[1].Value : key;
+    }
+
+    /// <summary>What a key takes, from its range or the type of its default; never the rejected value, which may be a secret in the wrong place.</summary>
+    private static string WhatItTakes(string key, KeyRange? range, ArgumentException ex)
+    {
+        if (range is not null)
+        {
+            return "must be " + range.Accepts;
+        }
+
+        if (ex.InnerException is KeyNotFoundException || !new NpgsqlConnectionStringBuilder().TryGetValue(key, out var defaultValue))
+        {
+            return "is not one Npgsql knows (see https://www.npgsql.org/doc/connection-string-parameters.html)";
+        }
+
+        return defaultValue switch
+        {
+            bool => "must be true or false",
+            SslMode => "must be one of " + string.Join(", ", Enum.GetNames<SslMode>()),
+            Enum e => "must be one of " + string.Join(", ", Enum.GetNames(e.GetType())),
+            int when ex.InnerException is ArgumentOutOfRangeException => "is out of the range Npgsql accepts",
+            int => "must be a whole number",
+            _ => "has a value Npgsql does not accept",
+        };
     }
 
     private static bool IsUri(string text) =>
@@ -120,7 +205,14 @@ public static class DatabaseConnection
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             var key = Decode(eq >= 0 ? pair[..eq] : pair, "parameter name");
             var value = eq >= 0 ? Decode(pair[(eq + 1)..], "parameter value") : string.Empty;
-            ApplyParameter(builder, key, value);
+            try
+            {
+                ApplyParameter(builder, key, value);
+            }
+            catch (ArgumentException)
+            {
+                throw Invalid($"the URI parameter '{key}' has a value Npgsql does not accept");
+            }
         }
 
         return builder;
@@ -177,9 +269,7 @@ public static class DatabaseConnection
                 builder.SslMode = ParseSslMode(value);
                 break;
             case "connect_timeout":
-                builder.Timeout = int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
-                    ? seconds
-                    : throw Invalid("connect_timeout must be a whole number of seconds");
+                builder.Timeout = ParseInRange(value, RangeOf("timeout")!, "the URI parameter connect_timeout");
                 break;
             case "application_name":
                 builder.ApplicationName = value;
@@ -215,7 +305,11 @@ public static class DatabaseConnection
                 builder.TargetSessionAttributes = value;
                 break;
             case "schema":
-                builder.SearchPath = value; // Prisma's DATABASE_URL carries ?schema=...
+                // Prisma's DATABASE_URL carries ?schema=<one schema name, exactly as written>: search_path is a list
+                // that PostgreSQL splits at commas and folds to lower case unless quoted, so quote what needs it.
+                builder.SearchPath = value.Contains('\0', StringComparison.Ordinal)
+                    ? throw Invalid("the URI parameter schema contains a NUL character")
+                    : Identifiers.SearchPathEntry(value);
                 break;
             case "search_path":
                 builder.SearchPath = value;
@@ -225,10 +319,12 @@ public static class DatabaseConnection
         }
     }
 
-    private static int ParsePort(string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
-            ? port
-            : throw Invalid("the port must be a number from 1 to 65535");
+    private static int ParsePort(string value) => ParseInRange(value, RangeOf("port")!, "the URI's port");
+
+    private static int ParseInRange(string value, KeyRange range, string what) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && range.Allows(n)
+            ? n
+            : throw Invalid($"{what} must be {range.Accepts}");
 
     private static string Decode(string value, string what)
     {

@@ -18,13 +18,14 @@ internal static class PostgresErrors
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SocketException or IOException)
         {
-            throw Map(ex, Target(dataSource.ConnectionString));
+            throw MapOpenFailure(ex, new NpgsqlConnectionStringBuilder(dataSource.ConnectionString));
         }
     }
 
     /// <summary>
-    /// Runs database work: a lost connection becomes a <see cref="SequenceEngineException"/>; a statement error
-    /// (<see cref="PostgresException"/> of a statement-level class) is left for the caller to handle per entry.
+    /// Runs database work on an open connection: a lost connection or a server that stops answering becomes a
+    /// <see cref="SequenceEngineException"/>; a statement error (<see cref="PostgresException"/> of a statement-level
+    /// class, on a connection that survived it) is left for the caller to handle per entry.
     /// </summary>
     public static async Task<T> RunAsync<T>(NpgsqlConnection connection, Func<Task<T>> work, CancellationToken cancellationToken)
     {
@@ -33,13 +34,13 @@ internal static class PostgresErrors
         {
             return await work();
         }
-        catch (PostgresException ex) when (!IsConnectionLevel(ex.SqlState))
+        catch (PostgresException ex) when (!IsConnectionLevel(ex.SqlState) && !IsBroken(connection))
         {
             throw;
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or IOException && !cancellationToken.IsCancellationRequested)
         {
-            throw Map(ex, Target(connection.ConnectionString));
+            throw MapRunFailure(ex, connection);
         }
     }
 
@@ -61,9 +62,10 @@ internal static class PostgresErrors
         _ => ex.MessageText,
     };
 
-    /// <summary>Maps any failure at the connection level.</summary>
-    public static SequenceEngineException Map(Exception ex, string target)
+    /// <summary>Maps a failure to open a connection: refused, unreachable, no answer, or turned away by the server.</summary>
+    public static SequenceEngineException MapOpenFailure(Exception ex, NpgsqlConnectionStringBuilder settings)
     {
+        var target = Target(settings);
         if (ex is PostgresException pg)
         {
             return pg.SqlState switch
@@ -74,30 +76,72 @@ internal static class PostgresErrors
                     new SequenceEngineException(EngineFailure.DatabaseNotFound, $"{pg.MessageText} ({target})", pg),
                 PostgresErrorCodes.InsufficientPrivilege =>
                     new SequenceEngineException(EngineFailure.PermissionDenied, $"permission denied for {target}: {pg.MessageText}", pg),
-                _ => new SequenceEngineException(EngineFailure.ConnectionFailed, $"the database at {target} refused or dropped the connection: {pg.MessageText}", pg),
+                _ => new SequenceEngineException(EngineFailure.ConnectionFailed, $"the database at {target} refused the connection: {pg.MessageText}", pg),
             };
         }
 
-        if (ex is TimeoutException || ex.InnerException is TimeoutException)
+        if (IsTimeout(ex))
         {
-            return new SequenceEngineException(EngineFailure.Timeout, $"timed out connecting to {target}", ex);
+            // Nothing (or not enough) came back in time: a host that drops packets, or a server that accepts
+            // connections and then says nothing (its processes stopped, a full backlog, a proxy with no backend).
+            return new SequenceEngineException(EngineFailure.Timeout, string.Create(CultureInfo.InvariantCulture,
+                $"the server at {HostPort(settings)} did not answer within {settings.Timeout} s (the connect timeout)"), ex);
         }
 
-        var socket = ex as SocketException ?? ex.InnerException as SocketException ?? ex.InnerException?.InnerException as SocketException;
-        if (socket is not null)
+        return new SequenceEngineException(EngineFailure.ConnectionFailed, $"could not connect to {target}: {Reason(ex)}", ex);
+    }
+
+    /// <summary>Maps a failure on a connection that was open: it was lost, or the server stopped answering.</summary>
+    public static SequenceEngineException MapRunFailure(Exception ex, NpgsqlConnection connection)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(connection.ConnectionString);
+        var target = Target(settings);
+        if (IsTimeout(ex))
         {
-            return new SequenceEngineException(EngineFailure.ConnectionFailed, $"could not connect to {target}: {socket.Message}", ex);
+            return new SequenceEngineException(EngineFailure.Timeout, string.Create(CultureInfo.InvariantCulture,
+                $"the server at {HostPort(settings)} stopped answering: no reply within {connection.CommandTimeout} s (the command timeout)"), ex);
         }
 
-        return new SequenceEngineException(EngineFailure.ConnectionFailed, $"could not talk to the database at {target}: {ex.Message}", ex);
+        if (ex is PostgresException pg && !IsBroken(connection))
+        {
+            // A connection-level class on a connection that survived it (e.g. 53200 out of shared memory).
+            return new SequenceEngineException(EngineFailure.Failed, $"the database at {target} failed the run: {pg.MessageText}", pg);
+        }
+
+        return new SequenceEngineException(EngineFailure.ConnectionFailed, $"the connection to {target} was lost: {Reason(ex)}", ex);
     }
 
     /// <summary><c>user@host:port/database</c>, for messages.</summary>
-    public static string Target(string connectionString)
+    public static string Target(NpgsqlConnectionStringBuilder settings)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        var user = string.IsNullOrEmpty(builder.Username) ? string.Empty : builder.Username + "@";
-        return $"{user}{builder.Host}:{builder.Port.ToString(CultureInfo.InvariantCulture)}/{builder.Database}";
+        var user = string.IsNullOrEmpty(settings.Username) ? string.Empty : settings.Username + "@";
+        return $"{user}{HostPort(settings)}/{settings.Database}";
+    }
+
+    private static string HostPort(NpgsqlConnectionStringBuilder settings) =>
+        settings.Host + ":" + settings.Port.ToString(CultureInfo.InvariantCulture);
+
+    private static bool IsTimeout(Exception ex) => Chain(ex).Any(e => e is TimeoutException);
+
+    private static bool IsBroken(NpgsqlConnection connection) =>
+        connection.FullState.HasFlag(System.Data.ConnectionState.Broken) || connection.State == System.Data.ConnectionState.Closed;
+
+    /// <summary>Why, in a few words: the server's message, the socket error, or that the server closed the connection.</summary>
+    private static string Reason(Exception ex)
+    {
+        var chain = Chain(ex).ToList();
+        return chain.OfType<PostgresException>().FirstOrDefault()?.MessageText
+               ?? chain.OfType<SocketException>().FirstOrDefault()?.Message
+               ?? (chain.Any(e => e is EndOfStreamException) ? "the server closed the connection" : null)
+               ?? chain[^1].Message;
+    }
+
+    private static IEnumerable<Exception> Chain(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
     }
 
     private static bool IsConnectionLevel(string sqlState) =>

@@ -39,4 +39,7 @@ public sealed class SequenceEngineException : Exception
     }
 
     public EngineFailure Failure { get; }
+
+    /// <summary>What was measured or repaired before the run failed; null when nothing was.</summary>
+    public SequenceReport? PartialReport { get; init; }
 }

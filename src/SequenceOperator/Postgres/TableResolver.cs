@@ -2,16 +2,19 @@ namespace SequenceOperator.Postgres;
 
 /// <summary>
 /// Matches table entries against catalog rows. An unquoted part matches a name written exactly so, or else as
-/// PostgreSQL folds it (lower case); a quoted part matches exactly. An unqualified table is looked up as the
-/// search_path would find it.
+/// PostgreSQL folds it (lower case); a quoted part matches exactly. Either is first cut to the 63 bytes PostgreSQL
+/// keeps of a name. An unqualified table is looked up as the search_path would find it.
 /// </summary>
 internal static class TableResolver
 {
     /// <summary>The names to look up in the catalog for these entries (as typed, and folded).</summary>
     public static string[] CandidateNames(IEnumerable<TableSelector> selectors) =>
-        selectors.SelectMany(s => s.Table.Quoted ? [s.Table.Value] : new[] { s.Table.Value, Identifiers.FoldUnquoted(s.Table.Value) })
-            .Distinct(StringComparer.Ordinal)
-            .ToArray();
+        selectors.SelectMany(s => Spellings(s.Table)).Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The names a part can match in the catalog: as written and, unquoted, folded; both cut as PostgreSQL cuts them.</summary>
+    private static string[] Spellings(NamePart part) => part.Quoted
+        ? [Identifiers.Truncate(part.Value)]
+        : [Identifiers.Truncate(part.Value), Identifiers.Truncate(Identifiers.FoldUnquoted(part.Value))];
 
     /// <summary>Resolves one entry to its feeds, or explains why it cannot be checked.</summary>
     public static (IReadOnlyList<Feed> Feeds, string? Error) Resolve(TableSelector selector, IReadOnlyList<RelationRow> relations, ILookup<long, Feed> feedsByRelation)
@@ -78,12 +81,13 @@ internal static class TableResolver
 
     private static Match Matches(NamePart part, string catalogName)
     {
-        if (string.Equals(part.Value, catalogName, StringComparison.Ordinal))
+        var spellings = Spellings(part);
+        if (string.Equals(spellings[0], catalogName, StringComparison.Ordinal))
         {
             return Match.Exact;
         }
 
-        return !part.Quoted && string.Equals(Identifiers.FoldUnquoted(part.Value), catalogName, StringComparison.Ordinal)
+        return spellings.Length > 1 && string.Equals(spellings[1], catalogName, StringComparison.Ordinal)
             ? Match.Folded
             : Match.None;
     }
@@ -97,6 +101,6 @@ internal static class TableResolver
     private static string ElsewhereHint(List<RelationRow> named)
     {
         var schemas = named.Select(r => Identifiers.Display(r.Schema)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        return schemas.Count == 0 ? string.Empty : $" (a table of that name exists in schema {string.Join(", ", schemas)})";
+        return schemas.Count == 0 ? string.Empty : $" (a table of that name exists in {(schemas.Count == 1 ? "schema" : "schemas")} {string.Join(", ", schemas)})";
     }
 }

@@ -5,14 +5,17 @@ namespace SequenceOperator.Postgres;
 /// <summary>One part of a table entry: the text and whether it was written in double quotes (then matched exactly).</summary>
 public sealed record NamePart(string Value, bool Quoted)
 {
-    public override string ToString() => Quoted ? Identifiers.Quote(Value) : Value;
+    public override string ToString() =>
+        Quoted || Value.Any(Identifiers.NeedsEscape) ? Identifiers.DisplayQuoted(Value) : Value;
 }
 
 /// <summary>
 /// A table entry as users write it: <c>table</c>, <c>schema.table</c>, optionally <c>:column</c>
 /// (<c>ak_animes:id_anime</c>). Parts may be double-quoted as in SQL (<c>"My Schema"."Odd.Name":"Id"</c>), which
-/// matches the name exactly; an unquoted part matches the name as written, or else as PostgreSQL folds it (lower case).
-/// The text is never put into SQL: it is only compared with names read from the catalog.
+/// matches the name exactly, also with Unicode escapes (<c>U&amp;"two\000Alines"</c>, the form messages print a name
+/// with a control character in); an unquoted part matches the name as written, or else as PostgreSQL folds it (lower
+/// case). Names are compared as PostgreSQL stores them, cut to 63 bytes. The text is never put into SQL: it is only
+/// compared with names read from the catalog.
 /// </summary>
 public sealed record TableSelector(NamePart? Schema, NamePart Table, NamePart? Column)
 {
@@ -102,6 +105,12 @@ public sealed record TableSelector(NamePart? Schema, NamePart Table, NamePart? C
                 continue;
             }
 
+            var unicode = current.Length == 0 && !quoted && i + 2 < text.Length && text[i] is 'U' or 'u' && text[i + 1] == '&' && text[i + 2] == '"';
+            if (unicode)
+            {
+                i += 2;
+            }
+
             if (text[i] == '"')
             {
                 if (current.Length > 0 || quoted)
@@ -137,6 +146,19 @@ public sealed record TableSelector(NamePart? Schema, NamePart Table, NamePart? C
                 }
 
                 quoted = true;
+                if (unicode)
+                {
+                    try
+                    {
+                        var unescaped = Identifiers.UnescapeUnicode(current.ToString());
+                        current.Clear().Append(unescaped);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw new FormatException($"Invalid table entry '{entry}': {ex.Message}.");
+                    }
+                }
+
                 if (i < text.Length && text[i] != separator)
                 {
                     throw new FormatException($"Invalid table entry '{entry}': unexpected text after a quoted name.");

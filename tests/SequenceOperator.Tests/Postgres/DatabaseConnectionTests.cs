@@ -1,5 +1,8 @@
+using System.Text;
 using Npgsql;
+using SequenceOperator.Entities;
 using SequenceOperator.Postgres;
+using SequenceOperator.Reconciliation;
 
 namespace SequenceOperator.Tests.Postgres;
 
@@ -51,6 +54,51 @@ public sealed class DatabaseConnectionTests
     {
         var ex = Assert.Throws<SequenceEngineException>(() => DatabaseConnection.Parse(connection));
         Assert.Equal(EngineFailure.InvalidConnectionString, ex.Failure);
+        Assert.DoesNotContain("hunter2secret", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("postgresql://u:p@h:5432/db?schema=My%20Schema", "\"My Schema\"")]
+    [InlineData("postgresql://u:p@h:5432/db?schema=My Schema", "\"My Schema\"")]
+    [InlineData("postgresql://u:p@h:5432/db?schema=CityForge", "\"CityForge\"")]
+    [InlineData("postgresql://u:p@h:5432/db?schema=odd%22name", "\"odd\"\"name\"")]
+    public void Parse_SchemaParameter_IsQuotedForTheSearchPath(string uri, string searchPath) =>
+        Assert.Equal(searchPath, DatabaseConnection.Parse(uri).SearchPath);
+
+    [Theory]
+    [InlineData("Host=h;Password=hunter2secret;Timeout=abc", "key 'Timeout' must be a whole number of seconds from 0 to 1024")]
+    [InlineData("Host=h;Password=hunter2secret;timeout=abc", "key 'Timeout' must be a whole number of seconds from 0 to 1024")]
+    [InlineData("Host=h;Password=hunter2secret;Port=99999", "key 'Port' must be a whole number from 1 to 65535")]
+    [InlineData("Host=h;Password=hunter2secret;Pooling=maybe", "key 'Pooling' must be true or false")]
+    [InlineData("Host=h;Password=hunter2secret;SSL Mode=sometimes", "key 'SSL Mode' must be one of Disable, Allow, Prefer, Require, VerifyCA, VerifyFull")]
+    [InlineData("Host=h;Password=hunter2secret;Nonsense=1", "key 'Nonsense' is not one Npgsql knows")]
+    public void Parse_BadValue_NamesTheKeyAndWhy(string connection, string expected)
+    {
+        var ex = Assert.Throws<SequenceEngineException>(() => DatabaseConnection.Parse(connection));
+        Assert.Equal(EngineFailure.InvalidConnectionString, ex.Failure);
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("key=value pairs", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2secret", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_NotKeyValuePairs_SaysSo()
+    {
+        var ex = Assert.Throws<SequenceEngineException>(() => DatabaseConnection.Parse("Host=h;Password=\"hunter2secret"));
+        Assert.Contains("key=value pairs", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2secret", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Secret_GarbageConnectionString_NamesTheKeyAndWhy()
+    {
+        var spec = new DatabaseSpec { SecretRef = new SecretReference { Name = "db" } };
+        var data = new Dictionary<string, byte[]> { ["uri"] = Encoding.UTF8.GetBytes("Host=h;Username=u;Password=hunter2secret;Timeout=abc") };
+
+        var ex = Assert.Throws<SecretInvalidException>(() => SecretConnection.Build(spec, "db", data));
+
+        Assert.Contains("key 'Timeout' must be a whole number of seconds from 0 to 1024", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("key=value pairs", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2secret", ex.Message, StringComparison.Ordinal);
     }
 

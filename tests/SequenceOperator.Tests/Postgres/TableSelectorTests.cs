@@ -48,8 +48,23 @@ public sealed class TableSelectorTests
         Assert.Equal("id_manga", s.Column!.Value);
     }
 
+    [Fact]
+    public void Parse_UnicodeEscapedParts_AsPostgresWritesThem()
+    {
+        var s = TableSelector.Parse("U&\"my\\0009schema\".u&\"two\\000Alines\":U&\"d\\0061t\\+000061\"");
+        Assert.Equal(new NamePart("my\tschema", true), s.Schema);
+        Assert.Equal(new NamePart("two\nlines", true), s.Table);
+        Assert.Equal(new NamePart("data", true), s.Column);
+        Assert.Equal("U&\"my\\0009schema\".U&\"two\\000Alines\":\"data\"", s.Display);
+    }
+
+    [Fact]
+    public void Display_UnquotedNameWithControlCharacters_IsEscaped() =>
+        Assert.Equal("U&\"no\\000Asuch\"", TableSelector.Parse("no\nsuch").Display);
+
     [Theory]
     [InlineData("")]
+    [InlineData("U&\"bad\\00\"")]
     [InlineData("a.b.c")]
     [InlineData("a:b:c")]
     [InlineData("\"unterminated")]
