@@ -42,10 +42,20 @@ public static class MetricNames
     /// <summary>Counter: watch streams restarted (ended, broke, or 410 Gone).</summary>
     public const string WatchRestartsTotal = "sequence_operator_watch_restarts_total";
 
+    /// <summary>Counter {namespace, policy, schema, table, column}: rows inserted with explicit ids (a lower bound).</summary>
+    public const string ExplicitIdRowsTotal = "sequence_operator_explicit_id_rows_total";
+
+    /// <summary>Counter {namespace, policy, schema, table, column}: transitions from not behind to behind.</summary>
+    public const string DriftDetectedTotal = "sequence_operator_drift_detected_total";
+
+    /// <summary>Gauge {namespace, policy, schema, table, column, sequence}: unix time the sequence runs out at its current rate.</summary>
+    public const string SequenceExhaustionTimestampSeconds = "sequence_operator_sequence_exhaustion_timestamp_seconds";
+
     /// <summary>Every name above, for checks.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         SequenceBehind, SequenceCapacityUsedRatio, Sequences, RepairsTotal, ChecksTotal, CheckDurationSeconds,
         LastCheckTimestampSeconds, LastSuccessTimestampSeconds, PolicyReady, Leader, WatchRestartsTotal,
+        ExplicitIdRowsTotal, DriftDetectedTotal, SequenceExhaustionTimestampSeconds,
     ];
 }

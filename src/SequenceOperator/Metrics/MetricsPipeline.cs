@@ -61,7 +61,8 @@ internal sealed partial class MetricsPipeline : IDisposable
 
                 return instrument.Name switch
                 {
-                    MetricNames.SequenceBehind or MetricNames.SequenceCapacityUsedRatio =>
+                    MetricNames.SequenceBehind or MetricNames.SequenceCapacityUsedRatio or MetricNames.ExplicitIdRowsTotal
+                        or MetricNames.DriftDetectedTotal or MetricNames.SequenceExhaustionTimestampSeconds =>
                         new MetricStreamConfiguration { CardinalityLimit = options.SequenceSeriesLimit },
                     MetricNames.CheckDurationSeconds => new ExplicitBucketHistogramConfiguration
                     {

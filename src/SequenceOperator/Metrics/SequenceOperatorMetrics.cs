@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using SequenceOperator.Entities;
+using SequenceOperator.Reconciliation.Insights;
 
 namespace SequenceOperator.Metrics;
 
@@ -55,6 +56,14 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             description: "1 on the instance that holds the leader lease (or runs without election), else 0.");
         Meter.CreateObservableCounter(MetricNames.WatchRestartsTotal, () => Interlocked.Read(ref watchRestarts),
             description: "Watch streams restarted (ended, broke, or 410 Gone).");
+        Meter.CreateObservableCounter(MetricNames.ExplicitIdRowsTotal, () => ObserveInsights<long>(i => i.ExplicitIdRows, i => i.ColumnTags),
+            unit: "{row}",
+            description: "Rows inserted into the column's table beyond the values its sequence handed out, i.e. with explicit ids (a lower bound).");
+        Meter.CreateObservableCounter(MetricNames.DriftDetectedTotal, () => ObserveInsights<long>(i => i.DriftCount, i => i.ColumnTags),
+            description: "Times the column's sequence fell behind its data: transitions from not behind to behind.");
+        Meter.CreateObservableGauge(MetricNames.SequenceExhaustionTimestampSeconds, () => ObserveInsights<double>(i => i.ExhaustionSeconds, i => i.SequenceTags),
+            unit: "s",
+            description: "Unix time the sequence runs out at its consumption rate over the smoothing window (absent when the rate is zero or unknown).");
     }
 
     /// <summary>The meter every instrument above belongs to (one per instance, so test hosts do not see each other).</summary>
@@ -107,6 +116,42 @@ internal sealed class SequenceOperatorMetrics : IDisposable
 
             // Inside the lock, so a concurrent RemovePolicy cannot slip between registering the policy and recording.
             checkDuration.Record(Math.Max(0, outcome.Duration.TotalSeconds), state.Tags);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the policy's drift-history series with <paramref name="insights"/> (every column the insight model
+    /// tracks for it, <see cref="InsightReport.Sequences"/>): <see cref="MetricNames.DriftDetectedTotal"/> and
+    /// <see cref="MetricNames.ExplicitIdRowsTotal"/> for each (at 0 before the first drift, so that <c>increase()</c>
+    /// counts the first one), <see cref="MetricNames.SequenceExhaustionTimestampSeconds"/> for those with an
+    /// exhaustion time. Call it after the check's <see cref="RecordCheck"/>; a check that saw no sequence calls
+    /// neither, and the previous series stay.
+    /// </summary>
+    public void RecordInsights(PolicyKey policy, IReadOnlyList<SequenceInsight> insights)
+    {
+        ArgumentNullException.ThrowIfNull(insights);
+        lock (gate)
+        {
+            var state = GetOrAdd(policy);
+            var series = new Dictionary<FedColumn, InsightSeries>();
+            foreach (var i in insights)
+            {
+                var (schema, table, column) = i.Column;
+                series[i.Column] = new InsightSeries(
+                    i.History.DriftCount,
+                    i.History.ExplicitIdRows,
+                    i.Forecast.ExhaustionTime?.ToUnixTimeMilliseconds() / 1000.0,
+                    [
+                        new("column", column), new("namespace", policy.Namespace), new("policy", policy.Name),
+                        new("schema", schema), new("table", table),
+                    ],
+                    [
+                        new("column", column), new("namespace", policy.Namespace), new("policy", policy.Name),
+                        new("schema", schema), new("sequence", i.Sequence), new("table", table),
+                    ]);
+            }
+
+            state.Insights = [.. series.Values];
         }
     }
 
@@ -175,6 +220,27 @@ internal sealed class SequenceOperatorMetrics : IDisposable
                 foreach (var series in state.Sequences)
                 {
                     measurements.Add(new Measurement<double>(value(series), series.Tags));
+                }
+            }
+
+            return measurements;
+        }
+    }
+
+    private List<Measurement<T>> ObserveInsights<T>(Func<InsightSeries, T?> value, Func<InsightSeries, KeyValuePair<string, object?>[]> tags)
+        where T : struct
+    {
+        lock (gate)
+        {
+            var measurements = new List<Measurement<T>>();
+            foreach (var state in policies.Values)
+            {
+                foreach (var series in state.Insights)
+                {
+                    if (value(series) is { } v)
+                    {
+                        measurements.Add(new Measurement<T>(v, tags(series)));
+                    }
                 }
             }
 
@@ -261,7 +327,17 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         public long[]? StateCounts { get; set; }
 
         public IReadOnlyList<SequenceSeries> Sequences { get; set; } = [];
+
+        public IReadOnlyList<InsightSeries> Insights { get; set; } = [];
     }
 
     private sealed record SequenceSeries(double BehindBy, double CapacityUsed, KeyValuePair<string, object?>[] Tags);
+
+    /// <summary>One tracked column: the counters are labelled by column, the exhaustion gauge by column and sequence.</summary>
+    private sealed record InsightSeries(
+        long DriftCount,
+        long ExplicitIdRows,
+        double? ExhaustionSeconds,
+        KeyValuePair<string, object?>[] ColumnTags,
+        KeyValuePair<string, object?>[] SequenceTags);
 }

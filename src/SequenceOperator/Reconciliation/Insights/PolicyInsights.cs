@@ -1,0 +1,58 @@
+namespace SequenceOperator.Reconciliation.Insights;
+
+/// <summary>
+/// The tracked columns of one policy, at most <see cref="InsightOptions.MaxSequencesPerPolicy"/>: past the cap, new
+/// columns are not tracked (the ones already tracked keep their baselines); a column no sample mentioned for
+/// <see cref="InsightOptions.ForgetAfter"/> is forgotten. Not thread-safe: <see cref="InsightStore"/> serializes the calls.
+/// </summary>
+internal sealed class PolicyInsights(InsightOptions options)
+{
+    private readonly Dictionary<FedColumn, SequenceTracker> trackers = [];
+
+    /// <summary>Columns tracked now.</summary>
+    public int Count => trackers.Count;
+
+    /// <summary>
+    /// Records one check's samples at <paramref name="now"/>. <paramref name="restore"/> gives the kept history of
+    /// a column seen for the first time (from the policy's status), or null.
+    /// </summary>
+    public InsightReport Observe(
+        IReadOnlyList<SequenceSample> samples,
+        DateTimeOffset now,
+        TimeSpan recurrenceWindow,
+        Func<FedColumn, DriftHistory?>? restore = null)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (recurrenceWindow < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(recurrenceWindow), "The drift recurrence window cannot be negative.");
+        }
+
+        foreach (var stale in trackers.Values.Where(t => now - t.LastSeen > options.ForgetAfter).ToList())
+        {
+            trackers.Remove(stale.Column);
+        }
+
+        var answered = new Dictionary<FedColumn, SequenceInsight>();
+        var untracked = 0;
+        foreach (var sample in samples)
+        {
+            if (!trackers.TryGetValue(sample.Column, out var tracker))
+            {
+                if (trackers.Count >= options.MaxSequencesPerPolicy)
+                {
+                    untracked++;
+                    continue;
+                }
+
+                tracker = new SequenceTracker(sample.Column, restore?.Invoke(sample.Column), options);
+                trackers.Add(sample.Column, tracker);
+            }
+
+            answered[sample.Column] = tracker.Record(sample, now, recurrenceWindow);
+        }
+
+        var others = trackers.Values.Where(t => !answered.ContainsKey(t.Column)).Select(t => t.Current).OfType<SequenceInsight>();
+        return new InsightReport([.. answered.Values, .. others], untracked);
+    }
+}
