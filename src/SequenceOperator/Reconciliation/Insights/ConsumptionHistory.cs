@@ -12,6 +12,12 @@ internal sealed class ConsumptionHistory(int capacity)
     private readonly double[] values = new double[capacity];
     private int count;
 
+    /// <summary>Points kept.</summary>
+    public int Count => count;
+
+    /// <summary>The oldest point's time; null when empty.</summary>
+    public DateTimeOffset? Oldest => count == 0 ? null : new DateTimeOffset(ticks[0], TimeSpan.Zero);
+
     /// <summary>Forgets every point: the next one starts a new series (the sequence moved backwards, or was replaced).</summary>
     public void Clear() => count = 0;
 

@@ -16,6 +16,13 @@ internal sealed record InsightOptions
     /// <summary>No rate (and no forecast) until the history in the window spans at least this long.</summary>
     public TimeSpan MinimumRateSpan { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// How long fewer rows than values handed out are taken as rows the statistics have yet to report (open
+    /// transactions, counters not yet flushed) before the shortfall is forgiven. Longer absorbs longer transactions;
+    /// shorter lets explicit ids show sooner after a hand-made <c>setval</c> forward.
+    /// </summary>
+    public TimeSpan InsertLagAllowance { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Rate points kept per column; past it the densest point goes, so the window stays evenly covered.</summary>
     public int MaxRatePoints { get; init; } = 24;
 
@@ -42,6 +49,11 @@ internal sealed record InsightOptions
         if (MaxRatePoints < 3 || MaxRecentDrifts < 1 || MaxSequencesPerPolicy < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxRatePoints), "MaxRatePoints must be at least 3, MaxRecentDrifts and MaxSequencesPerPolicy at least 1.");
+        }
+
+        if (InsertLagAllowance < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(InsertLagAllowance), "InsertLagAllowance cannot be negative.");
         }
 
         if (ForgetAfter <= TimeSpan.Zero || ForecastHorizon <= TimeSpan.Zero || ForecastHorizon > TimeSpan.FromDays(1000 * 365.25))

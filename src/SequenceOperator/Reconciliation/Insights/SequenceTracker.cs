@@ -6,11 +6,13 @@ namespace SequenceOperator.Reconciliation.Insights;
 /// <item><b>Values handed out</b> = (this check's next value before repair − the previous check's next value after
 /// repair) / increment: positions moved by <c>nextval</c> only, so a repair's jump is never counted. A sequence that
 /// moved backwards (or was replaced) restarts this baseline.</item>
-/// <item><b>Explicit-id rows</b> = max(0, Δ<c>n_tup_ins</c> − values handed out + the previous interval's shortfall):
-/// the statistics lag the sequence (a backend reports its inserts when its transaction ends), so rows handed out in
-/// one interval and counted in the next must not look like explicit ids; a shortfall is carried one interval only,
-/// so lost cached values cannot hide explicit ids for ever. A lower bound. Falling <c>n_tup_ins</c> or a new
-/// <c>stats_reset</c> restarts this baseline; the first sample has none.</item>
+/// <item><b>Explicit-id rows</b>: the balance Σ(Δ<c>n_tup_ins</c> − values handed out) counts when it rises above the
+/// level already counted. The statistics lag the sequence (a backend reports its inserts when its transaction ends,
+/// and a long transaction's rows arrive all at once), so a shortfall of rows is taken as rows still to come, and
+/// absorbs them when they do; a shortfall that lasts <see cref="InsightOptions.InsertLagAllowance"/> (a hand-made
+/// <c>setval</c> forward, values lost from a cache or a rollback) is forgiven, so it cannot hide explicit ids for
+/// ever. A lower bound. Falling <c>n_tup_ins</c> or a new <c>stats_reset</c> restarts this baseline; the first
+/// sample has none.</item>
 /// <item><b>Drift</b>: a transition from not behind to behind counts once (the first sample counts when behind); it
 /// is recurring when it comes within the window after the previous drift ended (repaired or seen in sync).</item>
 /// <item><b>Forecast</b>: values handed out per day over <see cref="InsightOptions.RateWindow"/>, and the time the
@@ -32,7 +34,10 @@ internal sealed class SequenceTracker
     private long? position;
     private long? rowsInserted;
     private DateTimeOffset? statsReset;
-    private double shortfall;
+    private double balance;
+    private double counted;
+    private DateTimeOffset? shortfallSince;
+    private double shortfallHighest;
     private double handedOut;
 
     public SequenceTracker(FedColumn column, DriftHistory? restored, InsightOptions options)
@@ -98,7 +103,7 @@ internal sealed class SequenceTracker
     {
         position = null;
         rowsInserted = null;
-        shortfall = 0;
+        RestartBalance();
         consumption.Clear();
     }
 
@@ -125,22 +130,53 @@ internal sealed class SequenceTracker
         if (handed is not { } values || rowsInserted is not { } previous || sample.RowsInserted is not { } rows
             || rows < previous || sample.StatsResetTime != statsReset)
         {
-            shortfall = 0; // no baseline, a statistics reset, or unknown: start again from this sample
+            RestartBalance(); // no baseline, a statistics reset, or unknown: start again from this sample
             return;
         }
 
-        // Both are counts of rows; the surplus is never above Δn_tup_ins, so it cannot be huge or overflow.
-        var surplus = (rows - previous) - values;
-        var explicitRows = (long)Math.Max(0, surplus + shortfall);
-        shortfall = Math.Min(0, surplus);
-        if (explicitRows > 0)
+        // A shortfall older than the allowance is not rows still to come: what it left is the level from now on.
+        if (shortfallSince is { } since && now - since >= options.InsertLagAllowance)
         {
-            history = history with
-            {
-                ExplicitIdRows = history.ExplicitIdRows > long.MaxValue - explicitRows ? long.MaxValue : history.ExplicitIdRows + explicitRows,
-                LastExplicitIdRowsTime = now,
-            };
+            counted = shortfallHighest;
+            shortfallSince = null;
         }
+
+        // Both are counts of rows: the balance rises by at most Δn_tup_ins, so it cannot jump to a huge number.
+        balance += (rows - previous) - values;
+        if (balance > counted)
+        {
+            var explicitRows = (long)(balance - counted);
+            counted = balance;
+            shortfallSince = null;
+            if (explicitRows > 0)
+            {
+                history = history with
+                {
+                    ExplicitIdRows = history.ExplicitIdRows > long.MaxValue - explicitRows ? long.MaxValue : history.ExplicitIdRows + explicitRows,
+                    LastExplicitIdRowsTime = now,
+                };
+            }
+        }
+        else if (balance == counted)
+        {
+            shortfallSince = null;
+        }
+        else if (shortfallSince is null)
+        {
+            shortfallSince = now;
+            shortfallHighest = balance;
+        }
+        else
+        {
+            shortfallHighest = Math.Max(shortfallHighest, balance);
+        }
+    }
+
+    private void RestartBalance()
+    {
+        balance = 0;
+        counted = 0;
+        shortfallSince = null;
     }
 
     private DriftRecurrence? TrackDrift(SequenceSample sample, DateTimeOffset now, TimeSpan recurrenceWindow)
