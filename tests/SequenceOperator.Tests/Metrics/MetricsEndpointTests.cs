@@ -1,4 +1,5 @@
 using SequenceOperator.Metrics;
+using SequenceOperator.Reconciliation.Insights;
 using SequenceOperator.Testing.Prometheus;
 
 namespace SequenceOperator.Tests.Metrics;
@@ -158,6 +159,16 @@ public sealed class MetricsEndpointTests
         });
         host.Metrics.WatchRestarted();
         host.Metrics.WatchRestarted();
+        host.Metrics.RecordInsights(Worcester,
+        [
+            new SequenceInsight
+            {
+                Column = new FedColumn("public", "ak_animes", "id"),
+                Sequence = "public.ak_animes_id_seq",
+                History = new DriftHistory { DriftCount = 1, ExplicitIdRows = 40 },
+                Forecast = new ExhaustionForecast(1000, start.AddDays(30), 30_000, "int4", TimeSpan.FromDays(36525)),
+            },
+        ]);
 
         var m = await host.ScrapeAsync();
         string[] w = ["namespace=worcester", "policy=cityforge"];
@@ -186,6 +197,9 @@ public sealed class MetricsEndpointTests
         Assert.Equal(1, m.Value("sequence_operator_check_duration_seconds_bucket", [.. w, "le=5"]));
         Assert.Equal(2, m.Value("sequence_operator_check_duration_seconds_bucket", [.. w, "le=10"]));
         Assert.Equal(2, m.Value("sequence_operator_check_duration_seconds_bucket", [.. w, "le=+Inf"]));
+        Assert.Equal(1, m.Value("sequence_operator_drift_detected_total", [.. w, "table=ak_animes"]));
+        Assert.Equal(40, m.Value("sequence_operator_explicit_id_rows_total", [.. w, "table=ak_animes"]));
+        Assert.Equal(start.AddDays(30).ToUnixTimeSeconds(), m.Value("sequence_operator_sequence_exhaustion_timestamp_seconds", [.. w, "table=ak_animes"]));
 
         // Every contract name is served under exactly that name.
         Assert.Equal(MetricNames.All.Order(StringComparer.Ordinal), m.Families.Select(f => f.Name));

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SequenceOperator.Metrics;
+using SequenceOperator.Reconciliation.Insights;
 
 namespace SequenceOperator.Tests.Metrics;
 
@@ -50,6 +51,16 @@ public sealed class OtlpExportTests
         {
             Assert.True(pipeline.OtlpEnabled);
             pipeline.Metrics.RecordCheck(new PolicyKey("worcester", "cityforge"), new CheckOutcome { Succeeded = true, Duration = TimeSpan.FromSeconds(1), Sequences = [] });
+            pipeline.Metrics.RecordInsights(new PolicyKey("worcester", "cityforge"),
+            [
+                new SequenceInsight
+                {
+                    Column = new FedColumn("public", "cards", "id"),
+                    Sequence = "public.cards_id_seq",
+                    History = new DriftHistory { DriftCount = 2, ExplicitIdRows = 40 },
+                    Forecast = new ExhaustionForecast(1000, DateTimeOffset.UtcNow.AddDays(20), 20_000, "int4", TimeSpan.FromDays(36525)),
+                },
+            ]);
             Assert.True(pipeline.ForceFlush());
         }
 
@@ -61,6 +72,9 @@ public sealed class OtlpExportTests
         var text = Encoding.UTF8.GetString(body);
         Assert.Contains(MetricNames.ChecksTotal, text, StringComparison.Ordinal);
         Assert.Contains(MetricNames.CheckDurationSeconds, text, StringComparison.Ordinal);
+        Assert.Contains(MetricNames.DriftDetectedTotal, text, StringComparison.Ordinal);
+        Assert.Contains(MetricNames.ExplicitIdRowsTotal, text, StringComparison.Ordinal);
+        Assert.Contains(MetricNames.SequenceExhaustionTimestampSeconds, text, StringComparison.Ordinal);
         Assert.Contains("worcester", text, StringComparison.Ordinal);
     }
 }
