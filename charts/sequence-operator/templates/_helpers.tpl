@@ -158,6 +158,33 @@ alerts:
     valueFormat: humanizePercentage
     description: {{ printf `Sequence {{ $labels.sequence }} (policy %s, column %s) has handed out @VALUE@ of its range; inserts fail once it is exhausted. Plan the move to bigint (or a larger MAXVALUE).` $policy $where | quote }}
 {{- end }}
+  - name: SequenceDriftRecurring
+    uid: seqop-drift-recurring
+    title: SequenceDriftRecurring
+    anchor: sequencedriftrecurring
+    {{- /* increase() extrapolates (2 drifts can read 2.01): round() gives the count, so "> n-1" means "at least n". */}}
+    query: {{ printf "round(sum by (namespace, policy, schema, table, column) (increase(sequence_operator_drift_detected_total[%s])))" $a.driftRecurring.window | quote }}
+    op: gt
+    threshold: {{ sub (int $a.driftRecurring.minTransitions) 1 }}
+    for: {{ $a.driftRecurring.for }}
+    severity: {{ $a.driftRecurring.severity }}
+    summary: {{ printf `The sequence of %s keeps falling behind its data` $where | quote }}
+    valueFormat: ""
+    description: {{ printf `Policy %s: the sequence of %s fell behind its data @VALUE@ times in the last %s, though it was repaired or back in sync in between. Something keeps writing ids the sequence did not hand out (an import, a restore, a job): kubectl -n {{ $labels.namespace }} describe ssp {{ $labels.policy }} shows lastDriftTime and explicitIdRows, and the runbook says how to find the writer.` $policy $where $a.driftRecurring.window | quote }}
+{{- $within := $a.exhaustionForecast.within }}
+{{- $seconds := mul (regexFind "^[0-9]+" $within | int) (get (dict "m" 60 "h" 3600 "d" 86400 "w" 604800) (regexFind "[a-z]+$" $within)) }}
+  - name: SequenceExhaustionForecast
+    uid: seqop-exhaustion-forecast
+    title: SequenceExhaustionForecast
+    anchor: sequenceexhaustionforecast
+    query: {{ printf "min by (%s) (sequence_operator_sequence_exhaustion_timestamp_seconds) - time()" $sequenceLabels | quote }}
+    op: lt
+    threshold: {{ $seconds }}
+    for: {{ $a.exhaustionForecast.for }}
+    severity: {{ $a.exhaustionForecast.severity }}
+    summary: {{ printf `Sequence {{ $labels.sequence }} runs out within %s at its current rate` $within | quote }}
+    valueFormat: humanizeDuration
+    description: {{ printf `At the rate it handed out values over the last 24 h, sequence {{ $labels.sequence }} (policy %s, column %s) runs out in @VALUE@; from then on every insert that takes its id from it fails. Move the column and the sequence to bigint; the runbook says how without a long lock.` $policy $where | quote }}
 {{- end }}
 
 {{/*

@@ -6,7 +6,10 @@ namespace SequenceOperator.Tests.Deployment;
 public sealed class ChartMonitoringTests
 {
     private static readonly string[] AlertNames =
-        ["SequenceBehind", "SequenceRepairFailing", "SequenceChecksStale", "SequenceOperatorAbsent", "SequenceNearExhaustion"];
+    [
+        "SequenceBehind", "SequenceRepairFailing", "SequenceChecksStale", "SequenceOperatorAbsent", "SequenceNearExhaustion",
+        "SequenceDriftRecurring", "SequenceExhaustionForecast",
+    ];
 
     private static List<Manifest> All => Chart.Render(Chart.EverythingOn);
 
@@ -90,6 +93,26 @@ public sealed class ChartMonitoringTests
         Assert.Equal("(sum(sequence_operator_leader) or vector(0)) < 1", Expr("SequenceOperatorAbsent"));
         Assert.EndsWith("(sequence_operator_sequence_capacity_used_ratio)) > 0.8", Expr("SequenceNearExhaustion", "warning"), StringComparison.Ordinal);
         Assert.EndsWith("(sequence_operator_sequence_capacity_used_ratio)) > 0.95", Expr("SequenceNearExhaustion", "critical"), StringComparison.Ordinal);
+        Assert.Equal(
+            "(round(sum by (namespace, policy, schema, table, column) (increase(sequence_operator_drift_detected_total[24h])))) > 1",
+            Expr("SequenceDriftRecurring")); // at least 2 transitions in 24 h
+        Assert.Equal(
+            "(min by (namespace, policy, schema, table, column, sequence) (sequence_operator_sequence_exhaustion_timestamp_seconds) - time()) < 2592000",
+            Expr("SequenceExhaustionForecast")); // runs out within 30 days
+        Assert.Contains("{{ $value | humanizeDuration }}",
+            rules.Single(r => r.Str("alert") == "SequenceExhaustionForecast").Str("annotations", "description"), StringComparison.Ordinal);
+    }
+
+    [ToolTheory]
+    [InlineData("90m", 5400)]
+    [InlineData("12h", 43200)]
+    [InlineData("2w", 1209600)]
+    public void ExhaustionForecast_Within_IsTheChartValueInSeconds(string within, int seconds)
+    {
+        var rules = Chart.Render($"prometheusRule: {{enabled: true}}\nalerts: {{exhaustionForecast: {{within: {within}}}}}\n")
+            .Single("PrometheusRule").Root.At("spec", "groups").List().SelectMany(g => g.At("rules").List());
+
+        Assert.EndsWith($"- time()) < {seconds}", rules.Single(r => r.Str("alert") == "SequenceExhaustionForecast").Str("expr"), StringComparison.Ordinal);
     }
 
     [ToolFact]
@@ -113,7 +136,8 @@ public sealed class ChartMonitoringTests
             .Select(u => PromQl.ExportedMetric(u.Metric)).ToHashSet();
         Assert.Superset(
             new HashSet<string?>([MetricNames.SequenceBehind, MetricNames.RepairsTotal, MetricNames.CheckDurationSeconds,
-                MetricNames.SequenceCapacityUsedRatio, MetricNames.PolicyReady]),
+                MetricNames.SequenceCapacityUsedRatio, MetricNames.PolicyReady, MetricNames.DriftDetectedTotal,
+                MetricNames.ExplicitIdRowsTotal, MetricNames.SequenceExhaustionTimestampSeconds]),
             dashboardMetrics);
     }
 
@@ -253,6 +277,8 @@ public sealed class ChartMonitoringTests
         Assert.Contains("Check duration", titles);
         Assert.Contains("Capacity used", titles);
         Assert.Contains("Policy readiness", titles);
+        Assert.Contains("Recurring drift by table", titles);
+        Assert.Contains("Forecast exhaustion (soonest first)", titles);
     }
 
     private static IEnumerable<JsonElement> AllPanels(JsonElement dashboard) =>
