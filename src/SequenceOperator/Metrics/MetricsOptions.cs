@@ -11,6 +11,14 @@ internal sealed class MetricsOptions
     /// </summary>
     public int SequenceSeriesLimit { get; set; } = 50_000;
 
+    /// <summary>
+    /// OpenTelemetry cardinality limit of each drift-history instrument (<c>drift_detected_total</c>,
+    /// <c>explicit_id_rows_total</c>, <c>sequence_exhaustion_timestamp_seconds</c>): one series per tracked column.
+    /// Smaller than <see cref="SequenceSeriesLimit"/> because the SDK allocates every slot up front (about 94 bytes
+    /// each, per reader): 20,000 costs about 1.9 MB an instrument, 50,000 would cost 4.7 MB.
+    /// </summary>
+    public int InsightSeriesLimit { get; set; } = 20_000;
+
     /// <summary>OpenTelemetry cardinality limit of each per-policy instrument (the state gauge uses 4 series per policy).</summary>
     public int PolicySeriesLimit { get; set; } = 5_000;
 }

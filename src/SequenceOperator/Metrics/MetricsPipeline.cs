@@ -34,9 +34,9 @@ internal sealed partial class MetricsPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(configuration);
-        if (options.SequenceSeriesLimit < 1 || options.PolicySeriesLimit < 1)
+        if (options.SequenceSeriesLimit < 1 || options.PolicySeriesLimit < 1 || options.InsightSeriesLimit < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), "Metrics:SequenceSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.");
+            throw new ArgumentOutOfRangeException(nameof(options), "Metrics:SequenceSeriesLimit, Metrics:InsightSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.");
         }
 
         Metrics = new SequenceOperatorMetrics(timeProvider);
@@ -61,9 +61,10 @@ internal sealed partial class MetricsPipeline : IDisposable
 
                 return instrument.Name switch
                 {
-                    MetricNames.SequenceBehind or MetricNames.SequenceCapacityUsedRatio or MetricNames.ExplicitIdRowsTotal
-                        or MetricNames.DriftDetectedTotal or MetricNames.SequenceExhaustionTimestampSeconds =>
+                    MetricNames.SequenceBehind or MetricNames.SequenceCapacityUsedRatio =>
                         new MetricStreamConfiguration { CardinalityLimit = options.SequenceSeriesLimit },
+                    MetricNames.ExplicitIdRowsTotal or MetricNames.DriftDetectedTotal or MetricNames.SequenceExhaustionTimestampSeconds =>
+                        new MetricStreamConfiguration { CardinalityLimit = options.InsightSeriesLimit },
                     MetricNames.CheckDurationSeconds => new ExplicitBucketHistogramConfiguration
                     {
                         Boundaries = [.. SequenceOperatorMetrics.CheckDurationBuckets],

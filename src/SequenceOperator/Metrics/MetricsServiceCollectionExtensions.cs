@@ -26,7 +26,9 @@ internal static class MetricsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<MetricsOptions>()
             .Bind(configuration.GetSection(MetricsOptions.SectionName))
-            .Validate(o => o.SequenceSeriesLimit >= 1 && o.PolicySeriesLimit >= 1, "Metrics:SequenceSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.");
+            .Validate(
+                o => o.SequenceSeriesLimit >= 1 && o.PolicySeriesLimit >= 1 && o.InsightSeriesLimit >= 1,
+                "Metrics:SequenceSeriesLimit, Metrics:InsightSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.");
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new MetricsPipeline(
             sp.GetRequiredService<IOptions<MetricsOptions>>().Value,

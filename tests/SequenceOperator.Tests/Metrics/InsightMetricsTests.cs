@@ -112,12 +112,38 @@ public sealed class InsightMetricsTests
     }
 
     [Fact]
-    public async Task InsightSeries_AreCappedLikeThePerSequenceGauges()
+    public async Task InsightSeries_AreCappedByTheirOwnLimit()
     {
-        await using var host = await MetricsHost.StartAsync(new Dictionary<string, string?> { ["Metrics:SequenceSeriesLimit"] = "10" });
+        await using var host = await MetricsHost.StartAsync(new Dictionary<string, string?> { ["Metrics:InsightSeriesLimit"] = "10" });
         host.Metrics.RecordInsights(Worcester, [.. Enumerable.Range(0, 20).Select(t => Insight($"t{t}"))]);
+        host.Metrics.RecordCheck(Worcester, new CheckOutcome
+        {
+            Succeeded = true,
+            TablesListedExplicitly = true,
+            Sequences = [.. Enumerable.Range(0, 20).Select(t => new SequenceObservation("public", $"t{t}", "id", $"public.t{t}_id_seq", 0, 0.1, SequenceState.InSync))],
+        });
 
         var m = await host.ScrapeAsync();
         Assert.Contains(m.Samples(MetricNames.DriftDetectedTotal), s => s.Labels.GetValueOrDefault("otel_metric_overflow") == "true");
+        Assert.Contains(m.Samples(MetricNames.ExplicitIdRowsTotal), s => s.Labels.GetValueOrDefault("otel_metric_overflow") == "true");
+        Assert.Equal(20, m.Samples(MetricNames.SequenceBehind).Count); // the gauges keep their own, larger limit
+    }
+
+    [Fact]
+    public async Task InsightSeries_500PoliciesWith20Columns_AreNotTruncated()
+    {
+        await using var host = await MetricsHost.StartAsync();
+        var soon = host.Time.UtcNow.AddDays(20);
+        for (var p = 0; p < 500; p++)
+        {
+            host.Metrics.RecordInsights(new PolicyKey($"ns{p}", "policy"), [.. Enumerable.Range(0, 20).Select(t => Insight($"t{t}", exhaustion: soon))]);
+        }
+
+        var m = await host.ScrapeAsync();
+        foreach (var name in new[] { MetricNames.DriftDetectedTotal, MetricNames.ExplicitIdRowsTotal, MetricNames.SequenceExhaustionTimestampSeconds })
+        {
+            Assert.Equal(10_000, m.Samples(name).Count);
+            Assert.DoesNotContain(m.Samples(name), s => s.Labels.ContainsKey("otel_metric_overflow"));
+        }
     }
 }
