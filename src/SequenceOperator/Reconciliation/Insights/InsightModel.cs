@@ -124,7 +124,10 @@ internal sealed record DriftRecurrence
     /// <summary>Drifts since <see cref="CountingSince"/>, this one included.</summary>
     public required long DriftCount { get; init; }
 
-    /// <summary>Drifts that began within <see cref="Window"/> before <see cref="DetectedAt"/>, this one included.</summary>
+    /// <summary>
+    /// Drifts that began within <see cref="Window"/> before <see cref="DetectedAt"/>, this one included, as far as
+    /// this operator process saw them (a restored history brings back the totals, not the times).
+    /// </summary>
     public required int DriftsInWindow { get; init; }
 
     /// <summary>Rows with explicit ids seen since <see cref="CountingSince"/>.</summary>

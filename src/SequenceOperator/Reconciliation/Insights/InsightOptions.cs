@@ -2,8 +2,9 @@ namespace SequenceOperator.Reconciliation.Insights;
 
 /// <summary>
 /// The model's windows and memory bounds. Memory per tracked column: at most <see cref="MaxRatePoints"/> rate
-/// points (16 bytes each) and <see cref="MaxRecentDrifts"/> drift times (8 bytes each), about 700 bytes in all with
-/// the object headers; per policy at most <see cref="MaxSequencesPerPolicy"/> columns (about 0.7 MB).
+/// points (16 bytes each) and <see cref="MaxRecentDrifts"/> drift times (16 bytes each): under 1 KB a column with the
+/// baselines, the last answer and the object headers; per policy at most <see cref="MaxSequencesPerPolicy"/> columns
+/// (under 1 MB).
 /// </summary>
 internal sealed record InsightOptions
 {

@@ -33,7 +33,8 @@ internal sealed class PolicyInsights(InsightOptions options)
             trackers.Remove(stale.Column);
         }
 
-        var answered = new Dictionary<FedColumn, SequenceInsight>();
+        var answered = new List<SequenceInsight>(samples.Count);
+        var sampled = new HashSet<FedColumn>();
         var untracked = 0;
         foreach (var sample in samples)
         {
@@ -49,10 +50,15 @@ internal sealed class PolicyInsights(InsightOptions options)
                 trackers.Add(sample.Column, tracker);
             }
 
-            answered[sample.Column] = tracker.Record(sample, now, recurrenceWindow);
+            if (!sampled.Add(sample.Column))
+            {
+                throw new ArgumentException($"{sample.Column} is sampled twice in one check.", nameof(samples));
+            }
+
+            answered.Add(tracker.Record(sample, now, recurrenceWindow));
         }
 
-        var others = trackers.Values.Where(t => !answered.ContainsKey(t.Column)).Select(t => t.Current).OfType<SequenceInsight>();
-        return new InsightReport([.. answered.Values, .. others], untracked);
+        var others = trackers.Values.Where(t => !sampled.Contains(t.Column)).Select(t => t.Current).OfType<SequenceInsight>();
+        return new InsightReport([.. answered, .. others], untracked);
     }
 }

@@ -489,6 +489,27 @@ public sealed class InsightStoreTests
     }
 
     [Fact]
+    public void Sample_TheSameColumnTwiceInOneCheck_IsRefused()
+    {
+        var cards = new SimulatedColumn();
+
+        Assert.Throws<ArgumentException>(() => store.Observe(Policy, [cards.Check(), cards.Check()]));
+    }
+
+    [Fact]
+    public void Report_ListsTheSampledColumnsInTheirOrder_ThenTheOthers()
+    {
+        SimulatedColumn a = new("a"), b = new("b"), c = new("c");
+        store.Observe(Policy, [a.Check(), b.Check(), c.Check()]);
+
+        clock.Advance(Interval);
+        var report = store.Observe(Policy, [c.Check(), a.Check()]);
+
+        Assert.Equal([c.Column, a.Column, b.Column], report.Sequences.Select(s => s.Column));
+        Assert.Equal(Start, report.Sequences[2].History.CountingSince);
+    }
+
+    [Fact]
     public void Options_OutOfRange_AreRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(clock, new InsightOptions { MaxRatePoints = 2 }));
