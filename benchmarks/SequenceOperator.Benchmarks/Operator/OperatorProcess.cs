@@ -75,7 +75,8 @@ internal sealed class OperatorProcess : IAsyncDisposable
         }
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {binary}");
-        var log = new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.Read);
+        // Unbuffered, so that the log on disk is complete while the operator runs (the benchmark counts checks in it).
+        var log = new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
         var drain = Task.WhenAll(process.StandardOutput.BaseStream.CopyToAsync(log), process.StandardError.BaseStream.CopyToAsync(log))
             .ContinueWith(_ => log.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         return new OperatorProcess(process, drain, metricsPort, healthPort, logFile);
