@@ -2,11 +2,11 @@
 # The container image's build step, without a Docker engine: runs the Dockerfile's own `RUN dotnet ...` commands
 # for this machine's architecture (the publish output goes to a temporary folder instead of /app), which make the
 # NativeAOT executable (clang and zlib1g-dev needed: scripts/bootstrap.sh installs them), then starts that executable
-# as the image would (only it, with the image's DOTNET_* settings): --version must name the version that
-# Directory.Build.props and the Helm chart's appVersion name, `crd` must print the committed CRD (so trimming kept
-# what the generator reads), `check` against the demo's worcester database on a throwaway PostgreSQL must find its
-# sequences behind, and `run` against the API-server double must answer /readyz, write a policy's status, export it
-# on /metrics and stop on SIGTERM (the benchmark project's `smoke`). With --out DIR the publish output stays in DIR
+# alone in a folder, as the image holds it: --version must name the version that Directory.Build.props and the Helm
+# chart's appVersion name, `crd` must print the committed CRD (so trimming kept what the generator reads), and, with the
+# image's DOTNET_* settings (the benchmark project's `smoke`), `check` against the demo's worcester database on a
+# throwaway PostgreSQL must find its sequences behind and `run` against the API-server double must answer /readyz,
+# write a policy's status, export it on /metrics and stop on SIGTERM. With --out DIR the publish output stays in DIR
 # (the benchmarks run the binary from there). Prints how long the publish took. Fails loudly on any difference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
