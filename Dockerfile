@@ -1,16 +1,27 @@
 # syntax=docker/dockerfile:1
-# SequenceOperator's image: built with the .NET SDK as a self-contained, trimmed, ReadyToRun binary (the project
-# file explains why), run on the chiseled (distroless) runtime-deps image, as a non-root user, ready for a read-only
-# root filesystem (only /tmp needs to be writable, for .NET's diagnostics socket; the Helm chart mounts an emptyDir
-# there).
+# SequenceOperator's image: built with the .NET SDK as one NativeAOT executable (the project file explains why), run on
+# the chiseled (distroless) runtime-deps image, which holds the few native libraries it loads, as a non-root user,
+# ready for a read-only root filesystem (only /tmp needs to be writable, for .NET's diagnostics socket; the Helm chart
+# mounts an emptyDir there).
 #   docker build -t ghcr.io/cityforge/sequence-operator:0.1.0 .
+#   docker buildx build --platform linux/amd64,linux/arm64 -t ghcr.io/cityforge/sequence-operator:0.1.0 .
+# NativeAOT compiles to the machine code of the machine it runs on and cannot cross-compile between CPU architectures,
+# so the build stage runs on the target platform (no --platform=$BUILDPLATFORM): for a foreign architecture buildx runs
+# it under emulation (QEMU through binfmt_misc, e.g. `docker run --privileged --rm tonistiigi/binfmt --install arm64`),
+# which is slower than a native build; a native builder per architecture (buildx with an arm64 node) avoids that.
 # CI has no Docker engine: scripts/check-publish.sh runs this file's `RUN dotnet ...` commands (with another
 # output folder) and starts the published binary, so the build step below is exercised on every run.
 
 ARG DOTNET_VERSION=10.0
 
-FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
-# amd64 or arm64, set by docker buildx; `dotnet -a` maps it to the runtime identifier (linux-x64, linux-arm64).
+FROM mcr.microsoft.com/dotnet/sdk:${DOTNET_VERSION} AS build
+# What NativeAOT compiles and links with, beside the SDK: clang (the linker driver, with binutils' objcopy to strip the
+# debug symbols into a separate file) and zlib's headers.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends clang zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
+# amd64 or arm64, set by docker buildx (the platform this stage runs on); `dotnet -a` maps it to the runtime identifier
+# (linux-x64, linux-arm64).
 ARG TARGETARCH=amd64
 WORKDIR /src
 # Restore first, from the project files alone, so the package layer is cached across source changes.
@@ -33,16 +44,18 @@ LABEL org.opencontainers.image.title="sequence-operator" \
       org.opencontainers.image.vendor="cityforge" \
       org.opencontainers.image.base.name="mcr.microsoft.com/dotnet/runtime-deps:${DOTNET_VERSION}-noble-chiseled"
 WORKDIR /app
-COPY --from=build /app /app
-# The chiseled image has no shell: put the published apphost on PATH for the exec-form ENTRYPOINT.
-# DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget: a 2 MB allocation budget between collections, from the start and for
-# good, instead of one sized from the CPU's cache (16 MB or more) that the GC grows further while much survives. The
-# operator allocates in bursts (a round of checks, a /metrics scrape) and keeps little, so a small budget keeps its
-# resident memory near its live data: without the cap a 500-policy scrape grew the heap by about 25 MB (the operator
-# benchmark runs with these DOTNET_* settings and measures both).
+# Only the executable: the rest of the publish output (its native debug symbols, a .pdb, an empty static web assets
+# manifest) is not needed to run it.
+COPY --from=build /app/sequence-operator /app/sequence-operator
+# The chiseled image has no shell: put the executable on PATH for the exec-form ENTRYPOINT.
+# DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget, garbage collector settings that NativeAOT's GC reads from the
+# environment as the JIT runtime's does: a 2 MB allocation budget between collections, from the start and for good,
+# instead of one sized from the CPU's cache (16 MB or more) that the GC grows further while much survives. The operator
+# allocates in bursts (a round of checks, a /metrics scrape) and keeps little, so a small budget keeps its resident
+# memory near its live data: without the cap a 500-policy scrape grew the heap by about 25 MB (the operator benchmark
+# runs with these DOTNET_* settings and measures both). The executable holds only the workstation GC (the project file
+# says why), so there is no DOTNET_gcServer to set.
 ENV PATH="/app:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-    DOTNET_gcServer=0 \
     DOTNET_GCgen0size=0x200000 \
     DOTNET_GCGen0MaxBudget=0x200000
 # 1654 is the non-root "app" user of the .NET images; numeric so that runAsNonRoot can verify it.

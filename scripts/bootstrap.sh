@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine lacks to build, test and demo SequenceOperator:
-# the PostgreSQL server binaries (initdb, pg_ctl, psql) from apt and the NuGet packages (dotnet restore).
+# Installs what a fresh Debian machine lacks to build, test and demo SequenceOperator: from apt, the PostgreSQL
+# server binaries (initdb, pg_ctl, psql) and what a NativeAOT publish links with (clang, zlib1g-dev); then the NuGet
+# packages (dotnet restore).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,10 +16,15 @@ have_pg_server() {
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null 2>&1
 }
 
-if ! have_pg_server || ! command -v psql >/dev/null 2>&1; then
-  echo "bootstrap: installing PostgreSQL from apt" >&2
+missing=()
+if ! have_pg_server || ! command -v psql >/dev/null 2>&1; then missing+=(postgresql); fi
+# NativeAOT (the published binary, scripts/check-publish.sh) compiles and links with clang, against zlib.
+if ! command -v clang >/dev/null 2>&1; then missing+=(clang); fi
+if ! dpkg-query -W -f '${Status}' zlib1g-dev 2>/dev/null | grep -q 'ok installed'; then missing+=(zlib1g-dev); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]} from apt" >&2
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then

@@ -1,10 +1,13 @@
 using SequenceOperator.Benchmarks;
 using SequenceOperator.Benchmarks.Operator;
+using SequenceOperator.Benchmarks.Published;
 
 // Prints the figures recorded in README.md ("Benchmarks"). The first argument picks the benchmark:
 //   [engine] [--sizes 10,100,1000,10000] [--runs 3]    the engine's check and repair (the default)
 //   operator [--quick] [--policies 50,200,500] ...      the operator at scale (see OperatorBenchmarkOptions); exit code 3 when a target is missed
 //   scrape [--policies 500] [--tables 20] [--scrapes 5]  what one /metrics scrape allocates (see ScrapeBenchmark)
+//   startup [--binary PATH] [--runs 21]                  a whole `check` of the worcester database: the published binary, psql, the JIT build
+//   smoke [--binary PATH]                                what CI starts the published binary for: check, then run until /readyz (scripts/check-publish.sh)
 if (args.Length > 0 && args[0] == "operator")
 {
     using var cancel = new CancellationTokenSource();
@@ -14,6 +17,16 @@ if (args.Length > 0 && args[0] == "operator")
         cancel.Cancel();
     };
     return await new OperatorBenchmark(OperatorBenchmarkOptions.Parse(args[1..]), Console.Out).RunAsync(cancel.Token);
+}
+
+if (args.Length > 0 && args[0] == "startup")
+{
+    return await StartupBenchmark.RunAsync(args[1..], Console.Out, CancellationToken.None);
+}
+
+if (args.Length > 0 && args[0] == "smoke")
+{
+    return await PublishedBinarySmoke.RunAsync(args[1..], Console.Out, CancellationToken.None);
 }
 
 if (args.Length > 0 && args[0] == "scrape")

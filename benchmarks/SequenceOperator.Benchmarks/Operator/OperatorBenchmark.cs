@@ -1,17 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
+using SequenceOperator.Benchmarks.Published;
 using SequenceOperator.Entities;
-using SequenceOperator.Entities.Meta;
-using SequenceOperator.Kubernetes;
-using SequenceOperator.Kubernetes.Configuration;
-using SequenceOperator.Kubernetes.Models;
 using SequenceOperator.Metrics;
 using SequenceOperator.Reconciliation;
 using SequenceOperator.Testing.Kubernetes;
 using SequenceOperator.Testing.Operator;
-
 using SequenceOperator.Testing.Postgres;
 
 namespace SequenceOperator.Benchmarks.Operator;
@@ -30,14 +25,16 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
     public const double RssTargetMb = 150;
     public const int ConnectionsPerDatabaseTarget = PolicyDatabases.MaxConnectionsPerPolicy;
 
-    private const string SecretName = "db-credentials";
-    private const string PolicyName = "sequences";
+    // The image's DOTNET_* settings (the Dockerfile's ENV), then --env: the operator runs as the container would run it.
+    private readonly IReadOnlyDictionary<string, string> _environment = new Dictionary<string, string>(
+        PublishedBinary.ImageEnvironment().Concat(options.Environment).GroupBy(kv => kv.Key).Select(g => g.Last()), StringComparer.Ordinal);
+
     private const int EventsPerCheck = 11; // 10 SequenceBehind Events and one "N more" (PolicyReconciler.MaxSequenceEventsPerCheck)
 
     /// <summary>Runs every size; returns 0 when every target is met, 3 when one is not (the figures are printed either way).</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var binary = ResolveBinary();
+        var binary = PublishedBinary.Resolve(options.Binary);
         var workDir = options.LogDirectory ?? Path.Combine(Path.GetTempPath(), "seqop-bench-operator-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(workDir);
         try
@@ -47,10 +44,8 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
                 $"{options.Tables} drifted tables per database; interval {KubernetesDuration.Format(options.Interval)}; " +
                 $"--max-concurrent-reconciles {options.Concurrency}; steady state over {options.Intervals} interval(s)."));
             output.WriteLine($"Operator binary: {binary}; logs and kubeconfig in {workDir}");
-            if (options.Environment.Count > 0)
-            {
-                output.WriteLine("Operator environment: " + string.Join(" ", options.Environment.Select(kv => $"{kv.Key}={kv.Value}")));
-            }
+            output.WriteLine("Operator environment (the Dockerfile's DOTNET_* settings, then --env): " +
+                (_environment.Count > 0 ? string.Join(" ", _environment.Select(kv => $"{kv.Key}={kv.Value}")) : "none"));
 
             var sw = Stopwatch.StartNew();
             await using var postgres = await PostgresServer.StartAsync(options.MaxConnectionsOrDefault, cancellationToken);
@@ -110,19 +105,16 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
             throw new InvalidOperationException($"{leftover} operator connection(s) are still open before the run");
         }
 
-        await using var api = await FakeKubeApiServer.StartAsync(new FakeKubeApiServerOptions
-        {
-            RequireAuthentication = true,
-            HistoryLimit = 1_000_000, // the double keeps one history for every resource; a real server keeps one per resource
-            Resources = [OperatorEnvironment.PolicyResource],
-        }, cancellationToken);
-        api.Security.AddToken(OperatorEnvironment.Token, "system:serviceaccount:sequence-operator-system:sequence-operator");
-        var kubeconfig = await WriteKubeconfigAsync(api, Path.Combine(workDir, string.Create(CultureInfo.InvariantCulture, $"kubeconfig-{size}.yaml")), cancellationToken);
-        using (var client = KubernetesClient.Create(KubernetesConfigurationLoader.Load(KubernetesConfigurationSource.FromEnvironment(kubeconfig))))
+        // The double keeps one history for every resource; a real server keeps one per resource.
+        await using var operatorApi = await OperatorApi.StartAsync(
+            Path.Combine(workDir, string.Create(CultureInfo.InvariantCulture, $"kubeconfig-{size}.yaml")), historyLimit: 1_000_000, cancellationToken);
+        var api = operatorApi.Server;
+        using (var client = operatorApi.CreateClient())
         {
             sw.Restart();
             await Parallel.ForEachAsync(Enumerable.Range(1, size), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-                (tenant, ct) => new ValueTask(CreateTenantObjectsAsync(client, postgres, tenant, ct)));
+                (tenant, ct) => new ValueTask(OperatorApi.CreatePolicyAsync(
+                    client, TenantDatabases.Namespace(tenant), postgres.ConnectionStringFor(TenantDatabases.DatabaseName(tenant)), options.Interval, ct)));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"objects: {size} Secrets and {size} policies created in {sw.Elapsed.TotalSeconds:F1} s"));
         }
 
@@ -130,7 +122,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         await using var sampler = ConnectionSampler.Start(postgres.AdminConnectionString, options.ConnectionSampleInterval);
         var logFile = Path.Combine(workDir, string.Create(CultureInfo.InvariantCulture, $"operator-{size}.log"));
         var started = Stopwatch.StartNew();
-        await using var process = OperatorProcess.Start(binary, kubeconfig, options.Concurrency, logFile, options.Environment);
+        await using var process = OperatorProcess.Start(binary, operatorApi.Kubeconfig, options.Concurrency, logFile, _environment);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"operator: pid {process.Pid}, metrics on :{process.MetricsPort}"));
 
         var firstRound = await WaitForFirstRoundAsync(api, process, size, started, logFile, cancellationToken);
@@ -149,7 +141,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         while (settle.Elapsed < options.Interval / 2)
         {
             await Task.Delay(Min(TimeSpan.FromSeconds(5), (options.Interval / 2) - settle.Elapsed), cancellationToken);
-            EnsureRunning(process, logFile);
+            process.EnsureRunning();
         }
 
         var checksBefore = CountChecks(logFile);
@@ -163,7 +155,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         while (window.Elapsed < windowLength)
         {
             await Task.Delay(Min(TimeSpan.FromSeconds(5), windowLength - window.Elapsed), cancellationToken);
-            EnsureRunning(process, logFile);
+            process.EnsureRunning();
             if (window.Elapsed >= nextRssSample)
             {
                 rssTimeline.Add(Mb(process.Memory().Rss));
@@ -241,7 +233,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         var nextProgress = TimeSpan.FromSeconds(15);
         while (true)
         {
-            EnsureRunning(process, logFile);
+            process.EnsureRunning();
             var policies = api.Store.All(OperatorEnvironment.PolicyResource);
             var done = 0;
             foreach (var policy in policies)
@@ -308,64 +300,6 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         }
     }
 
-    private async Task CreateTenantObjectsAsync(KubernetesClient client, PostgresServer postgres, int tenant, CancellationToken cancellationToken)
-    {
-        var ns = TenantDatabases.Namespace(tenant);
-        var cs = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionStringFor(TenantDatabases.DatabaseName(tenant)));
-        var data = new Dictionary<string, string>
-        {
-            ["host"] = cs.Host!,
-            ["port"] = cs.Port.ToString(CultureInfo.InvariantCulture),
-            ["dbname"] = cs.Database!,
-            ["username"] = cs.Username!,
-            ["password"] = cs.Password!,
-            ["sslmode"] = "disable",
-        };
-        await client.CreateAsync(ResourceType.Secrets, new Secret
-        {
-            Metadata = new ObjectMeta { Name = SecretName, Namespace = ns },
-            Data = data.ToDictionary(kv => kv.Key, kv => Encoding.UTF8.GetBytes(kv.Value)),
-        }, KubernetesJsonContext.Default.Secret, cancellationToken);
-        await client.CreateAsync(PolicyReconciler.PolicyType, new V1Alpha1SequenceSyncPolicy
-        {
-            Metadata = new ObjectMeta { Name = PolicyName, Namespace = ns },
-            Spec = new SequenceSyncPolicySpec
-            {
-                Database = new DatabaseSpec { SecretRef = new SecretReference { Name = SecretName } },
-                Tables = null, // discovery: every sequence-fed column of the database
-                Mode = PolicyMode.Observe,
-                Interval = KubernetesDuration.Format(options.Interval),
-            },
-        }, SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy, cancellationToken);
-    }
-
-    private static async Task<string> WriteKubeconfigAsync(FakeKubeApiServer api, string path, CancellationToken cancellationToken)
-    {
-        var ca = Convert.ToBase64String(Encoding.ASCII.GetBytes(api.CertificateAuthority!.CertificatePem));
-        await File.WriteAllTextAsync(path, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-              - name: double
-                cluster:
-                  server: {api.BaseAddress.ToString().TrimEnd('/')}
-                  certificate-authority-data: {ca}
-            users:
-              - name: sequence-operator
-                user:
-                  token: {OperatorEnvironment.Token}
-            contexts:
-              - name: benchmark
-                context:
-                  cluster: double
-                  user: sequence-operator
-                  namespace: sequence-operator-system
-            current-context: benchmark
-
-            """, cancellationToken);
-        return path;
-    }
-
     private static async Task WaitForConnectionsClosedAsync(PostgresServer postgres, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
@@ -401,15 +335,6 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         }
 
         return count;
-    }
-
-    private static void EnsureRunning(OperatorProcess process, string logFile)
-    {
-        if (process.HasExited)
-        {
-            var tail = File.Exists(logFile) ? string.Join(Environment.NewLine, File.ReadLines(logFile).TakeLast(20)) : "(no log)";
-            throw new InvalidOperationException($"the operator exited early; last lines of {logFile}:{Environment.NewLine}{tail}");
-        }
     }
 
     /// <summary>Sums every sample of a metric in Prometheus text (all label sets).</summary>
@@ -466,26 +391,4 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
     private static double Mb(long bytes) => bytes / (1024.0 * 1024.0);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private string ResolveBinary()
-    {
-        if (options.Binary is { } explicitPath)
-        {
-            return File.Exists(explicitPath) ? Path.GetFullPath(explicitPath) : throw new FileNotFoundException($"no operator binary at {explicitPath}");
-        }
-
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SequenceOperator.sln")))
-            {
-                var candidate = Path.Combine(dir.FullName, "artifacts", "bench-operator", "sequence-operator");
-                return File.Exists(candidate)
-                    ? candidate
-                    : throw new FileNotFoundException(
-                        $"no operator binary at {candidate}: run scripts/bench-operator.sh, or dotnet publish src/SequenceOperator/SequenceOperator.csproj -c Release -o artifacts/bench-operator, or pass --binary");
-            }
-        }
-
-        throw new FileNotFoundException("the repository root was not found: pass --binary path/to/sequence-operator");
-    }
 }

@@ -26,7 +26,7 @@ internal sealed record OperatorBenchmarkOptions
     /// <summary>The operator's <c>--max-concurrent-reconciles</c>.</summary>
     public int Concurrency { get; init; } = 4;
 
-    /// <summary>The published <c>sequence-operator</c> apphost; default <c>artifacts/bench-operator/sequence-operator</c>.</summary>
+    /// <summary>The published (NativeAOT) <c>sequence-operator</c>; default <c>artifacts/published/sequence-operator</c>.</summary>
     public string? Binary { get; init; }
 
     /// <summary>The PostgreSQL server's <c>max_connections</c>; default 2 per database of the largest size plus 50.</summary>
@@ -38,7 +38,7 @@ internal sealed record OperatorBenchmarkOptions
     /// <summary>Where the operator's logs are kept (one file per size); default: a temporary folder, deleted at the end.</summary>
     public string? LogDirectory { get; init; }
 
-    /// <summary>Extra environment variables for the operator process (<c>--env KEY=VALUE</c>, repeatable), e.g. runtime knobs.</summary>
+    /// <summary>Environment variables for the operator process (<c>--env KEY=VALUE</c>, repeatable), e.g. GC knobs, over the image's <c>DOTNET_*</c> settings.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>Scrape /metrics this often during the steady-state window, as Prometheus would (zero: only once, at the end).</summary>

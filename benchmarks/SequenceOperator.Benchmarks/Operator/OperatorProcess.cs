@@ -20,8 +20,9 @@ internal sealed class OperatorProcess : IAsyncDisposable
     private readonly Task _drain;
     private bool _exited;
 
-    private OperatorProcess(Process process, Task drain, int metricsPort, int healthPort)
+    private OperatorProcess(Process process, Task drain, int metricsPort, int healthPort, string logFile)
     {
+        LogFile = logFile;
         _process = process;
         _drain = drain;
         MetricsPort = metricsPort;
@@ -33,6 +34,9 @@ internal sealed class OperatorProcess : IAsyncDisposable
     public int MetricsPort { get; }
 
     public int HealthPort { get; }
+
+    /// <summary>Where its standard output and error go.</summary>
+    public string LogFile { get; }
 
     public bool HasExited => _process.HasExited;
 
@@ -57,10 +61,10 @@ internal sealed class OperatorProcess : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
 
-        // As the container image runs it (Dockerfile: DOTNET_gcServer=0), whatever this shell has set.
-        psi.Environment["DOTNET_gcServer"] = "0";
+        // Only the given GC settings (the image's), whatever this shell has set; no flags or kubeconfig from the environment.
         psi.Environment.Remove("KUBECONFIG");
-        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("SEQUENCE_OPERATOR_", StringComparison.Ordinal)).ToList())
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("SEQUENCE_OPERATOR_", StringComparison.Ordinal) ||
+                                                           k.StartsWith("DOTNET_GC", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             psi.Environment.Remove(key);
         }
@@ -71,11 +75,25 @@ internal sealed class OperatorProcess : IAsyncDisposable
         }
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {binary}");
-        var log = new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.Read);
+        // Unbuffered, so that the log on disk is complete while the operator runs (the benchmark counts checks in it).
+        var log = new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
         var drain = Task.WhenAll(process.StandardOutput.BaseStream.CopyToAsync(log), process.StandardError.BaseStream.CopyToAsync(log))
             .ContinueWith(_ => log.Dispose(), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-        return new OperatorProcess(process, drain, metricsPort, healthPort);
+        return new OperatorProcess(process, drain, metricsPort, healthPort, logFile);
     }
+
+    /// <summary>Throws, with the last lines of its log, when it has exited.</summary>
+    public void EnsureRunning()
+    {
+        if (_process.HasExited)
+        {
+            throw new InvalidOperationException($"the operator exited early; last lines of {LogFile}:{Environment.NewLine}{LogTail()}");
+        }
+    }
+
+    /// <summary>The last lines of its log.</summary>
+    public string LogTail(int lines = 20) =>
+        File.Exists(LogFile) ? string.Join(Environment.NewLine, File.ReadLines(LogFile).TakeLast(lines)) : "(no log)";
 
     /// <summary>User plus system CPU time so far.</summary>
     public TimeSpan CpuTime()
@@ -126,6 +144,13 @@ internal sealed class OperatorProcess : IAsyncDisposable
         }
 
         return kinds;
+    }
+
+    /// <summary>The status code of a GET on the health port (<c>/healthz</c>, <c>/readyz</c>).</summary>
+    public async Task<HttpStatusCode> ProbeAsync(string path, CancellationToken cancellationToken)
+    {
+        using var response = await Http.GetAsync(new Uri($"http://127.0.0.1:{HealthPort}{path}"), cancellationToken);
+        return response.StatusCode;
     }
 
     public Task<string> ScrapeMetricsAsync(CancellationToken cancellationToken) =>

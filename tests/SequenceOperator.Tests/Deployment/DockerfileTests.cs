@@ -15,11 +15,48 @@ public sealed class DockerfileTests
         var stages = Instructions("FROM").ToList();
 
         Assert.Equal(2, stages.Count);
-        Assert.Matches("^--platform=\\$BUILDPLATFORM mcr\\.microsoft\\.com/dotnet/sdk:\\$\\{DOTNET_VERSION\\} AS build$", stages[0]);
-        // The binary is self-contained: the runtime image needs only the native dependencies.
+        // NativeAOT cannot cross-compile between CPU architectures: the build stage runs on the target platform (no
+        // --platform=$BUILDPLATFORM), under emulation when buildx builds for a foreign one.
+        Assert.Matches("^mcr\\.microsoft\\.com/dotnet/sdk:\\$\\{DOTNET_VERSION\\} AS build$", stages[0]);
+        // The binary is native and self-contained: the runtime image needs only the native libraries it loads.
         Assert.Matches("^mcr\\.microsoft\\.com/dotnet/runtime-deps:\\$\\{DOTNET_VERSION\\}-noble-chiseled AS runtime$", stages[1]);
         Assert.Contains("DOTNET_VERSION=10.0", Instructions("ARG"));
-        Assert.Contains("--from=build /app /app", Instructions("COPY"));
+        // Only the executable goes into the image, not its debug symbols.
+        Assert.Equal("--from=build /app/sequence-operator /app/sequence-operator", Assert.Single(Instructions("COPY"), c => c.StartsWith("--from", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Dockerfile_InstallsWhatNativeAotLinksWithBeforePublishing()
+    {
+        var build = Lines.TakeWhile(l => !l.StartsWith("FROM mcr.microsoft.com/dotnet/runtime-deps", StringComparison.Ordinal)).ToList();
+        var install = build.FindIndex(l => l.StartsWith("RUN apt-get update", StringComparison.Ordinal) && l.Contains("apt-get install", StringComparison.Ordinal));
+        var publish = build.FindIndex(l => l.StartsWith("RUN dotnet publish", StringComparison.Ordinal));
+
+        Assert.InRange(install, 0, publish - 1);
+        var packages = build[install].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("clang", packages);
+        Assert.Contains("zlib1g-dev", packages);
+    }
+
+    [Fact]
+    public void Project_PublishesNativeAot_AndTheImageSetsOnlyGarbageCollectorSettings()
+    {
+        var project = XDocument.Load(RepoPaths.File("src", "SequenceOperator", "SequenceOperator.csproj"));
+        var properties = project.Descendants().Where(e => e.Parent?.Name == "PropertyGroup").ToList();
+
+        var publishAot = Assert.Single(properties, p => p.Name == "PublishAot");
+        Assert.Equal("true", publishAot.Value);
+        Assert.Null(publishAot.Parent!.Attribute("Condition")); // every build runs the AOT analyzers, not only a publish
+        foreach (var jitOnly in (string[])["PublishReadyToRun", "TieredCompilation", "TieredPGO", "SelfContained", "PublishTrimmed"])
+        {
+            Assert.DoesNotContain(properties, p => p.Name == jitOnly);
+        }
+
+        // NativeAOT's GC reads its DOTNET_GC* settings from the environment; JIT and ReadyToRun settings would do nothing.
+        var settings = Instructions("ENV").SelectMany(e => e.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(e => e.StartsWith("DOTNET_", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(settings);
+        Assert.All(settings, s => Assert.StartsWith("DOTNET_GC", s, StringComparison.Ordinal));
     }
 
     [Fact]
