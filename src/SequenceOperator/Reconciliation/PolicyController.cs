@@ -11,7 +11,9 @@ namespace SequenceOperator.Reconciliation;
 /// Feeds the reconciler: the informer's changes become keys in a work queue, served by a bounded number of workers.
 /// A policy is reconciled when it first appears, when its spec changes (generation), when the
 /// <c>sequences.cityforge.io/check-now</c> annotation changes, and every <c>spec.interval</c>. Its own status writes
-/// wake nothing. A failure retries with the key's backoff (1 s up to 5 min) and never blocks the other keys.
+/// wake nothing. A failure retries with the key's backoff (1 s doubling up to 5 min, and never longer than the
+/// policy's interval). One check at a time runs per database server (<see cref="DatabaseServerGate"/>): a policy whose
+/// server is busy waits without holding a worker, so a slow or hung server delays only the policies on it.
 /// </summary>
 internal sealed partial class PolicyController(
     Informer<V1Alpha1SequenceSyncPolicy> informer,
@@ -33,6 +35,7 @@ internal sealed partial class PolicyController(
     public async Task RunAsync(int workers, CancellationToken stop, CancellationToken abort)
     {
         using var queue = new WorkQueue<PolicyKey>(time);
+        var servers = new DatabaseServerGate(queue.Add);
         var seen = new ConcurrentDictionary<PolicyKey, Trigger>();
         using var subscription = informer.Subscribe();
         await informer.WaitForSyncAsync(stop);
@@ -43,7 +46,7 @@ internal sealed partial class PolicyController(
 
         LogStarted(logger, workers, informer.List().Count);
         var pump = PumpAsync(subscription.Reader, queue, seen, stop);
-        var running = Enumerable.Range(0, workers).Select(_ => WorkAsync(queue, seen, stop, abort)).ToArray();
+        var running = Enumerable.Range(0, workers).Select(_ => WorkAsync(queue, servers, seen, stop, abort)).ToArray();
         await Task.WhenAll(running);
         queue.ShutDown();
         await pump;
@@ -88,7 +91,7 @@ internal sealed partial class PolicyController(
         queue.Add(key);
     }
 
-    private async Task WorkAsync(WorkQueue<PolicyKey> queue, ConcurrentDictionary<PolicyKey, Trigger> seen, CancellationToken stop, CancellationToken abort)
+    private async Task WorkAsync(WorkQueue<PolicyKey> queue, DatabaseServerGate servers, ConcurrentDictionary<PolicyKey, Trigger> seen, CancellationToken stop, CancellationToken abort)
     {
         while (true)
         {
@@ -104,7 +107,7 @@ internal sealed partial class PolicyController(
 
             try
             {
-                await ProcessAsync(queue, seen, key, abort);
+                await ProcessAsync(queue, servers, seen, key, abort);
             }
             catch (OperationCanceledException) when (abort.IsCancellationRequested)
             {
@@ -114,17 +117,18 @@ internal sealed partial class PolicyController(
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                var delay = queue.AddRateLimited(key);
+                var delay = queue.AddRateLimited(key, IntervalOf(key));
                 LogReconcileError(logger, key.Namespace, key.Name, e.GetType().Name, delay, e);
             }
             finally
             {
+                servers.Leave(key); // a server reserved for this policy but not used (no check this time) goes to the next in line
                 queue.Done(key);
             }
         }
     }
 
-    private async Task ProcessAsync(WorkQueue<PolicyKey> queue, ConcurrentDictionary<PolicyKey, Trigger> seen, PolicyKey key, CancellationToken abort)
+    private async Task ProcessAsync(WorkQueue<PolicyKey> queue, DatabaseServerGate servers, ConcurrentDictionary<PolicyKey, Trigger> seen, PolicyKey key, CancellationToken abort)
     {
         Interlocked.Increment(ref _reconciles);
         using var scope = PolicyScope(logger, key.Namespace, key.Name);
@@ -133,26 +137,40 @@ internal sealed partial class PolicyController(
         {
             queue.Remove(key);
             seen.TryRemove(key, out _);
+            servers.Forget(key);
             reconciler.Deleted(key);
             return;
         }
 
-        var result = await reconciler.ReconcileAsync(policy, abort);
+        // Checked before and its server busy: wait for the server's turn without even reading the Secret.
+        if (servers.WaitIfBusy(key))
+        {
+            return;
+        }
+
+        var result = await reconciler.ReconcileAsync(policy, servers, abort);
         switch (result.Outcome)
         {
             case ReconcileOutcome.Requeue:
+                // Scheduled first, the backoff cleared after: a failure in between is retried with backoff, not from scratch.
+                queue.AddAfter(key, result.Interval);
                 queue.Forget(key);
-                queue.AddAfter(key, result.RequeueAfter);
                 break;
             case ReconcileOutcome.Retry:
-                LogRetry(logger, key.Namespace, key.Name, queue.AddRateLimited(key));
+                LogRetry(logger, key.Namespace, key.Name, queue.AddRateLimited(key, result.Interval));
                 break;
+            case ReconcileOutcome.ServerBusy:
+                break; // the gate queues it again when its turn on the server comes
             default:
                 queue.Forget(key);
                 queue.Remove(key);
                 break;
         }
     }
+
+    /// <summary>The policy's interval as the cache has it (the longest its backoff may wait), or null.</summary>
+    private TimeSpan? IntervalOf(PolicyKey key) =>
+        KubernetesDuration.TryParse(informer.Get(key.Namespace, key.Name)?.Spec.Interval, out var interval) ? interval : null;
 
     // Text logs show "=> worcester/cityforge"; JSON logs carry namespace and policy as properties of the scope.
     private static readonly Func<ILogger, string, string, IDisposable?> PolicyScope = LoggerMessage.DefineScope<string, string>("{namespace}/{policy}");
