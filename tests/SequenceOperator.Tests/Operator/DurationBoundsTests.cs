@@ -54,6 +54,7 @@ public sealed class DurationBoundsTests(PostgresFixture fixture)
         await using var env = await OperatorEnvironment.StartAsync(fixture.Server);
         await env.CreateTenantAsync("worcester", Drifted);
         await env.CreatePolicyAsync("worcester", "cityforge", Spec(interval: Format(SequenceSyncPolicySpec.MaximumInterval)));
+        env.Api.ClearRequests(); // from here on, only the operator reads Secrets
         await env.StartOperatorAsync();
 
         var first = await env.WaitForPolicyAsync("worcester", "cityforge", p => p.Status?.SequencesChecked is not null);
@@ -117,6 +118,7 @@ public sealed class DurationBoundsTests(PostgresFixture fixture)
         await env.CreateTenantAsync("shrewsbuddy", Drifted);
         await env.CreatePolicyAsync("worcester", "cityforge", Spec(interval: "1200h"));
         await env.CreatePolicyAsync("shrewsbuddy", "cityforge", Spec(mode: PolicyMode.Repair, lockTimeout: "1000h"));
+        env.Api.ClearRequests(); // from here on, only the operator reads Secrets
         await env.StartOperatorAsync();
 
         var interval = await env.WaitForPolicyAsync("worcester", "cityforge", p => Reason(p) == SequenceSyncPolicyReasons.InvalidSpec);
