@@ -1,6 +1,5 @@
 using System.Globalization;
 using Npgsql;
-using SequenceOperator.Metrics;
 
 namespace SequenceOperator.Reconciliation;
 
@@ -18,188 +17,87 @@ internal readonly record struct DatabaseServer(string Host, int Port)
 
 /// <summary>
 /// At most one check in flight per database server, so that a slow or hung server costs its own policies time and
-/// nobody else's. A policy whose server is busy waits here without holding a worker; when the server's check ends,
-/// the server is reserved for the policy that has waited longest, which <c>resume</c> queues again (first come,
-/// first served per server, while the workers serve the other servers). A policy checked before is held back on the
-/// server of its last check before its Secret is even read. One gate lives as long as one run of the controller.
+/// nobody else's: the checks of one server take turns, first come first served, while the controller's workers serve
+/// the other servers. A reconcile waiting for its turn lends its worker back (<see cref="WorkerPermit"/>) and takes
+/// one again when its turn comes. One gate lives as long as one run of the controller.
 /// </summary>
-internal sealed class DatabaseServerGate(Action<PolicyKey> resume)
+internal sealed class DatabaseServerGate
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<DatabaseServer, Server> _servers = [];
-    private readonly Dictionary<PolicyKey, DatabaseServer> _lastServer = [];
 
-    /// <summary>Policies waiting for a server now.</summary>
+    // A server is busy while it has an entry; the entry holds the turns waiting for it, in order.
+    private readonly Dictionary<DatabaseServer, Queue<TaskCompletionSource>> _busy = [];
+
+    /// <summary>Reconciles waiting for a server now.</summary>
     public int Waiting
     {
         get
         {
             lock (_lock)
             {
-                return _servers.Values.Sum(s => s.Waiting.Count);
+                return _busy.Values.Sum(q => q.Count(t => !t.Task.IsCompleted));
             }
         }
     }
 
     /// <summary>
-    /// True when the server of the policy's last check is busy with (or reserved for) another policy: the policy then
-    /// waits for it, and is resumed when its turn comes.
+    /// Waits for <paramref name="server"/>'s turn, without holding a worker meanwhile: returns the turn, to dispose
+    /// when the database work ends (the next waiting check then goes). Cancelled, it gives up its place in line.
     /// </summary>
-    public bool WaitIfBusy(PolicyKey policy)
+    public async ValueTask<IDisposable> EnterAsync(DatabaseServer server, WorkerPermit permit, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(permit);
+        TaskCompletionSource turn;
         lock (_lock)
         {
-            if (!_lastServer.TryGetValue(policy, out var last) || !_servers.TryGetValue(last, out var server) || server.Holder is not { } holder || holder == policy)
+            if (!_busy.TryGetValue(server, out var waiting))
             {
-                return false;
+                _busy[server] = new Queue<TaskCompletionSource>();
+                return new Turn(this, server);
             }
 
-            server.Enqueue(policy);
-            return true;
+            turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiting.Enqueue(turn);
         }
-    }
 
-    /// <summary>
-    /// Takes <paramref name="server"/> for the policy's check: a slot to dispose when the database work ends, or null
-    /// when another policy's check holds it (the policy then waits, and is resumed when its turn comes).
-    /// </summary>
-    public IDisposable? TryEnter(PolicyKey policy, DatabaseServer server)
-    {
-        PolicyKey? next = null;
+        permit.Lend();
+        var granted = false;
         try
         {
-            lock (_lock)
+            await using (cancellationToken.Register(() => turn.TrySetCanceled(cancellationToken)))
             {
-                if (_lastServer.TryGetValue(policy, out var last) && last != server)
+                await turn.Task.ConfigureAwait(false);
+            }
+
+            granted = true;
+            await permit.ReclaimAsync(cancellationToken).ConfigureAwait(false);
+            return new Turn(this, server);
+        }
+        catch (OperationCanceledException) when (granted)
+        {
+            Release(server); // given the turn, but stopped before using it: pass it on
+            throw;
+        }
+    }
+
+    private void Release(DatabaseServer server)
+    {
+        lock (_lock)
+        {
+            var waiting = _busy[server];
+            while (waiting.TryDequeue(out var next))
+            {
+                if (next.TrySetResult())
                 {
-                    next = ReleaseLocked(policy, last); // its Secret now names another server: give up its turn on the old one
+                    return; // still busy: its turn now
                 }
-
-                _lastServer[policy] = server;
-                var state = _servers.TryGetValue(server, out var existing) ? existing : _servers[server] = new Server();
-                if (state.Holder is { } holder && holder != policy)
-                {
-                    state.Enqueue(policy);
-                    return null;
-                }
-
-                state.Holder = policy;
-                return new Slot(this, policy, server);
-            }
-        }
-        finally
-        {
-            Resume(next);
-        }
-    }
-
-    /// <summary>Gives up the server the policy holds or has reserved, if any (its reconcile ended, with or without a check).</summary>
-    public void Leave(PolicyKey policy)
-    {
-        PolicyKey? next = null;
-        lock (_lock)
-        {
-            if (_lastServer.TryGetValue(policy, out var last))
-            {
-                next = ReleaseLocked(policy, last);
-            }
-        }
-
-        Resume(next);
-    }
-
-    /// <summary>The policy is gone: it holds, reserves and waits for nothing any more.</summary>
-    public void Forget(PolicyKey policy)
-    {
-        PolicyKey? next = null;
-        lock (_lock)
-        {
-            if (_lastServer.Remove(policy, out var last) && _servers.TryGetValue(last, out var server))
-            {
-                server.Remove(policy);
-                next = ReleaseLocked(policy, last);
-            }
-        }
-
-        Resume(next);
-    }
-
-    private void Release(PolicyKey policy, DatabaseServer server)
-    {
-        PolicyKey? next;
-        lock (_lock)
-        {
-            next = ReleaseLocked(policy, server);
-        }
-
-        Resume(next);
-    }
-
-    /// <summary>If <paramref name="policy"/> holds <paramref name="server"/>, passes it to the next waiting policy (returned, to resume) or frees it.</summary>
-    private PolicyKey? ReleaseLocked(PolicyKey policy, DatabaseServer server)
-    {
-        if (!_servers.TryGetValue(server, out var state) || state.Holder != policy)
-        {
-            return null;
-        }
-
-        state.Holder = state.Dequeue();
-        if (state.Holder is null)
-        {
-            _servers.Remove(server);
-        }
-
-        return state.Holder;
-    }
-
-    private void Resume(PolicyKey? next)
-    {
-        if (next is { } key)
-        {
-            resume(key);
-        }
-    }
-
-    private sealed class Server
-    {
-        private readonly LinkedList<PolicyKey> _order = [];
-        private readonly Dictionary<PolicyKey, LinkedListNode<PolicyKey>> _nodes = [];
-
-        /// <summary>The policy checking now, or the one the server is reserved for.</summary>
-        public PolicyKey? Holder { get; set; }
-
-        public IReadOnlyCollection<PolicyKey> Waiting => _nodes.Keys;
-
-        public void Enqueue(PolicyKey policy)
-        {
-            if (!_nodes.ContainsKey(policy))
-            {
-                _nodes[policy] = _order.AddLast(policy);
-            }
-        }
-
-        public PolicyKey? Dequeue()
-        {
-            if (_order.First is not { } first)
-            {
-                return null;
             }
 
-            _order.RemoveFirst();
-            _nodes.Remove(first.Value);
-            return first.Value;
-        }
-
-        public void Remove(PolicyKey policy)
-        {
-            if (_nodes.Remove(policy, out var node))
-            {
-                _order.Remove(node);
-            }
+            _busy.Remove(server);
         }
     }
 
-    private sealed class Slot(DatabaseServerGate gate, PolicyKey policy, DatabaseServer server) : IDisposable
+    private sealed class Turn(DatabaseServerGate gate, DatabaseServer server) : IDisposable
     {
         private int _disposed;
 
@@ -207,8 +105,50 @@ internal sealed class DatabaseServerGate(Action<PolicyKey> resume)
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                gate.Release(policy, server);
+                gate.Release(server);
             }
         }
+    }
+}
+
+/// <summary>
+/// One work item's share of the controller's workers (a semaphore of <c>--max-concurrent-reconciles</c>): held while
+/// it works, lent back while it waits for its database server, released when it ends.
+/// </summary>
+internal sealed class WorkerPermit(SemaphoreSlim workers) : IDisposable
+{
+    private bool _held = true;
+
+    /// <summary>Gives the worker back while waiting.</summary>
+    public void Lend()
+    {
+        if (_held)
+        {
+            _held = false;
+            workers.Release();
+        }
+    }
+
+    /// <summary>Takes a worker again (waiting for one if all are busy).</summary>
+    public async Task ReclaimAsync(CancellationToken cancellationToken)
+    {
+        if (!_held)
+        {
+            await workers.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _held = true;
+        }
+    }
+
+    public void Dispose() => Lend();
+}
+
+/// <summary>A reconcile's way to its database server: one check per server at a time, waited for without a worker, until shutdown.</summary>
+internal sealed class ServerTurns(DatabaseServerGate gate, WorkerPermit permit, CancellationToken stopWaiting)
+{
+    /// <summary>Waits for the server's turn; dispose the result when the database work ends.</summary>
+    public async ValueTask<IDisposable> WaitAsync(DatabaseServer server, CancellationToken cancellationToken)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopWaiting);
+        return await gate.EnterAsync(server, permit, either.Token).ConfigureAwait(false);
     }
 }

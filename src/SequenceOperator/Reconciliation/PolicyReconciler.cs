@@ -24,9 +24,6 @@ internal enum ReconcileOutcome
 
     /// <summary>Nothing to do until the policy changes (suspended, invalid spec).</summary>
     Wait,
-
-    /// <summary>Another policy's check holds the database server: the server gate queues this one again in its turn.</summary>
-    ServerBusy,
 }
 
 /// <summary>The outcome, and the policy's interval (the requeue delay after a check, the longest backoff after a failure).</summary>
@@ -71,7 +68,7 @@ internal sealed partial class PolicyReconciler(
         V1Alpha1SequenceSyncPolicy.Group, V1Alpha1SequenceSyncPolicy.Version, V1Alpha1SequenceSyncPolicy.Plural, V1Alpha1SequenceSyncPolicy.EntityKind, Namespaced: true);
 
     /// <summary>Reconciles the policy; its database work waits for its turn on the server through <paramref name="servers"/>.</summary>
-    public async Task<ReconcileResult> ReconcileAsync(V1Alpha1SequenceSyncPolicy policy, DatabaseServerGate servers, CancellationToken cancellationToken)
+    public async Task<ReconcileResult> ReconcileAsync(V1Alpha1SequenceSyncPolicy policy, ServerTurns servers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(servers);
         var key = new PolicyKey(policy.Metadata.Namespace!, policy.Metadata.Name!);
@@ -123,26 +120,20 @@ internal sealed partial class PolicyReconciler(
             return await FailCheckAsync(key, policy, status, interval, SequenceSyncPolicyReasons.SecretInvalid, ex.Message, cancellationToken);
         }
 
-        // One check at a time per database server: if another policy's check holds it, this one waits for its turn.
         var server = DatabaseServer.Of(settings);
-        var slot = servers.TryEnter(key, server);
-        if (slot is null)
-        {
-            LogServerBusy(logger, server.ToString());
-            return new ReconcileResult(ReconcileOutcome.ServerBusy, interval);
-        }
-
         var repair = spec.Mode == PolicyMode.Repair;
         var statementTimeout = repair ? Min(timeouts.Command + lockTimeout, MaxPostgresTimeout) : timeouts.Command; // a repair may wait lockTimeout for its locks
         var check = new CheckOptions { Tables = selectors, StatementTimeout = statementTimeout };
-        var stopwatch = Stopwatch.StartNew();
+        var stopwatch = new Stopwatch();
         SequenceReport report;
         try
         {
-            // The pool lives for this check only: built from the Secret just read, closed with its connections here,
-            // and the server is free for the next policy's check before this one writes its status.
-            using (slot)
+            // One check at a time per database server: wait for this one's turn. The pool lives for this check only:
+            // built from the Secret just read, closed with its connections here, and the server's next check goes
+            // before this one writes its status.
+            using (await servers.WaitAsync(server, cancellationToken))
             {
+                stopwatch.Start();
                 await using var pool = databases.Open(key, settings, timeouts.Connect, statementTimeout);
                 report = repair
                     ? await engine.RepairAsync(pool.DataSource, check, new RepairOptions { Headroom = spec.Repair.Headroom, LockTimeout = lockTimeout }, cancellationToken)
@@ -352,7 +343,4 @@ internal sealed partial class PolicyReconciler(
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Policy {Namespace}/{Name} deleted: its metric series are dropped")]
     private static partial void LogDeleted(ILogger logger, string @namespace, string name);
-
-    [LoggerMessage(EventId = 3103, Level = LogLevel.Debug, Message = "Database server {Server} is busy with another policy's check; waiting for its turn")]
-    private static partial void LogServerBusy(ILogger logger, string server);
 }

@@ -211,19 +211,6 @@ public sealed class EventRecorderTests
     }
 
     [Fact]
-    public async Task ANewNoteOrReason_IsWrittenAtOnce_WhileRepeatsWaitForTheHeartbeat()
-    {
-        await using var env = await KubernetesTestServer.StartAsync();
-        using var recorder = NewRecorder(env);
-        await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "12 behind", "Check");
-        await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "12 behind", "Check");
-        await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "13 behind", "Check");
-        await recorder.RecordAsync(Regarding, EventType.Normal, "SequenceRepaired", "13 -> 14", "Repair");
-        Assert.Equal(3, env.Server.CountRequests("create", "events"));
-        Assert.Equal(0, env.Server.CountRequests("patch", "events"));
-    }
-
-    [Fact]
     public async Task AtScale_SteadyRepeatsCostAtMostTenWritesAMinute_AndEveryEventIsRefreshedBeforeItExpires()
     {
         // 100 policies, each with 5 sequences behind, checked every 30 s, for two simulated hours: 500 series.

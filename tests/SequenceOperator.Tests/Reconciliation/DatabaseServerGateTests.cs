@@ -1,5 +1,4 @@
 using Npgsql;
-using SequenceOperator.Metrics;
 using SequenceOperator.Reconciliation;
 
 namespace SequenceOperator.Tests.Reconciliation;
@@ -8,101 +7,86 @@ public sealed class DatabaseServerGateTests
 {
     private static readonly DatabaseServer Hung = new("pg-hung.tenants", 5432);
     private static readonly DatabaseServer Healthy = new("pg-ok.tenants", 5432);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
 
-    private static PolicyKey Policy(int i) => new($"tenant-{i}", "cityforge");
+    /// <summary>A work item as the controller starts one: it holds a worker first.</summary>
+    private static async Task<WorkerPermit> WorkerAsync(SemaphoreSlim workers)
+    {
+        await workers.WaitAsync();
+        return new WorkerPermit(workers);
+    }
 
     [Fact]
-    public void OneCheckPerServer_TheOthersWait_AndAreResumedInTheOrderTheyCame()
+    public async Task OneCheckPerServer_TheOthersWaitWithoutAWorker_AndGoInTheOrderTheyCame()
     {
-        var resumed = new List<PolicyKey>();
-        var gate = new DatabaseServerGate(resumed.Add);
-        var first = gate.TryEnter(Policy(1), Hung);
-        Assert.NotNull(first);
-        Assert.Null(gate.TryEnter(Policy(2), Hung));
-        Assert.Null(gate.TryEnter(Policy(3), Hung));
-        Assert.Null(gate.TryEnter(Policy(2), Hung)); // waiting once, not twice
+        using var workers = new SemaphoreSlim(4, 4);
+        var gate = new DatabaseServerGate();
+        using var first = await gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None);
+        var second = gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None).AsTask();
+        var third = gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None).AsTask();
+
+        Assert.False(second.IsCompleted);
         Assert.Equal(2, gate.Waiting);
+        Assert.Equal(3, workers.CurrentCount); // only the check in flight holds a worker
 
         first.Dispose();
-        first.Dispose(); // idempotent
-        Assert.Equal([Policy(2)], resumed);
-        using (var second = gate.TryEnter(Policy(2), Hung))
+        first.Dispose(); // once only
+        using (await second.WaitAsync(Limit))
         {
-            Assert.NotNull(second); // reserved for it
-            Assert.Null(gate.TryEnter(Policy(4), Hung)); // a newcomer queues behind policy 3
+            Assert.False(third.IsCompleted);
+            Assert.Equal(2, workers.CurrentCount);
         }
 
-        Assert.Equal([Policy(2), Policy(3)], resumed);
-    }
-
-    [Fact]
-    public void ABusyServer_DoesNotHoldBackAnotherServer()
-    {
-        var gate = new DatabaseServerGate(_ => { });
-        using var hung = gate.TryEnter(Policy(1), Hung);
-        Assert.Null(gate.TryEnter(Policy(2), Hung));
-        using var healthy = gate.TryEnter(Policy(3), Healthy);
-        Assert.NotNull(healthy);
-        Assert.False(gate.WaitIfBusy(Policy(3)));
-    }
-
-    [Fact]
-    public void APolicyLastCheckedOnABusyServer_WaitsBeforeItsSecretIsRead()
-    {
-        var resumed = new List<PolicyKey>();
-        var gate = new DatabaseServerGate(resumed.Add);
-        gate.TryEnter(Policy(2), Hung)!.Dispose(); // checked before, on the hung server
-        var holder = gate.TryEnter(Policy(1), Hung)!;
-        Assert.True(gate.WaitIfBusy(Policy(2)));
-        Assert.False(gate.WaitIfBusy(Policy(9))); // never checked: nothing known, it goes ahead
-        holder.Dispose();
-        Assert.Equal([Policy(2)], resumed);
-        Assert.False(gate.WaitIfBusy(Policy(2))); // its turn
-    }
-
-    [Fact]
-    public void AnUnusedTurn_PassesToTheNextPolicy()
-    {
-        var resumed = new List<PolicyKey>();
-        var gate = new DatabaseServerGate(resumed.Add);
-        var holder = gate.TryEnter(Policy(1), Hung)!;
-        Assert.Null(gate.TryEnter(Policy(2), Hung));
-        Assert.Null(gate.TryEnter(Policy(3), Hung));
-        holder.Dispose();
-
-        gate.Leave(Policy(2)); // its reconcile ended without a check (its Secret was gone, say)
-        Assert.Equal([Policy(2), Policy(3)], resumed);
-        gate.Leave(Policy(2)); // holds nothing now: no effect
-        Assert.Equal(2, resumed.Count);
-    }
-
-    [Fact]
-    public void APolicyMovedToAnotherServer_GivesUpItsTurnOnTheOldOne()
-    {
-        var resumed = new List<PolicyKey>();
-        var gate = new DatabaseServerGate(resumed.Add);
-        var holder = gate.TryEnter(Policy(1), Hung)!;
-        Assert.Null(gate.TryEnter(Policy(2), Hung));
-        Assert.Null(gate.TryEnter(Policy(3), Hung));
-        holder.Dispose(); // reserved for policy 2...
-
-        using var moved = gate.TryEnter(Policy(2), Healthy); // ...whose Secret now names another server
-        Assert.NotNull(moved);
-        Assert.Equal([Policy(2), Policy(3)], resumed);
-    }
-
-    [Fact]
-    public void AForgottenPolicy_NeitherHoldsNorWaits()
-    {
-        var resumed = new List<PolicyKey>();
-        var gate = new DatabaseServerGate(resumed.Add);
-        _ = gate.TryEnter(Policy(1), Hung)!;
-        Assert.Null(gate.TryEnter(Policy(2), Hung));
-        Assert.Null(gate.TryEnter(Policy(3), Hung));
-        gate.Forget(Policy(2));
-        gate.Forget(Policy(1)); // deleted while checking
-        Assert.Equal([Policy(3)], resumed);
+        (await third.WaitAsync(Limit)).Dispose();
         Assert.Equal(0, gate.Waiting);
+    }
+
+    [Fact]
+    public async Task ABusyServer_DoesNotHoldBackAnotherServer()
+    {
+        using var workers = new SemaphoreSlim(4, 4);
+        var gate = new DatabaseServerGate();
+        using var hung = await gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None);
+        var waiting = gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None).AsTask();
+        var healthy = gate.EnterAsync(Healthy, await WorkerAsync(workers), CancellationToken.None);
+        Assert.True(healthy.IsCompletedSuccessfully); // no wait at all
+        (await healthy).Dispose();
+        Assert.False(waiting.IsCompleted);
+    }
+
+    [Fact]
+    public async Task AWaiterThatIsCancelled_GivesUpItsPlace()
+    {
+        using var workers = new SemaphoreSlim(4, 4);
+        using var stop = new CancellationTokenSource();
+        var gate = new DatabaseServerGate();
+        var first = await gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None);
+        var cancelled = gate.EnterAsync(Hung, await WorkerAsync(workers), stop.Token).AsTask();
+        var next = gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None).AsTask();
+
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(Limit));
+        first.Dispose();
+        (await next.WaitAsync(Limit)).Dispose();
+        Assert.Equal(0, gate.Waiting);
+    }
+
+    [Fact]
+    public async Task ItsTurnCome_AWaiterTakesAWorkerAgain_WaitingForOneIfAllAreBusy()
+    {
+        using var workers = new SemaphoreSlim(2, 2);
+        var gate = new DatabaseServerGate();
+        var firstWorker = await WorkerAsync(workers);
+        var first = await gate.EnterAsync(Hung, firstWorker, CancellationToken.None);
+        var second = gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None).AsTask(); // lends its worker back
+        using var other = await WorkerAsync(workers); // another server's work takes it
+
+        first.Dispose(); // the first check is done, but its work item still writes its status
+        await Task.Delay(100);
+        Assert.False(second.IsCompleted); // its turn, but no worker free
+
+        firstWorker.Dispose();
+        (await second.WaitAsync(Limit)).Dispose();
     }
 
     [Fact]
