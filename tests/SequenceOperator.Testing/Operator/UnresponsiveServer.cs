@@ -5,7 +5,7 @@ namespace SequenceOperator.Testing.Operator;
 
 /// <summary>
 /// A database server that hangs, as one whose processes are stopped: a loopback listener that accepts TCP
-/// connections and never answers them (the kernel completes the handshake, nothing reads or writes). After
+/// connections and never answers them (it reads what the client sends, and writes nothing). After
 /// <see cref="Answer"/> it forwards new connections to a real server instead, as when the hung server comes back.
 /// </summary>
 internal sealed class UnresponsiveServer : IAsyncDisposable
@@ -14,25 +14,36 @@ internal sealed class UnresponsiveServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _held = [];
     private readonly Lock _lock = new();
-    private readonly Task _accepting;
+    private readonly Thread _accepting;
+    private readonly List<TimeSpan> _acceptedAt = [];
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private volatile IPEndPoint? _target;
-    private int _accepted;
-    private int _open;
-    private int _maxOpen;
 
     private UnresponsiveServer()
     {
         _listener.Start();
-        _accepting = AcceptAsync();
+
+        // A thread of its own, so the accept times are true even when the thread pool is busy (tests run in parallel).
+        _accepting = new Thread(Accept) { IsBackground = true, Name = "unresponsive-server" };
+        _accepting.Start();
     }
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>Connections accepted so far (held or forwarded).</summary>
-    public int Accepted => Volatile.Read(ref _accepted);
-
-    /// <summary>The most connections that were held open at the same time while hanging.</summary>
-    public int MaxOpen => Volatile.Read(ref _maxOpen);
+    /// <summary>
+    /// When each connection that came to open a session (not to send a CancelRequest, which Npgsql may send on a
+    /// connection of its own after a timeout) was accepted while hanging, since the server started.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> SessionAttempts
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _acceptedAt.Order()];
+            }
+        }
+    }
 
     public static UnresponsiveServer Start() => new();
 
@@ -43,13 +54,7 @@ internal sealed class UnresponsiveServer : IAsyncDisposable
     {
         await _stop.CancelAsync();
         _listener.Stop();
-        try
-        {
-            await _accepting;
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-        }
+        _accepting.Join();
 
         lock (_lock)
         {
@@ -60,12 +65,21 @@ internal sealed class UnresponsiveServer : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task AcceptAsync()
+    private void Accept()
     {
         while (!_stop.IsCancellationRequested)
         {
-            var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            Interlocked.Increment(ref _accepted);
+            TcpClient client;
+            try
+            {
+                client = _listener.AcceptTcpClient();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+                return; // stopped
+            }
+
+            var accepted = _clock.Elapsed;
             lock (_lock)
             {
                 _held.Add(client);
@@ -77,33 +91,34 @@ internal sealed class UnresponsiveServer : IAsyncDisposable
             }
             else
             {
-                _ = HoldAsync(client);
+                _ = HoldAsync(client, accepted);
             }
         }
     }
 
     /// <summary>Reads (and drops) what the client sends, answering nothing, until the client gives up and closes.</summary>
-    private async Task HoldAsync(TcpClient client)
+    private async Task HoldAsync(TcpClient client, TimeSpan accepted)
     {
-        var open = Interlocked.Increment(ref _open);
-        for (var max = Volatile.Read(ref _maxOpen); open > max && Interlocked.CompareExchange(ref _maxOpen, open, max) != max; max = Volatile.Read(ref _maxOpen))
-        {
-        }
-
+        const int CancelRequestCode = 80877102;
         try
         {
             var buffer = new byte[1024];
             var stream = client.GetStream();
+            await stream.ReadExactlyAsync(buffer.AsMemory(0, 8), _stop.Token); // the first message: its length, then its code
+            if (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(4, 4)) != CancelRequestCode)
+            {
+                lock (_lock)
+                {
+                    _acceptedAt.Add(accepted);
+                }
+            }
+
             while (await stream.ReadAsync(buffer, _stop.Token) > 0)
             {
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or EndOfStreamException)
         {
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _open);
         }
     }
 

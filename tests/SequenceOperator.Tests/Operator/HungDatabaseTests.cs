@@ -86,7 +86,12 @@ public sealed class HungDatabaseTests(PostgresFixture fixture)
         var gaps = checks.Zip(checks.Skip(1), (a, b) => b - a).ToList();
         Assert.True(checks.Count >= 3, $"the healthy policy was checked {checks.Count} time(s) in {outage.Elapsed.TotalSeconds:F0} s");
         Assert.True(gaps.Max() <= Interval + Slack, $"the healthy policy went {gaps.Max().TotalSeconds:F0} s between checks (interval {Interval.TotalSeconds:F0} s): {string.Join(", ", gaps.Select(g => g.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)))}");
-        Assert.InRange(hung.MaxOpen, 1, 2); // one check at a time on the hung server (a closing socket may overlap the next)
+        // One check at a time on the hung server: each attempt to open a session starts after the previous one gave up,
+        // a connect timeout (1 s) later; four workers at once would start several together.
+        var attempts = hung.SessionAttempts;
+        Assert.True(attempts.Count >= HungPolicies, $"{attempts.Count} connection attempts");
+        var closest = attempts.Zip(attempts.Skip(1), (a, b) => b - a).Min();
+        Assert.True(closest >= TimeSpan.FromSeconds(0.8), $"two connection attempts {closest.TotalMilliseconds:F0} ms apart: {string.Join(", ", attempts.Select(a => a.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture)))}");
 
         // The server answers again: every hung policy recovers by itself, within its interval-capped backoff.
         hung.Answer(fixture.Server.Host, fixture.Server.Port);
