@@ -10,6 +10,8 @@ namespace SequenceOperator.Entities;
 
 /// <summary>What a platform team asks for: which database, which tables, observe or repair, how often.</summary>
 [Description("Which database and tables to keep in sync, whether to only report (Observe) or also repair (Repair), and how often.")]
+[SchemaValidation("!has(self.interval) || duration(self.interval) <= duration('" + SequenceSyncPolicySpec.MaximumIntervalText + "')",
+    "interval must be at most " + SequenceSyncPolicySpec.MaximumIntervalText + " (49 days)", FieldPath = ".interval")]
 public sealed record SequenceSyncPolicySpec
 {
     /// <summary>The CRD default of <see cref="Interval"/>.</summary>
@@ -17,6 +19,16 @@ public sealed record SequenceSyncPolicySpec
 
     /// <summary>The smallest <see cref="Interval"/> the CRD accepts.</summary>
     public static readonly TimeSpan MinimumInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The largest <see cref="Interval"/> the CRD accepts, 1176h (49 days): the operator waits for the next check on a
+    /// .NET timer, which holds at most 4294967294 ms (about 49.7 days). A rule on the spec rather than on the field
+    /// states it, so the field keeps its one rule (the minimum).
+    /// </summary>
+    public const string MaximumIntervalText = "1176h";
+
+    /// <summary><see cref="MaximumIntervalText"/> as a <see cref="TimeSpan"/>.</summary>
+    public static readonly TimeSpan MaximumInterval = KubernetesDuration.Parse(MaximumIntervalText);
 
     [Description("The database to check: credentials from a Secret in this namespace, with connection settings as fallbacks.")]
     public required DatabaseSpec Database { get; init; }
@@ -29,7 +41,7 @@ public sealed record SequenceSyncPolicySpec
     [SchemaDefault(nameof(PolicyMode.Observe))]
     public PolicyMode Mode { get; set; } = PolicyMode.Observe;
 
-    [Description("How often to check, as a duration such as 30s, 5m or 1h30m; at least 10s.")]
+    [Description("How often to check, as a duration such as 30s, 5m or 1h30m; at least 10s and at most 1176h (49 days, as a .NET timer holds at most about 49.7 days).")]
     [SchemaDefault(DefaultInterval)]
     [SchemaPattern(KubernetesDuration.Pattern)]
     [SchemaLength(2, 64)]
@@ -129,17 +141,29 @@ public sealed record TableSelector
 
 /// <summary>How a repair is made.</summary>
 [Description("How a repair is made.")]
+[SchemaValidation("!has(self.lockTimeout) || duration(self.lockTimeout) <= duration('" + RepairSpec.MaximumLockTimeoutText + "')",
+    "lockTimeout must be at most " + RepairSpec.MaximumLockTimeoutText, FieldPath = ".lockTimeout")]
 public sealed record RepairSpec
 {
     /// <summary>The CRD default of <see cref="LockTimeout"/>.</summary>
     public const string DefaultLockTimeout = "2s";
+
+    /// <summary>
+    /// The largest <see cref="LockTimeout"/> the CRD accepts, 1h. PostgreSQL takes lock_timeout and statement_timeout up
+    /// to 2147483647 ms (about 24.8 days), but a repair holds its database server's one check slot while it waits, so
+    /// the bound is kept to what a person would still call a lock timeout.
+    /// </summary>
+    public const string MaximumLockTimeoutText = "1h";
+
+    /// <summary><see cref="MaximumLockTimeoutText"/> as a <see cref="TimeSpan"/>.</summary>
+    public static readonly TimeSpan MaximumLockTimeout = KubernetesDuration.Parse(MaximumLockTimeoutText);
 
     [Description("Extra values to skip beyond the highest value in use when moving a sequence forward.")]
     [SchemaDefault("0")]
     [SchemaMinimum(0)]
     public long Headroom { get; set; }
 
-    [Description("How long a repair waits for the table lock before giving up (PostgreSQL lock_timeout), such as 2s or 500ms; more than 0.")]
+    [Description("How long a repair waits for the table lock before giving up (PostgreSQL lock_timeout), such as 2s or 500ms; more than 0 and at most 1h. The repair's statements may take this long on top of the operator's command timeout.")]
     [SchemaDefault(DefaultLockTimeout)]
     [SchemaPattern(KubernetesDuration.Pattern)]
     [SchemaLength(2, 64)]

@@ -47,13 +47,16 @@ public sealed class SchemaMaxItemsAttribute(int maxItems) : Attribute
     public int MaxItems { get; } = maxItems;
 }
 
-/// <summary>An <c>x-kubernetes-validations</c> CEL rule, evaluated with <c>self</c> bound to the annotated field.</summary>
+/// <summary>An <c>x-kubernetes-validations</c> CEL rule, evaluated with <c>self</c> bound to the annotated field (or type).</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Class, AllowMultiple = true)]
 public sealed class SchemaValidationAttribute(string rule, string message) : Attribute
 {
     public string Rule { get; } = rule;
 
     public string Message { get; } = message;
+
+    /// <summary>The rule's <c>fieldPath</c> (such as <c>.interval</c>): where a failure is reported, relative to <c>self</c> (Kubernetes 1.28+).</summary>
+    public string? FieldPath { get; init; }
 }
 
 /// <summary>An array that is a map keyed by the given item fields (<c>x-kubernetes-list-type: map</c>).</summary>

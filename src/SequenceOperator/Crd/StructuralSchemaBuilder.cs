@@ -237,7 +237,13 @@ internal static class StructuralSchemaBuilder
             node["x-kubernetes-validations"] = rules;
         }
 
-        rules.Add((JsonNode)new JsonObject { ["rule"] = validation.Rule, ["message"] = validation.Message });
+        var rule = new JsonObject { ["rule"] = validation.Rule, ["message"] = validation.Message };
+        if (validation.FieldPath is { } fieldPath)
+        {
+            rule["fieldPath"] = fieldPath;
+        }
+
+        rules.Add((JsonNode)rule);
     }
 
     private static T? Attribute<T>(ICustomAttributeProvider? provider)

@@ -1,4 +1,5 @@
 using SequenceOperator.Cli;
+using SequenceOperator.Entities;
 
 namespace SequenceOperator.Hosting;
 
@@ -21,10 +22,16 @@ internal static class OperatorArguments
         ["--metrics-port"] = "MetricsPort",
         ["--health-port"] = "HealthPort",
         ["--log-format"] = "LogFormat",
+        ["--connect-timeout"] = "ConnectTimeout",
+        ["--command-timeout"] = "CommandTimeout",
+        ["--event-heartbeat"] = "EventHeartbeat",
     };
 
+    // Flags that take a duration (10s, 5m, 1h30m), written to the configuration as a TimeSpan.
+    private static readonly HashSet<string> Durations = new(StringComparer.Ordinal) { "--connect-timeout", "--command-timeout", "--event-heartbeat" };
+
     /// <summary>The configuration for <c>run</c>: environment first, flags over it.</summary>
-    /// <exception cref="UsageException">An unknown flag or a flag without its value.</exception>
+    /// <exception cref="UsageException">An unknown flag, a flag without its value, or a duration flag whose value is not a duration.</exception>
     public static Dictionary<string, string?> Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -33,7 +40,7 @@ internal static class OperatorArguments
             var variable = "SEQUENCE_OPERATOR_" + flag[2..].Replace('-', '_').ToUpperInvariant();
             if (environment(variable) is { Length: > 0 } value)
             {
-                Set(values, key, value);
+                Set(values, flag, key, value);
             }
         }
 
@@ -75,7 +82,7 @@ internal static class OperatorArguments
                 throw new UsageException($"{flag} needs a value.");
             }
 
-            Set(values, key, value);
+            Set(values, flag, key, value);
         }
 
         return values;
@@ -96,9 +103,17 @@ internal static class OperatorArguments
         }
     }
 
-    private static void Set(Dictionary<string, string?> values, string key, string value)
+    private static void Set(Dictionary<string, string?> values, string flag, string key, string value)
     {
         var prefix = $"{OperatorOptions.SectionName}:{key}";
+        if (Durations.Contains(flag))
+        {
+            values[prefix] = KubernetesDuration.TryParse(value.Trim(), out var duration)
+                ? duration.ToString("c", System.Globalization.CultureInfo.InvariantCulture)
+                : throw new UsageException($"{flag} '{value}' is not a duration such as 10s, 5m or 1h30m.");
+            return;
+        }
+
         if (key == "WatchNamespaces")
         {
             foreach (var existing in values.Keys.Where(k => k.StartsWith(prefix + ":", StringComparison.OrdinalIgnoreCase)).ToList())

@@ -64,11 +64,12 @@ internal static class OperatorHost
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEventRecorder>(sp => new EventRecorder(
             sp.GetRequiredService<IKubernetesClient>(),
-            new EventRecorderOptions { ReportingInstance = identity },
+            new EventRecorderOptions { ReportingInstance = identity, SeriesHeartbeat = options.EventHeartbeat },
             sp.GetRequiredService<ILogger<EventRecorder>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<SequenceEngine>();
         services.AddSingleton<PolicyDatabases>();
+        services.AddSingleton(new CheckTimeouts { Connect = options.ConnectTimeout, Command = options.CommandTimeout });
         services.AddSingleton<PolicyReconciler>();
         services.AddSingleton<PolicyController>();
         if (options.LeaderElect)

@@ -1,5 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using SequenceOperator.Entities;
+using SequenceOperator.Kubernetes.Events;
+using SequenceOperator.Reconciliation;
 
 namespace SequenceOperator.Hosting;
 
@@ -48,11 +51,29 @@ internal sealed class OperatorOptions
 
     /// <summary>How long shutdown waits for in-flight checks and repairs.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary><c>--connect-timeout</c>: how long a database server may take to accept and answer a new connection.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = CheckTimeouts.DefaultConnect;
+
+    /// <summary><c>--command-timeout</c>: how long one statement of a check may run.</summary>
+    public TimeSpan CommandTimeout { get; set; } = CheckTimeouts.DefaultCommand;
+
+    /// <summary><c>--event-heartbeat</c>: how often a repeating Event's count and last-seen time are written at most.</summary>
+    public TimeSpan EventHeartbeat { get; set; } = EventRecorderOptions.DefaultSeriesHeartbeat;
 }
 
 /// <summary>Checks the options at start, so a bad flag fails fast with one clear line.</summary>
 internal sealed partial class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
 {
+    /// <summary>The longest connect timeout: Npgsql's largest (1024 s) rounded down to whole minutes.</summary>
+    public static readonly TimeSpan MaxConnectTimeout = TimeSpan.FromMinutes(15);
+
+    /// <summary>The longest command timeout: a check's statements are cheap reads, an hour is already extreme.</summary>
+    public static readonly TimeSpan MaxCommandTimeout = TimeSpan.FromHours(1);
+
+    /// <summary>The longest Event heartbeat: below the API server's default Event TTL (1 h), so a repeating Event never expires.</summary>
+    public static readonly TimeSpan MaxEventHeartbeat = TimeSpan.FromMinutes(45);
+
     public ValidateOptionsResult Validate(string? name, OperatorOptions options)
     {
         var errors = new List<string>();
@@ -95,6 +116,19 @@ internal sealed partial class OperatorOptionsValidator : IValidateOptions<Operat
         if (!DnsSubdomain().IsMatch(options.LeaderElectionId))
         {
             errors.Add("--leader-election-id must be a valid object name (lower case letters, digits, '-' and '.')");
+        }
+
+        foreach (var (flag, value, min, max) in new[]
+        {
+            ("--connect-timeout", options.ConnectTimeout, TimeSpan.FromSeconds(1), MaxConnectTimeout),
+            ("--command-timeout", options.CommandTimeout, TimeSpan.FromSeconds(1), MaxCommandTimeout),
+            ("--event-heartbeat", options.EventHeartbeat, TimeSpan.FromMinutes(1), MaxEventHeartbeat),
+        })
+        {
+            if (value < min || value > max || (flag == "--connect-timeout" && value.Ticks % TimeSpan.TicksPerSecond != 0))
+            {
+                errors.Add($"{flag} must be from {KubernetesDuration.Format(min)} to {KubernetesDuration.Format(max)}{(flag == "--connect-timeout" ? " in whole seconds" : string.Empty)}");
+            }
         }
 
         if (options.LeaderElect && !(options.LeaseDuration > options.RenewDeadline && options.RenewDeadline > options.RetryPeriod && options.RetryPeriod > TimeSpan.Zero))

@@ -11,7 +11,10 @@ namespace SequenceOperator.Reconciliation;
 /// Feeds the reconciler: the informer's changes become keys in a work queue, served by a bounded number of workers.
 /// A policy is reconciled when it first appears, when its spec changes (generation), when the
 /// <c>sequences.cityforge.io/check-now</c> annotation changes, and every <c>spec.interval</c>. Its own status writes
-/// wake nothing. A failure retries with the key's backoff (1 s up to 5 min) and never blocks the other keys.
+/// wake nothing. A failure retries with the key's backoff (1 s doubling up to 5 min, and never longer than the
+/// policy's interval). Workers are permits: a key takes one to be reconciled, and lends it back while it waits for
+/// its database server, where one check at a time runs (<see cref="DatabaseServerGate"/>); so a slow or hung server
+/// delays only the policies on it, and holds one worker at most.
 /// </summary>
 internal sealed partial class PolicyController(
     Informer<V1Alpha1SequenceSyncPolicy> informer,
@@ -33,6 +36,8 @@ internal sealed partial class PolicyController(
     public async Task RunAsync(int workers, CancellationToken stop, CancellationToken abort)
     {
         using var queue = new WorkQueue<PolicyKey>(time);
+        using var permits = new SemaphoreSlim(workers, workers);
+        var servers = new DatabaseServerGate();
         var seen = new ConcurrentDictionary<PolicyKey, Trigger>();
         using var subscription = informer.Subscribe();
         await informer.WaitForSyncAsync(stop);
@@ -43,8 +48,32 @@ internal sealed partial class PolicyController(
 
         LogStarted(logger, workers, informer.List().Count);
         var pump = PumpAsync(subscription.Reader, queue, seen, stop);
-        var running = Enumerable.Range(0, workers).Select(_ => WorkAsync(queue, seen, stop, abort)).ToArray();
-        await Task.WhenAll(running);
+        var running = new HashSet<Task>();
+        while (await TakeAsync(queue, permits, stop) is { } key)
+        {
+            var permit = new WorkerPermit(permits);
+            var work = WorkAsync(queue, new ServerTurns(servers, permit, stop), seen, key, permit, stop, abort);
+            lock (running)
+            {
+                running.Add(work);
+            }
+
+            _ = work.ContinueWith(done =>
+            {
+                lock (running)
+                {
+                    running.Remove(done);
+                }
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        Task[] inFlight;
+        lock (running)
+        {
+            inFlight = [.. running];
+        }
+
+        await Task.WhenAll(inFlight); // in-flight checks finish; reconciles still waiting for a server stop waiting
         queue.ShutDown();
         await pump;
         LogStopped(logger);
@@ -88,43 +117,60 @@ internal sealed partial class PolicyController(
         queue.Add(key);
     }
 
-    private async Task WorkAsync(WorkQueue<PolicyKey> queue, ConcurrentDictionary<PolicyKey, Trigger> seen, CancellationToken stop, CancellationToken abort)
+    /// <summary>The next key, once a worker is free; null when stopping.</summary>
+    private static async Task<PolicyKey?> TakeAsync(WorkQueue<PolicyKey> queue, SemaphoreSlim permits, CancellationToken stop)
     {
-        while (true)
+        try
         {
-            PolicyKey key;
-            try
-            {
-                key = await queue.TakeAsync(stop);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
-            {
-                return;
-            }
+            await permits.WaitAsync(stop);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
 
-            try
-            {
-                await ProcessAsync(queue, seen, key, abort);
-            }
-            catch (OperationCanceledException) when (abort.IsCancellationRequested)
-            {
-                return;
-            }
-#pragma warning disable CA1031 // one policy's failure must never stop the workers
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                var delay = queue.AddRateLimited(key);
-                LogReconcileError(logger, key.Namespace, key.Name, e.GetType().Name, delay, e);
-            }
-            finally
-            {
-                queue.Done(key);
-            }
+        try
+        {
+            return await queue.TakeAsync(stop);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            permits.Release();
+            return null;
         }
     }
 
-    private async Task ProcessAsync(WorkQueue<PolicyKey> queue, ConcurrentDictionary<PolicyKey, Trigger> seen, PolicyKey key, CancellationToken abort)
+    private async Task WorkAsync(
+        WorkQueue<PolicyKey> queue, ServerTurns servers, ConcurrentDictionary<PolicyKey, Trigger> seen, PolicyKey key, WorkerPermit permit, CancellationToken stop, CancellationToken abort)
+    {
+        await Task.Yield(); // the dispatcher goes on taking keys
+        try
+        {
+            await ProcessAsync(queue, servers, seen, key, abort);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopping while it waited for its database server: nothing was done; the next leader checks it.
+            LogStoppedWaiting(logger, key.Namespace, key.Name);
+        }
+#pragma warning disable CA1031 // one policy's failure must never stop the workers
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            var delay = queue.AddRateLimited(key, IntervalOf(key));
+            LogReconcileError(logger, key.Namespace, key.Name, e.GetType().Name, delay, e);
+        }
+        finally
+        {
+            permit.Dispose();
+            queue.Done(key);
+        }
+    }
+
+    private async Task ProcessAsync(WorkQueue<PolicyKey> queue, ServerTurns servers, ConcurrentDictionary<PolicyKey, Trigger> seen, PolicyKey key, CancellationToken abort)
     {
         Interlocked.Increment(ref _reconciles);
         using var scope = PolicyScope(logger, key.Namespace, key.Name);
@@ -137,15 +183,16 @@ internal sealed partial class PolicyController(
             return;
         }
 
-        var result = await reconciler.ReconcileAsync(policy, abort);
+        var result = await reconciler.ReconcileAsync(policy, servers, abort);
         switch (result.Outcome)
         {
             case ReconcileOutcome.Requeue:
+                // Scheduled first, the backoff cleared after: a failure in between is retried with backoff, not from scratch.
+                queue.AddAfter(key, result.Interval);
                 queue.Forget(key);
-                queue.AddAfter(key, result.RequeueAfter);
                 break;
             case ReconcileOutcome.Retry:
-                LogRetry(logger, key.Namespace, key.Name, queue.AddRateLimited(key));
+                LogRetry(logger, key.Namespace, key.Name, queue.AddRateLimited(key, result.Interval));
                 break;
             default:
                 queue.Forget(key);
@@ -153,6 +200,10 @@ internal sealed partial class PolicyController(
                 break;
         }
     }
+
+    /// <summary>The policy's interval as the cache has it (the longest its backoff may wait), or null.</summary>
+    private TimeSpan? IntervalOf(PolicyKey key) =>
+        KubernetesDuration.TryParse(informer.Get(key.Namespace, key.Name)?.Spec.Interval, out var interval) ? interval : null;
 
     // Text logs show "=> worcester/cityforge"; JSON logs carry namespace and policy as properties of the scope.
     private static readonly Func<ILogger, string, string, IDisposable?> PolicyScope = LoggerMessage.DefineScope<string, string>("{namespace}/{policy}");
@@ -170,4 +221,7 @@ internal sealed partial class PolicyController(
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} not ready; retrying in {Delay}")]
     private static partial void LogRetry(ILogger logger, string @namespace, string name, TimeSpan delay);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} stopped waiting for its database server: the controller stops")]
+    private static partial void LogStoppedWaiting(ILogger logger, string @namespace, string name);
 }

@@ -19,25 +19,41 @@ internal enum ReconcileOutcome
     /// <summary>Checked: check again after the interval.</summary>
     Requeue,
 
-    /// <summary>Failed: retry with the key's backoff.</summary>
+    /// <summary>Failed: retry with the key's backoff, never waiting longer than the interval.</summary>
     Retry,
 
     /// <summary>Nothing to do until the policy changes (suspended, invalid spec).</summary>
     Wait,
 }
 
-internal sealed record ReconcileResult(ReconcileOutcome Outcome, TimeSpan RequeueAfter = default);
+/// <summary>The outcome, and the policy's interval (the requeue delay after a check, the longest backoff after a failure).</summary>
+internal sealed record ReconcileResult(ReconcileOutcome Outcome, TimeSpan Interval = default);
+
+/// <summary>Bounds on a check's database work (<c>run --connect-timeout</c>, <c>--command-timeout</c>).</summary>
+internal sealed record CheckTimeouts
+{
+    public static readonly TimeSpan DefaultConnect = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultCommand = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a server may take to accept and answer a new connection (TCP, TLS, authentication).</summary>
+    public TimeSpan Connect { get; init; } = DefaultConnect;
+
+    /// <summary>How long one statement may run (PostgreSQL statement_timeout; the client gives up 15 s after that).</summary>
+    public TimeSpan Command { get; init; } = DefaultCommand;
+}
 
 /// <summary>
-/// Converges one SequenceSyncPolicy: read its Secret (in its own namespace only), connect, check, repair when the
-/// policy says Repair, then write the status (a merge patch to /status when it changed), Events and metrics.
-/// Level-based: it looks only at the policy as it is now, never at what woke it.
+/// Converges one SequenceSyncPolicy: read its Secret (in its own namespace only), then, once its database server is
+/// free of other checks, connect, check, repair when the policy says Repair; then write the status (a merge patch to
+/// /status when it changed), Events and metrics. Level-based: it looks only at the policy as it is now, never at what
+/// woke it.
 /// </summary>
 internal sealed partial class PolicyReconciler(
     IKubernetesClient client,
     IEventRecorder events,
     SequenceEngine engine,
     PolicyDatabases databases,
+    CheckTimeouts timeouts,
     SequenceOperatorMetrics metrics,
     TimeProvider time,
     ILogger<PolicyReconciler> logger)
@@ -45,11 +61,16 @@ internal sealed partial class PolicyReconciler(
     public const string CheckNowAnnotation = "sequences.cityforge.io/check-now";
     private const int MaxSequenceEventsPerCheck = 10;
 
+    // PostgreSQL's largest lock_timeout and statement_timeout (INT_MAX milliseconds).
+    private static readonly TimeSpan MaxPostgresTimeout = TimeSpan.FromMilliseconds(int.MaxValue);
+
     public static ResourceType PolicyType { get; } = new(
         V1Alpha1SequenceSyncPolicy.Group, V1Alpha1SequenceSyncPolicy.Version, V1Alpha1SequenceSyncPolicy.Plural, V1Alpha1SequenceSyncPolicy.EntityKind, Namespaced: true);
 
-    public async Task<ReconcileResult> ReconcileAsync(V1Alpha1SequenceSyncPolicy policy, CancellationToken cancellationToken)
+    /// <summary>Reconciles the policy; its database work waits for its turn on the server through <paramref name="servers"/>.</summary>
+    public async Task<ReconcileResult> ReconcileAsync(V1Alpha1SequenceSyncPolicy policy, ServerTurns servers, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(servers);
         var key = new PolicyKey(policy.Metadata.Namespace!, policy.Metadata.Name!);
         var spec = policy.Spec;
         var generation = policy.Metadata.Generation;
@@ -79,13 +100,13 @@ internal sealed partial class PolicyReconciler(
         }
         catch (ForbiddenException)
         {
-            return await FailCheckAsync(key, policy, status, SequenceSyncPolicyReasons.SecretForbidden,
+            return await FailCheckAsync(key, policy, status, interval, SequenceSyncPolicyReasons.SecretForbidden,
                 $"The operator may not read Secret {key.Namespace}/{secretName}: grant its service account 'get' on secrets in namespace {key.Namespace} (with watchNamespaces, add the namespace to the list).", cancellationToken);
         }
 
         if (secret is null)
         {
-            return await FailCheckAsync(key, policy, status, SequenceSyncPolicyReasons.SecretNotFound,
+            return await FailCheckAsync(key, policy, status, interval, SequenceSyncPolicyReasons.SecretNotFound,
                 $"Secret {secretName} not found in namespace {key.Namespace}: create it with the database credentials (keys username and password, or a uri).", cancellationToken);
         }
 
@@ -96,25 +117,36 @@ internal sealed partial class PolicyReconciler(
         }
         catch (SecretInvalidException ex)
         {
-            return await FailCheckAsync(key, policy, status, SequenceSyncPolicyReasons.SecretInvalid, ex.Message, cancellationToken);
+            return await FailCheckAsync(key, policy, status, interval, SequenceSyncPolicyReasons.SecretInvalid, ex.Message, cancellationToken);
         }
 
-        var check = new CheckOptions { Tables = selectors, StatementTimeout = StatementTimeout };
+        var server = DatabaseServer.Of(settings);
         var repair = spec.Mode == PolicyMode.Repair;
-        var stopwatch = Stopwatch.StartNew();
+        var statementTimeout = repair ? Min(timeouts.Command + lockTimeout, MaxPostgresTimeout) : timeouts.Command; // a repair may wait lockTimeout for its locks
+        var check = new CheckOptions { Tables = selectors, StatementTimeout = statementTimeout };
+        var stopwatch = new Stopwatch();
         SequenceReport report;
         try
         {
-            // The pool lives for this check only: built from the Secret just read, closed with its connections here.
-            await using var pool = databases.Open(key, settings, StatementTimeout);
-            report = repair
-                ? await engine.RepairAsync(pool.DataSource, check, new RepairOptions { Headroom = spec.Repair.Headroom, LockTimeout = lockTimeout }, cancellationToken)
-                : await engine.CheckAsync(pool.DataSource, check, cancellationToken);
+            // One check at a time per database server: wait for this one's turn. The pool lives for this check only:
+            // built from the Secret just read, closed with its connections here, and the server's next check goes
+            // before this one writes its status.
+            using (await servers.WaitAsync(server, cancellationToken))
+            {
+                stopwatch.Start();
+                await using var pool = databases.Open(key, settings, timeouts.Connect, statementTimeout);
+                report = repair
+                    ? await engine.RepairAsync(pool.DataSource, check, new RepairOptions { Headroom = spec.Repair.Headroom, LockTimeout = lockTimeout }, cancellationToken)
+                    : await engine.CheckAsync(pool.DataSource, check, cancellationToken);
+            }
         }
         catch (SequenceEngineException ex)
         {
             metrics.RecordCheck(key, new CheckOutcome { Succeeded = false, Duration = stopwatch.Elapsed, TablesListedExplicitly = spec.HasExplicitTables });
-            return await FailCheckAsync(key, policy, status, ReasonFor(ex.Failure), ex.Message, cancellationToken, recorded: true);
+            var message = ex.Failure == EngineFailure.Timeout
+                ? $"The database server {server} did not answer in time ({ex.Message}; connect timeout {KubernetesDuration.Format(timeouts.Connect)}, statement timeout {KubernetesDuration.Format(statementTimeout)})."
+                : ex.Message;
+            return await FailCheckAsync(key, policy, status, interval, ReasonFor(ex.Failure), message, cancellationToken, recorded: true);
         }
 
         return await ReportAsync(key, policy, status, report, selectors, repair, interval, stopwatch.Elapsed, cancellationToken);
@@ -130,7 +162,7 @@ internal sealed partial class PolicyReconciler(
         LogDeleted(logger, key.Namespace, key.Name);
     }
 
-    private TimeSpan StatementTimeout { get; } = TimeSpan.FromSeconds(30);
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private async Task<ReconcileResult> ReportAsync(PolicyKey key, V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, SequenceReport report,
         IReadOnlyList<EngineTableSelector> selectors, bool repair, TimeSpan interval, TimeSpan duration, CancellationToken cancellationToken)
@@ -181,7 +213,7 @@ internal sealed partial class PolicyReconciler(
 
         await WriteStatusAsync(policy, next, cancellationToken);
         LogChecked(logger, entries.Count, behindCount, repairedCount, unresolved.Count + checkErrors.Count + repairErrors.Count);
-        return next.IsReady ? new ReconcileResult(ReconcileOutcome.Requeue, interval) : new ReconcileResult(ReconcileOutcome.Retry);
+        return new ReconcileResult(next.IsReady ? ReconcileOutcome.Requeue : ReconcileOutcome.Retry, interval);
     }
 
     private async Task RecordSequenceEventsAsync(V1Alpha1SequenceSyncPolicy policy, SequenceReport report, CancellationToken cancellationToken)
@@ -210,7 +242,7 @@ internal sealed partial class PolicyReconciler(
         }
     }
 
-    private async Task<ReconcileResult> FailCheckAsync(PolicyKey key, V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, string reason, string message,
+    private async Task<ReconcileResult> FailCheckAsync(PolicyKey key, V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, TimeSpan interval, string reason, string message,
         CancellationToken cancellationToken, bool recorded = false)
     {
         if (!recorded)
@@ -220,7 +252,7 @@ internal sealed partial class PolicyReconciler(
 
         metrics.SetPolicyReady(key, false);
         await FailAsync(policy, status with { LastCheckTime = time.GetUtcNow() }, reason, message, cancellationToken);
-        return new ReconcileResult(ReconcileOutcome.Retry);
+        return new ReconcileResult(ReconcileOutcome.Retry, interval);
     }
 
     private async Task FailAsync(V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, string reason, string message, CancellationToken cancellationToken)
@@ -251,15 +283,16 @@ internal sealed partial class PolicyReconciler(
         lockTimeout = default;
         selectors = [];
         error = string.Empty;
-        if (!KubernetesDuration.TryParse(spec.Interval, out interval) || interval < SequenceSyncPolicySpec.MinimumInterval)
+        // The CRD's bounds, checked again: an API server older than 1.25 ignores the CEL rules that state them.
+        if (!KubernetesDuration.TryParse(spec.Interval, out interval) || interval < SequenceSyncPolicySpec.MinimumInterval || interval > SequenceSyncPolicySpec.MaximumInterval)
         {
-            error = $"spec.interval '{spec.Interval}' is not a duration of at least 10s (such as 30s, 5m or 1h).";
+            error = $"spec.interval '{spec.Interval}' is not a duration of at least {KubernetesDuration.Format(SequenceSyncPolicySpec.MinimumInterval)} and at most {SequenceSyncPolicySpec.MaximumIntervalText} (such as 30s, 5m or 1h).";
             return false;
         }
 
-        if (!KubernetesDuration.TryParse(spec.Repair.LockTimeout, out lockTimeout) || lockTimeout <= TimeSpan.Zero)
+        if (!KubernetesDuration.TryParse(spec.Repair.LockTimeout, out lockTimeout) || lockTimeout <= TimeSpan.Zero || lockTimeout > RepairSpec.MaximumLockTimeout)
         {
-            error = $"spec.repair.lockTimeout '{spec.Repair.LockTimeout}' is not a positive duration (such as 2s or 500ms).";
+            error = $"spec.repair.lockTimeout '{spec.Repair.LockTimeout}' is not a positive duration of at most {RepairSpec.MaximumLockTimeoutText} (such as 2s or 500ms).";
             return false;
         }
 

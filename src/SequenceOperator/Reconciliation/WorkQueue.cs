@@ -5,11 +5,15 @@ namespace SequenceOperator.Reconciliation;
 /// <summary>
 /// The controller-runtime work queue, small: a key is queued at most once; a key being processed is never processed
 /// by two workers at once (added meanwhile, it runs again right after); failures back off per key, exponentially
-/// with jitter; a timed requeue replaces the previous one for that key.
+/// with jitter; a timed requeue replaces the previous one for that key. No delay is longer than
+/// <see cref="MaxDelay"/>, what a timer can wait: a longer one is cut to it, never an error.
 /// </summary>
 internal sealed class WorkQueue<TKey> : IDisposable
     where TKey : notnull
 {
+    /// <summary>The longest a .NET timer can wait (4294967294 ms, about 49.7 days).</summary>
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     private readonly Channel<TKey> _ready = Channel.CreateUnbounded<TKey>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
     private readonly Lock _lock = new();
     private readonly HashSet<TKey> _queued = [];
@@ -64,13 +68,21 @@ internal sealed class WorkQueue<TKey> : IDisposable
         }
     }
 
-    /// <summary>Queues the key after <paramref name="delay"/>, replacing an earlier timed requeue of the same key.</summary>
+    /// <summary>
+    /// Queues the key after <paramref name="delay"/> (at most <see cref="MaxDelay"/>), replacing an earlier timed
+    /// requeue of the same key.
+    /// </summary>
     public void AddAfter(TKey key, TimeSpan delay)
     {
         if (delay <= TimeSpan.Zero)
         {
             Add(key);
             return;
+        }
+
+        if (delay > MaxDelay)
+        {
+            delay = MaxDelay;
         }
 
         lock (_lock)
@@ -103,8 +115,11 @@ internal sealed class WorkQueue<TKey> : IDisposable
         }
     }
 
-    /// <summary>Queues the key after its backoff: base × 2^(failures), capped, with ±20 % jitter. Returns the delay.</summary>
-    public TimeSpan AddRateLimited(TKey key)
+    /// <summary>
+    /// Queues the key after its backoff: base × 2^(failures), with ±20 % jitter, never more than the queue's maximum
+    /// nor <paramref name="cap"/> (a policy's interval). Returns the delay.
+    /// </summary>
+    public TimeSpan AddRateLimited(TKey key, TimeSpan? cap = null)
     {
         int failures;
         lock (_lock)
@@ -113,12 +128,13 @@ internal sealed class WorkQueue<TKey> : IDisposable
             _failures[key] = failures + 1;
         }
 
+        var maxDelay = cap is { } c && c > TimeSpan.Zero && c < _maxDelay ? c : _maxDelay;
         var exponential = _baseDelay.TotalSeconds * Math.Pow(2, Math.Min(failures, 30));
-        var capped = Math.Min(exponential, _maxDelay.TotalSeconds);
+        var capped = Math.Min(exponential, maxDelay.TotalSeconds);
         var delay = TimeSpan.FromSeconds(capped * (0.8 + (Random.Shared.NextDouble() * 0.4)));
-        if (delay > _maxDelay)
+        if (delay > maxDelay)
         {
-            delay = _maxDelay;
+            delay = maxDelay;
         }
 
         AddAfter(key, delay);

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Npgsql;
+using SequenceOperator.Crd;
 using SequenceOperator.Entities;
 using SequenceOperator.Entities.Meta;
 using SequenceOperator.Hosting;
@@ -24,8 +25,18 @@ internal sealed class OperatorEnvironment : IAsyncDisposable
 {
     public const string Token = "operator-token-4711";
 
+    /// <summary>The SequenceSyncPolicy resource, validated as the API server validates it with the generated CRD (schema and CEL rules).</summary>
     public static ApiResourceDefinition PolicyResource { get; } = ApiResourceDefinition.CustomResource(
-        V1Alpha1SequenceSyncPolicy.Group, V1Alpha1SequenceSyncPolicy.Version, V1Alpha1SequenceSyncPolicy.Plural, V1Alpha1SequenceSyncPolicy.EntityKind, namespaced: true);
+        V1Alpha1SequenceSyncPolicy.Group, V1Alpha1SequenceSyncPolicy.Version, V1Alpha1SequenceSyncPolicy.Plural, V1Alpha1SequenceSyncPolicy.EntityKind, namespaced: true) with
+    {
+        Validate = CrdValidation.For(CrdGenerator.Generate()),
+    };
+
+    /// <summary>The same resource on an API server older than 1.25, which ignores the CRD's CEL rules (the schema still applies).</summary>
+    public static ApiResourceDefinition PolicyResourceWithoutCelRules { get; } = PolicyResource with
+    {
+        Validate = CrdValidation.For(CrdGenerator.Generate(), evaluateRules: false),
+    };
 
     private readonly List<OperatorInstance> _instances = [];
 
@@ -46,13 +57,14 @@ internal sealed class OperatorEnvironment : IAsyncDisposable
 
     public PostgresServer Postgres { get; }
 
-    public static async Task<OperatorEnvironment> StartAsync(PostgresServer postgres, FakeKubeApiServerOptions? options = null)
+    /// <summary>Starts the double; <paramref name="celRules"/> false serves policies as an API server that ignores CEL rules would.</summary>
+    public static async Task<OperatorEnvironment> StartAsync(PostgresServer postgres, FakeKubeApiServerOptions? options = null, bool celRules = true)
     {
         var api = await FakeKubeApiServer.StartAsync((options ?? new FakeKubeApiServerOptions()) with
         {
             RequireAuthentication = true,
             BookmarkInterval = TimeSpan.FromSeconds(1),
-            Resources = [PolicyResource],
+            Resources = [celRules ? PolicyResource : PolicyResourceWithoutCelRules],
         });
         api.Security.AddToken(Token, "system:serviceaccount:sequence-operator-system:sequence-operator");
         var configuration = new KubernetesClientConfiguration

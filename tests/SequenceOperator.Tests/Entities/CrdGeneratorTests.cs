@@ -219,6 +219,32 @@ public sealed class CrdGeneratorTests
     }
 
     [Fact]
+    public void Crd_Durations_StateTheirUpperBounds_WhereKubectlExplainShowsThem()
+    {
+        var specRule = Assert.Single(Spec["x-kubernetes-validations"]!.AsArray())!;
+        Assert.Equal("!has(self.interval) || duration(self.interval) <= duration('1176h')", specRule["rule"]!.GetValue<string>());
+        Assert.Equal(".interval", specRule["fieldPath"]!.GetValue<string>());
+        Assert.Contains("at most 1176h", Spec["properties"]!["interval"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var repair = Spec["properties"]!["repair"]!;
+        var repairRule = Assert.Single(repair["x-kubernetes-validations"]!.AsArray())!;
+        Assert.Equal("!has(self.lockTimeout) || duration(self.lockTimeout) <= duration('1h')", repairRule["rule"]!.GetValue<string>());
+        Assert.Equal(".lockTimeout", repairRule["fieldPath"]!.GetValue<string>());
+        Assert.Contains("at most 1h", repair["properties"]!["lockTimeout"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DurationBounds_AreWhatATimerAndPostgreSqlCanHonour()
+    {
+        Assert.Equal(TimeSpan.FromHours(1176), SequenceOperator.Entities.SequenceSyncPolicySpec.MaximumInterval);
+        Assert.True(SequenceOperator.Entities.SequenceSyncPolicySpec.MaximumInterval <= SequenceOperator.Reconciliation.WorkQueue<string>.MaxDelay);
+
+        // A repair's statements may take the longest command timeout plus the longest lock timeout: within PostgreSQL's INT_MAX ms.
+        Assert.True(SequenceOperator.Entities.RepairSpec.MaximumLockTimeout + SequenceOperator.Hosting.OperatorOptionsValidator.MaxCommandTimeout
+            <= TimeSpan.FromMilliseconds(int.MaxValue));
+    }
+
+    [Fact]
     public void Crd_Defaults_AreWhatTheTypesDefaultTo()
     {
         // A spec with only the required fields, as the API server would store it after defaulting, must equal what

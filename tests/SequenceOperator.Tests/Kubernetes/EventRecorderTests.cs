@@ -13,8 +13,16 @@ public sealed class EventRecorderTests
         Metadata = new ObjectMeta { Name = "orders", Namespace = "shop", Uid = "1111-2222", ResourceVersion = "7" },
     };
 
-    private static EventRecorder NewRecorder(KubernetesTestServer env, TimeProvider? time = null) =>
-        new(env.Client, new EventRecorderOptions { ReportingController = "sequence-operator", ReportingInstance = "pod-1" }, timeProvider: time);
+    // A heartbeat of zero writes every repeat at once: the tests that pin how a series is written use it.
+    private static readonly TimeSpan EveryRepeat = TimeSpan.Zero;
+
+    private static EventRecorder NewRecorder(KubernetesTestServer env, TimeProvider? time = null, TimeSpan? heartbeat = null) =>
+        new(env.Client, new EventRecorderOptions
+        {
+            ReportingController = "sequence-operator",
+            ReportingInstance = "pod-1",
+            SeriesHeartbeat = heartbeat ?? EventRecorderOptions.DefaultSeriesHeartbeat,
+        }, timeProvider: time);
 
     private static IReadOnlyList<JsonObject> StoredEvents(KubernetesTestServer env, string ns = "shop") =>
         env.Server.Store.All(ApiResourceDefinition.Events, ns);
@@ -23,7 +31,7 @@ public sealed class EventRecorderTests
     public async Task Record_Repeated_PatchesTheSeriesInsteadOfCreatingEvents()
     {
         await using var env = await KubernetesTestServer.StartAsync();
-        using var recorder = NewRecorder(env);
+        using var recorder = NewRecorder(env, heartbeat: EveryRepeat);
         for (var i = 0; i < 3; i++)
         {
             await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "orders_id_seq is 12 behind", "Check");
@@ -38,10 +46,25 @@ public sealed class EventRecorderTests
     }
 
     [Fact]
-    public async Task Record_ConcurrentRepeatsAndOtherSeries_EachSeriesIsOneEventWithTheFullCount()
+    public async Task Record_RepeatsWithinTheHeartbeat_AreCountedInMemory_NotWrittenEachTime()
     {
         await using var env = await KubernetesTestServer.StartAsync();
         using var recorder = NewRecorder(env);
+        for (var i = 0; i < 5; i++)
+        {
+            await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "orders_id_seq is 12 behind", "Check");
+        }
+
+        Assert.Null(Assert.Single(StoredEvents(env))["series"]);
+        Assert.Equal(1, env.Server.CountRequests("create", "events"));
+        Assert.Equal(0, env.Server.CountRequests("patch", "events"));
+    }
+
+    [Fact]
+    public async Task Record_ConcurrentRepeatsAndOtherSeries_EachSeriesIsOneEventWithTheFullCount()
+    {
+        await using var env = await KubernetesTestServer.StartAsync();
+        using var recorder = NewRecorder(env, heartbeat: EveryRepeat);
         var writers = Enumerable.Range(0, 40).Select(i => recorder.RecordAsync(
             Regarding, EventType.Warning, "SequenceBehind", $"sequence {i % 4} is behind", "Check"));
         await Task.WhenAll(writers);
@@ -108,7 +131,7 @@ public sealed class EventRecorderTests
     public async Task Record_WhenTheEventWasDeleted_CreatesItAgain()
     {
         await using var env = await KubernetesTestServer.StartAsync();
-        using var recorder = NewRecorder(env);
+        using var recorder = NewRecorder(env, heartbeat: EveryRepeat);
         await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "12 behind", "Check");
         var first = Assert.Single(StoredEvents(env));
         env.Server.Store.Delete(ApiResourceDefinition.Events, "shop", first["metadata"]!["name"]!.GetValue<string>());
@@ -140,6 +163,110 @@ public sealed class EventRecorderTests
         await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "12 behind", "Check");
         Assert.Equal(403, Assert.Single(env.Server.Requests).StatusCode);
         Assert.Empty(StoredEvents(env));
+    }
+    [Fact]
+    public async Task ASeriesThatEnds_GetsItsFinalCountAndLastSeenTimeWrittenOnce_AndTheNextOccurrenceIsANewEvent()
+    {
+        await using var env = await KubernetesTestServer.StartAsync();
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        using var recorder = NewRecorder(env, clock);
+        for (var i = 0; i < 5; i++)
+        {
+            await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "12 behind", "Check");
+            clock.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        var lastSeen = clock.GetUtcNow() - TimeSpan.FromSeconds(30);
+        await recorder.SweepAsync(CancellationToken.None);
+        Assert.Equal(0, env.Server.CountRequests("patch", "events")); // the heartbeat has not come yet
+
+        clock.Advance(TimeSpan.FromMinutes(30)); // past the aggregation window: the series has ended
+        await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "12 behind", "Check");
+        await recorder.SweepAsync(CancellationToken.None);
+
+        // Its final count and last-seen time are written once, and the occurrence after it starts a new Event.
+        var first = Assert.Single(StoredEvents(env), e => e["series"] is not null);
+        Assert.Equal(5, first["series"]!["count"]!.GetValue<int>());
+        Assert.Equal(MicroTimeJsonConverter.ToMicroTime(lastSeen), first["series"]!["lastObservedTime"]!.GetValue<string>());
+        Assert.Equal(2, StoredEvents(env).Count);
+        Assert.Equal(1, env.Server.CountRequests("patch", "events"));
+    }
+
+    [Fact]
+    public async Task Heartbeat_OfASeriesStillObserved_CatchesTheCountUp()
+    {
+        await using var env = await KubernetesTestServer.StartAsync();
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        using var recorder = NewRecorder(env, clock, heartbeat: TimeSpan.FromMinutes(30));
+        for (var i = 0; i < 70; i++) // every 30 s for 35 minutes
+        {
+            await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "12 behind", "Check");
+            clock.Advance(TimeSpan.FromSeconds(30));
+            await recorder.SweepAsync(CancellationToken.None);
+        }
+
+        var stored = Assert.Single(StoredEvents(env));
+        Assert.Equal(1, env.Server.CountRequests("patch", "events")); // one heartbeat in 35 minutes
+        Assert.Equal(60, stored["series"]!["count"]!.GetValue<int>()); // the occurrences up to the heartbeat at 30 minutes
+    }
+
+    [Fact]
+    public async Task AtScale_SteadyRepeatsCostAtMostTenWritesAMinute_AndEveryEventIsRefreshedBeforeItExpires()
+    {
+        // 100 policies, each with 5 sequences behind, checked every 30 s, for two simulated hours: 500 series.
+        const int Policies = 100;
+        const int Sequences = 5;
+        await using var env = await KubernetesTestServer.StartAsync();
+        var start = DateTimeOffset.UtcNow;
+        var clock = new ManualClock(start);
+        using var recorder = NewRecorder(env, clock);
+        var policies = Enumerable.Range(0, Policies).Select(p => new Widget
+        {
+            Metadata = new ObjectMeta { Name = $"policy-{p}", Namespace = $"tenant-{p}", Uid = $"uid-{p}" },
+        }).ToList();
+
+        var writesPerMinute = new List<int>();
+        var writesBefore = 0;
+        for (var step = 0; step < 2 * 60 * 12; step++) // 5-second steps
+        {
+            if (step % 6 == 0)
+            {
+                foreach (var policy in policies)
+                {
+                    for (var sequence = 0; sequence < Sequences; sequence++)
+                    {
+                        await recorder.RecordAsync(policy, EventType.Warning, "SequenceBehind", $"sequence {sequence} is behind by 100", "Check");
+                    }
+                }
+            }
+
+            clock.Advance(TimeSpan.FromSeconds(5));
+            await recorder.SweepAsync(CancellationToken.None);
+            if (step % 12 == 11)
+            {
+                var writes = env.Server.Requests.Count(r => r.Info.Resource?.Plural == "events" && r.Verb is "create" or "patch");
+                writesPerMinute.Add(writes - writesBefore);
+                writesBefore = writes;
+            }
+        }
+
+        Assert.Equal(Policies * Sequences, writesPerMinute[0]); // the first occurrences
+        Assert.All(writesPerMinute.Skip(1).Take(28), w => Assert.Equal(0, w)); // repeats only counted until the heartbeat (30 minutes)
+        Assert.All(writesPerMinute.Skip(29).Take(31), w => Assert.InRange(w, 0, 25)); // the first round of refreshes, all due at once, spread out
+        Assert.All(writesPerMinute.Skip(60), w => Assert.InRange(w, 0, 10)); // steady state
+        Assert.InRange(writesPerMinute.Skip(60).Sum(), 60 * 9, 60 * 10); // 500 series, each refreshed about every 50 to 55 minutes
+
+        // Every Event is refreshed before the API server's Event TTL (1 h) would expire it, and shows exactly the
+        // occurrences up to its last-seen time.
+        var now = clock.GetUtcNow();
+        var events = env.Server.Store.All(ApiResourceDefinition.Events);
+        Assert.Equal(Policies * Sequences, events.Count);
+        foreach (var stored in events)
+        {
+            var lastSeen = DateTimeOffset.Parse(stored["series"]!["lastObservedTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(now - lastSeen, TimeSpan.Zero, TimeSpan.FromMinutes(56));
+            Assert.Equal(1 + (int)Math.Round((lastSeen - start).TotalSeconds / 30), stored["series"]!["count"]!.GetValue<int>());
+        }
     }
 }
 

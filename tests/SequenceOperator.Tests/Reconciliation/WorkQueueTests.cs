@@ -66,4 +66,34 @@ public sealed class WorkQueueTests
         Assert.InRange(queue.AddRateLimited("a").TotalSeconds, 0.8, 1.2);
         Assert.InRange(queue.AddRateLimited("b").TotalSeconds, 0.8, 1.2); // per key
     }
+
+    [Fact]
+    public void AddAfter_LongerThanATimerCanWait_WaitsAsLongAsItCan_InsteadOfThrowing()
+    {
+        var clock = new Kubernetes.ManualClock(DateTimeOffset.UtcNow);
+        using var queue = new WorkQueue<string>(clock);
+        queue.AddAfter("fifty-days", TimeSpan.FromDays(50));
+        queue.AddAfter("forever", TimeSpan.MaxValue);
+        using (var system = new WorkQueue<string>())
+        {
+            system.AddAfter("a", TimeSpan.FromDays(50)); // a real timer: past 4294967294 ms it would throw
+        }
+
+        clock.Advance(WorkQueue<string>.MaxDelay - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, queue.Length);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(2, queue.Length);
+    }
+
+    [Fact]
+    public void AddRateLimited_NeverWaitsLongerThanTheCap()
+    {
+        using var queue = new WorkQueue<string>(baseDelay: TimeSpan.FromSeconds(1), maxDelay: TimeSpan.FromMinutes(5));
+        var delays = Enumerable.Range(0, 12).Select(_ => queue.AddRateLimited("a", TimeSpan.FromSeconds(10))).ToList();
+        Assert.InRange(delays[0].TotalSeconds, 0.8, 1.2);
+        Assert.InRange(delays[2].TotalSeconds, 3.2, 4.8);
+        Assert.All(delays, d => Assert.True(d <= TimeSpan.FromSeconds(10)));
+        Assert.InRange(delays[^1].TotalSeconds, 8, 10);
+        Assert.InRange(queue.AddRateLimited("a", TimeSpan.FromHours(1)).TotalSeconds, 240, 300); // a cap above the maximum changes nothing
+    }
 }

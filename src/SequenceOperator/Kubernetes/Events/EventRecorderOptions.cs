@@ -3,6 +3,9 @@ namespace SequenceOperator.Kubernetes.Events;
 /// <summary>Options of the <see cref="EventRecorder"/>.</summary>
 internal sealed class EventRecorderOptions
 {
+    /// <summary>The default <see cref="SeriesHeartbeat"/>, client-go's.</summary>
+    public static readonly TimeSpan DefaultSeriesHeartbeat = TimeSpan.FromMinutes(30);
+
     /// <summary><c>reportingController</c>: who emits the events.</summary>
     public string ReportingController { get; set; } = "sequence-operator";
 
@@ -10,10 +13,28 @@ internal sealed class EventRecorderOptions
     public string ReportingInstance { get; set; } = Environment.MachineName;
 
     /// <summary>
-    /// A repeat within this long of the previous occurrence (same object, type, reason, action and note) increments
-    /// the existing Event's series instead of creating a new Event. client-go uses six minutes.
+    /// A repeat within this long of the previous occurrence (same object, type, reason, action and note) joins the
+    /// existing Event's series instead of creating a new Event; a series not observed for longer has ended. client-go
+    /// uses six minutes.
     /// </summary>
     public TimeSpan AggregationWindow { get; set; } = TimeSpan.FromMinutes(6);
+
+    /// <summary>
+    /// Repeats are counted in memory; a series' count and last-observed time are written at most this often (and when
+    /// the series ends). Zero writes every repeat at once.
+    /// </summary>
+    public TimeSpan SeriesHeartbeat { get; set; } = DefaultSeriesHeartbeat;
+
+    /// <summary>
+    /// Series writes (heartbeat refreshes and final counts) per minute, at most: refreshes that fall due together are
+    /// spread out. More are written only when needed to refresh every series within eleven twelfths of
+    /// <see cref="EventTimeToLive"/> (55 of 60 minutes), so that an Event still being observed never expires: in
+    /// steady state that is one write a minute for each 55 series beyond 550.
+    /// </summary>
+    public int SeriesUpdatesPerMinute { get; set; } = 10;
+
+    /// <summary>How long the API server keeps an Event after its last write (kube-apiserver <c>--event-ttl</c>, 1 h by default).</summary>
+    public TimeSpan EventTimeToLive { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>How many distinct series are remembered (the oldest are forgotten first).</summary>
     public int MaxTrackedSeries { get; set; } = 16384;
