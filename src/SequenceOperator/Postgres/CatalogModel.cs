@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Npgsql;
 
 namespace SequenceOperator.Postgres;
@@ -42,15 +43,37 @@ internal sealed record ColumnRow(
 
     public string Display => Identifiers.Display(Schema, Table) + "." + Identifiers.Display(Column);
 
+    /// <summary>Schema, table, column position, compared as PostgreSQL compares names (bytewise).</summary>
+    public static int CatalogOrder(ColumnRow x, ColumnRow y)
+    {
+        var bySchema = string.CompareOrdinal(x.Schema, y.Schema);
+        if (bySchema != 0)
+        {
+            return bySchema;
+        }
+
+        var byTable = string.CompareOrdinal(x.Table, y.Table);
+        return byTable != 0 ? byTable : x.AttributeNumber.CompareTo(y.AttributeNumber);
+    }
+
     public static ColumnRow Read(NpgsqlDataReader r)
     {
-        var schemas = r.GetFieldValue<string[]>(16);
-        var tables = r.GetFieldValue<string[]>(17);
+        var (partitionWeight, unindexed) = r.IsDBNull(20) ? (0, []) : Partitions(r.GetString(20));
         return new(
             r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt16(5), r.GetInt64(6),
             r.GetString(7), r.GetInt64(8), r.GetString(9), r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11),
             r.GetFieldValue<long[]>(12), r.GetFieldValue<long[]>(13), r.GetFieldValue<long[]>(14), r.GetBoolean(15),
-            schemas.Zip(tables).ToList(), r.GetInt32(18), r.GetBoolean(19), r.GetBoolean(20), r.GetBoolean(21));
+            unindexed, r.GetInt32(16) + partitionWeight, r.GetBoolean(17), r.GetBoolean(18), r.GetBoolean(19));
+    }
+
+    /// <summary>The JSON the catalog query writes for a table with partitions or children: <c>{"weight": n, "unindexed": [["schema", "table"], ...]}</c>.</summary>
+    private static (int Weight, IReadOnlyList<(string Schema, string Table)> Unindexed) Partitions(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var weight = root.GetProperty("weight") is { ValueKind: JsonValueKind.Number } w ? w.GetInt32() : 0;
+        var unindexed = root.GetProperty("unindexed").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!)).ToList();
+        return (weight, unindexed);
     }
 }
 

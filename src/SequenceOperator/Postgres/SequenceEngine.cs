@@ -127,6 +127,8 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             }
         }, cancellationToken);
 
+        // The catalog query leaves the order to us (sorting there would carry every default through the sort).
+        columns.Sort(ColumnRow.CatalogOrder);
         var plan = FeedDiscovery.Plan(columns, sequenceRows);
         var names = new Dictionary<(char Kind, long Oid), string>();
         var (operators, functions, types) = plan.NamesNeeded();

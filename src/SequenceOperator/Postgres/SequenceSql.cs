@@ -28,12 +28,14 @@ internal static class SequenceSql
     /// dependency). Reads the catalog only: the default comes as its node tree (<c>adbin::text</c>), never through
     /// <c>pg_get_expr</c>, which opens the table and so waits for any lock on it. Also: the type beneath a domain,
     /// the ancestors (partitions are covered by a parent fed by the same sequence), whether an index serves MAX on
-    /// the table and on each of its partitions, and how many relations reading MAX locks. Schema USAGE is computed
-    /// once per schema.
+    /// the table, what its partitions add (JSON: how many relations, which ones lack such an index), and how many
+    /// relations reading MAX locks. Schema USAGE is computed once per schema.
+    /// <para>Right after a restore the catalog's statistics are stale (no sequence in pg_class, to the planner's
+    /// mind): every per-row lookup is therefore a subquery on a unique or leading index column, never a join the
+    /// planner could turn into a loop over a whole catalog per row. The rows come unordered; the engine sorts them.</para>
     /// </summary>
     public const string DiscoverColumns = """
-        WITH RECURSIVE
-        links AS (
+        WITH links AS (
             SELECT d.objid AS seq_oid, d.refobjid AS rel_oid, d.refobjsubid::int2 AS attnum, true AS owned
             FROM pg_catalog.pg_depend d
             WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
@@ -52,7 +54,7 @@ internal static class SequenceSql
                    pg_catalog.array_agg(DISTINCT l.seq_oid::int8) FILTER (WHERE l.owned) AS owned,
                    pg_catalog.array_agg(DISTINCT l.seq_oid::int8) FILTER (WHERE NOT l.owned) AS by_default
             FROM links l
-            JOIN pg_catalog.pg_class s ON s.oid = l.seq_oid AND s.relkind = 'S'
+            WHERE (SELECT s.relkind FROM pg_catalog.pg_class s WHERE s.oid = l.seq_oid) = 'S'
             GROUP BY l.rel_oid, l.attnum
         ),
         candidates AS (
@@ -62,19 +64,6 @@ internal static class SequenceSql
                 SELECT ad.adrelid, ad.adnum FROM pg_catalog.pg_attrdef ad WHERE ad.adbin::text LIKE '%:funcid 1574 %'
             ) nv ON nv.adrelid = cl.rel_oid AND nv.adnum = cl.attnum
         ),
-        ancestry AS (
-            SELECT i.inhrelid AS rel_oid, i.inhparent AS ancestor_oid FROM pg_catalog.pg_inherits i
-            UNION
-            SELECT an.rel_oid, i.inhparent FROM ancestry an JOIN pg_catalog.pg_inherits i ON i.inhrelid = an.ancestor_oid
-        ),
-        ancestors AS (
-            SELECT an.rel_oid, pg_catalog.array_agg(an.ancestor_oid::int8) AS oids FROM ancestry an GROUP BY an.rel_oid
-        ),
-        domains AS (
-            SELECT t.oid AS type_oid, t.typbasetype AS base_oid FROM pg_catalog.pg_type t WHERE t.typtype = 'd'
-            UNION ALL
-            SELECT d.type_oid, t.typbasetype FROM domains d JOIN pg_catalog.pg_type t ON t.oid = d.base_oid AND t.typtype = 'd'
-        ),
         schemas AS MATERIALIZED (
             SELECT n.oid, n.nspname, pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS usable
             FROM pg_catalog.pg_namespace n
@@ -82,9 +71,18 @@ internal static class SequenceSql
         )
         SELECT c.rel_oid::int8, tn.nspname::text, t.relname::text, t.relkind::text,
                a.attname::text, c.attnum, a.atttypid::int8, pg_catalog.format_type(a.atttypid, a.atttypmod),
-               COALESCE(bt.base_oid, a.atttypid)::int8, pg_catalog.format_type(COALESCE(bt.base_oid, a.atttypid), NULL),
-               a.attidentity::text, ad.adbin::text,
-               COALESCE(c.owned, '{}'), COALESCE(c.by_default, '{}'), COALESCE(anc.oids, '{}'),
+               b.base_oid::int8, pg_catalog.format_type(b.base_oid, NULL),
+               a.attidentity::text,
+               (SELECT ad.adbin::text FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.rel_oid AND ad.adnum = c.attnum),
+               COALESCE(c.owned, '{}'), COALESCE(c.by_default, '{}'),
+               CASE WHEN t.relispartition OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.rel_oid) THEN ARRAY(
+                   WITH RECURSIVE up AS (
+                       SELECT i.inhparent AS oid FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.rel_oid
+                       UNION
+                       SELECT i.inhparent FROM up JOIN pg_catalog.pg_inherits i ON i.inhrelid = up.oid
+                   )
+                   SELECT up.oid::int8 FROM up
+               ) ELSE '{}' END,
                t.relkind = 'p' OR EXISTS (
                    SELECT 1
                    FROM pg_catalog.pg_index i
@@ -93,44 +91,45 @@ internal static class SequenceSql
                    WHERE i.indrelid = c.rel_oid AND i.indkey[0] = c.attnum AND am.amname = 'btree'
                      AND i.indpred IS NULL AND i.indisvalid
                ) AS own_index,
-               COALESCE(parts.unindexed_schemas, '{}'), COALESCE(parts.unindexed_tables, '{}'),
-               (1 + (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = c.rel_oid) + COALESCE(parts.weight, 0))::int4 AS lock_weight,
+               (1 + (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = c.rel_oid))::int4 AS lock_weight,
                pg_catalog.has_column_privilege(c.rel_oid, c.attnum, 'SELECT') AS can_select_column,
                pg_catalog.has_table_privilege(c.rel_oid, 'UPDATE, DELETE, TRUNCATE') AS can_lock_table,
-               tn.usable
+               tn.usable,
+               CASE WHEN t.relhassubclass THEN (
+                   WITH RECURSIVE down AS (
+                       SELECT i.inhrelid AS oid FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.rel_oid
+                       UNION
+                       SELECT i.inhrelid FROM down JOIN pg_catalog.pg_inherits i ON i.inhparent = down.oid
+                   )
+                   SELECT pg_catalog.json_build_object(
+                       'weight', pg_catalog.sum(1 + (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = lc.oid)),
+                       'unindexed', COALESCE(pg_catalog.json_agg(pg_catalog.json_build_array(ln.nspname, lc.relname) ORDER BY ln.nspname, lc.relname)
+                           FILTER (WHERE lc.relkind <> 'p' AND NOT EXISTS (
+                               SELECT 1
+                               FROM pg_catalog.pg_attribute la
+                               JOIN pg_catalog.pg_index i ON i.indrelid = lc.oid AND i.indkey[0] = la.attnum
+                               JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                               JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+                               WHERE la.attrelid = lc.oid AND la.attname = a.attname AND am.amname = 'btree'
+                                 AND i.indpred IS NULL AND i.indisvalid)), '[]'))::text
+                   FROM down
+                   JOIN pg_catalog.pg_class lc ON lc.oid = down.oid
+                   JOIN pg_catalog.pg_namespace ln ON ln.oid = lc.relnamespace
+               ) END AS partitions
         FROM candidates c
         JOIN pg_catalog.pg_class t ON t.oid = c.rel_oid AND t.relkind IN ('r', 'p')
         JOIN schemas tn ON tn.oid = t.relnamespace
         JOIN pg_catalog.pg_attribute a ON a.attrelid = c.rel_oid AND a.attnum = c.attnum AND NOT a.attisdropped
-        LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = c.rel_oid AND ad.adnum = c.attnum
-        LEFT JOIN ancestors anc ON anc.rel_oid = c.rel_oid
-        LEFT JOIN domains bt ON bt.type_oid = a.atttypid
-            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type x WHERE x.oid = bt.base_oid AND x.typtype = 'd')
-        LEFT JOIN LATERAL (
-            WITH RECURSIVE down AS (
-                SELECT i.inhrelid AS oid FROM pg_catalog.pg_inherits i WHERE t.relhassubclass AND i.inhparent = c.rel_oid
-                UNION
-                SELECT i.inhrelid FROM down JOIN pg_catalog.pg_inherits i ON i.inhparent = down.oid
-            )
-            SELECT pg_catalog.sum(1 + (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = lc.oid)) AS weight,
-                   pg_catalog.array_agg(ln.nspname::text ORDER BY ln.nspname, lc.relname) FILTER (WHERE NOT x.indexed) AS unindexed_schemas,
-                   pg_catalog.array_agg(lc.relname::text ORDER BY ln.nspname, lc.relname) FILTER (WHERE NOT x.indexed) AS unindexed_tables
-            FROM down
-            JOIN pg_catalog.pg_class lc ON lc.oid = down.oid
-            JOIN pg_catalog.pg_namespace ln ON ln.oid = lc.relnamespace
-            CROSS JOIN LATERAL (
-                SELECT lc.relkind = 'p' OR EXISTS (
-                    SELECT 1
-                    FROM pg_catalog.pg_attribute la
-                    JOIN pg_catalog.pg_index i ON i.indrelid = lc.oid AND i.indkey[0] = la.attnum
-                    JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                    JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-                    WHERE la.attrelid = lc.oid AND la.attname = a.attname AND am.amname = 'btree'
-                      AND i.indpred IS NULL AND i.indisvalid
-                ) AS indexed
-            ) x
-        ) parts ON true
-        ORDER BY tn.nspname, t.relname, c.attnum
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN (SELECT ty.typtype FROM pg_catalog.pg_type ty WHERE ty.oid = a.atttypid) = 'd' THEN (
+                WITH RECURSIVE base AS (
+                    SELECT ty.typbasetype AS oid, 1 AS depth FROM pg_catalog.pg_type ty WHERE ty.oid = a.atttypid
+                    UNION ALL
+                    SELECT ty.typbasetype, base.depth + 1 FROM base JOIN pg_catalog.pg_type ty ON ty.oid = base.oid AND ty.typtype = 'd'
+                )
+                SELECT base.oid FROM base ORDER BY base.depth DESC LIMIT 1
+            ) ELSE a.atttypid END AS base_oid
+        ) b
         """;
 
     /// <summary>
