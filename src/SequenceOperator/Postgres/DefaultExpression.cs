@@ -93,6 +93,31 @@ internal static class DefaultExpression
         }
     }
 
+    /// <summary>
+    /// The <c>nextval(...)</c> call when the expression is that call under nothing but casts, to any type
+    /// (<c>nextval(...)::text</c>, the implicit cast to a numeric column); else null.
+    /// </summary>
+    public static NextvalCall? CastNextval(Node tree)
+    {
+        var node = tree;
+        while (true)
+        {
+            switch (node.Type)
+            {
+                case "FUNCEXPR" when node.Number("funcid") == NextvalFunction:
+                    return Call(node);
+                case "FUNCEXPR" when node.Number("funcformat") is 1 or 2 && node.Children("args") is [var inner]:
+                    node = inner;
+                    break;
+                case "COERCEVIAIO" or "RELABELTYPE" or "COERCETODOMAIN" when node.Child("arg") is { } inner:
+                    node = inner;
+                    break;
+                default:
+                    return null;
+            }
+        }
+    }
+
     /// <summary>The operators, functions and types <see cref="Render"/> would name.</summary>
     public static void CollectNames(Node tree, ISet<long> operators, ISet<long> functions, ISet<long> types)
     {

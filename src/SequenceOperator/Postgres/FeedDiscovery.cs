@@ -44,6 +44,7 @@ internal sealed class FeedDiscovery
             var called = tree is null ? [] : DefaultExpression.NextvalCalls(tree).Select(Resolve).OfType<long>().ToHashSet();
             var plain = tree is null ? null : DefaultExpression.PlainNextval(tree);
             var plainOid = plain is { } p ? Resolve(p.Call) : null;
+            var castOid = tree is not null && DefaultExpression.CastNextval(tree) is { } cast ? Resolve(cast) : null;
             var fedBy = row.OwnedBy.Concat(called);
             if (tree is null && row.DefaultTree is not null)
             {
@@ -57,11 +58,12 @@ internal sealed class FeedDiscovery
                     continue;
                 }
 
+                var integer = DefaultExpression.IsIntegerType(row.BaseTypeOid);
                 var verdict =
-                    !DefaultExpression.IsIntegerType(row.BaseTypeOid) ? Verdict.NotAnInteger
-                    : row.DefaultTree is null ? Verdict.Judged // an identity column, or a column that owns the sequence and has no default
+                    row.DefaultTree is null ? (integer ? Verdict.Judged : Verdict.NotAnInteger) // an identity column, or a column that owns the sequence and has no default
                     : tree is null ? Verdict.Unreadable
-                    : plainOid == oid ? Verdict.Judged
+                    : plainOid == oid ? (integer ? Verdict.Judged : Verdict.NotAnInteger)
+                    : castOid == oid && !integer ? Verdict.NotAnInteger // nextval(...)::text into a text column: the type is the reason
                     : called.Contains(oid) ? Verdict.OtherExpression
                     : Verdict.DoesNotCallIt;
                 var limitType = verdict == Verdict.Judged && plainOid == oid && plain!.Value.NarrowestType is { } narrow && Rank(narrow) < Rank(row.BaseTypeOid)

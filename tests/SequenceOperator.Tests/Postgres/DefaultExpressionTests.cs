@@ -89,6 +89,16 @@ public sealed class DefaultExpressionTests
     }
 
     [Theory]
+    [InlineData(CastToText, true)]
+    [InlineData(Numeric, true)]
+    [InlineData(SerialInt4, true)]
+    [InlineData(TextConcat, false)]
+    [InlineData(Times10, false)]
+    [InlineData(Coalesce, false)]
+    public void CastNextval_SeesThroughCastsToAnyType(string tree, bool found) =>
+        Assert.Equal(found, DefaultExpression.CastNextval(Parse(tree)) is not null);
+
+    [Theory]
     [InlineData(TextConcat, "'INV-' || nextval(...)")]
     [InlineData(Times10, "nextval(...) * 10")]
     [InlineData(CastToText, "nextval(...)::text")]
