@@ -9,12 +9,6 @@ namespace SequenceOperator.Postgres;
 /// <param name="Name">For the legacy <c>nextval('s'::text)</c>: the name, resolved at run time as the search_path finds it.</param>
 internal sealed record NextvalCall(IReadOnlyList<long> Oids, string? Name);
 
-/// <summary>Names of the operators (<c>o</c>), functions (<c>p</c>) and types (<c>t</c>) a default refers to, for messages.</summary>
-internal sealed record ExpressionNames(IReadOnlySet<long> Operators, IReadOnlySet<long> Functions, IReadOnlySet<long> Types)
-{
-    public bool IsEmpty => Operators.Count == 0 && Functions.Count == 0 && Types.Count == 0;
-}
-
 /// <summary>
 /// Judges a column default from its catalog node tree (<see cref="NodeTree"/>): is it <c>nextval(seq)</c> itself,
 /// optionally wrapped in casts between integer types (then the column holds the sequence's values), or something
