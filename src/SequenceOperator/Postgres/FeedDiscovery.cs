@@ -35,11 +35,10 @@ internal sealed class FeedDiscovery
         foreach (var row in columns)
         {
             var tree = row.DefaultTree is null ? null : NodeTree.Parse(row.DefaultTree);
+            // A regclass constant's OID, read in both byte orders: the one pg_depend records, else the one that is a sequence.
             long? Resolve(NextvalCall call) =>
                 call.Name is { } name ? ResolveName(name, byName)?.Oid
-                : call.Oids.FirstOrDefault(o => row.DefaultDependsOn.Contains(o)) is var linked && linked != 0 ? linked
-                : call.Oids.FirstOrDefault(byOid.ContainsKey) is var known && known != 0 ? known
-                : null;
+                : call.Oids.Where(row.DefaultDependsOn.Contains).Concat(call.Oids.Where(byOid.ContainsKey)).Select(o => (long?)o).FirstOrDefault();
 
             var called = tree is null ? [] : DefaultExpression.NextvalCalls(tree).Select(Resolve).OfType<long>().ToHashSet();
             var plain = tree is null ? null : DefaultExpression.PlainNextval(tree);

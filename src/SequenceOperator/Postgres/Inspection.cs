@@ -139,21 +139,21 @@ internal sealed class Inspection
     private SequenceEntry Entry(Feed target)
     {
         var sequence = Sequences[target.SequenceOid];
+        var entry = new SequenceEntry
+        {
+            Schema = target.Schema,
+            Table = target.Table,
+            Column = target.Column,
+            SequenceSchema = sequence.Schema,
+            SequenceName = sequence.Name,
+            Status = SequenceStatus.Skipped,
+            Indexed = target.Row.Indexed,
+        };
         if (!target.Judged)
         {
-            return new SequenceEntry
+            return entry with
             {
-                Schema = target.Schema,
-                Table = target.Table,
-                Column = target.Column,
-                SequenceSchema = sequence.Schema,
-                SequenceName = sequence.Name,
-                Status = SequenceStatus.Skipped,
-                Indexed = target.Row.Indexed,
-                Message = JoinParts([
-                    target.SkipReason!,
-                    .. sequence.Feeds.Take(1).Select(f => $"the sequence is judged on {f.Row.Display}"),
-                ]),
+                Message = JoinParts([target.SkipReason!, .. sequence.Feeds.Take(1).Select(f => $"the sequence is judged on {f.Row.Display}")]),
             };
         }
 
@@ -163,13 +163,8 @@ internal sealed class Inspection
             : sequence.RepairedNextValue is not null ? SequenceStatus.Repaired
             : sequence.BehindBy > 0 ? SequenceStatus.Behind
             : SequenceStatus.InSync;
-        return new SequenceEntry
+        return entry with
         {
-            Schema = target.Schema,
-            Table = target.Table,
-            Column = target.Column,
-            SequenceSchema = sequence.Schema,
-            SequenceName = sequence.Name,
             MaxValue = SequenceMath.ToInt64(own is { } v ? (target.Descending ? Math.Floor(v) : Math.Ceiling(v)) : null),
             JudgedMaxValue = SequenceMath.ToInt64(sequence.Extreme),
             NextValue = SequenceMath.ToInt64(sequence.NextValue),
@@ -178,7 +173,6 @@ internal sealed class Inspection
             Status = status,
             RepairedNextValue = status == SequenceStatus.Repaired ? sequence.RepairedNextValue : null,
             PlannedNextValue = status == SequenceStatus.Behind ? sequence.PlannedNextValue : null,
-            Indexed = target.Row.Indexed,
             Message = Message(target, sequence, status, error),
         };
     }

@@ -19,12 +19,7 @@ public sealed class EngineFailureTests(PostgresFixture fixture)
     {
         await using var db = await EngineDatabase.CreateAsync(fixture.Server, DriftedTables(300));
         // A writer on t200 makes the repair wait for its lock: groups of 50 (t000..t199) are committed by then.
-        await using var writer = new NpgsqlConnection(db.ConnectionString);
-        await writer.OpenAsync();
-        await using (var insert = new NpgsqlCommand("BEGIN; INSERT INTO t200 (id) VALUES (5000)", writer))
-        {
-            await insert.ExecuteNonQueryAsync();
-        }
+        await using var writer = await db.HoldAsync("INSERT INTO t200 (id) VALUES (5000)");
 
         await using var dataSource = NamedDataSource(db);
         var repair = db.Engine.RepairAsync(dataSource, EngineDatabase.Options(),
@@ -53,12 +48,7 @@ public sealed class EngineFailureTests(PostgresFixture fixture)
     public async Task Check_ConnectionLostMidRun_ReportsWhatWasMeasured()
     {
         await using var db = await EngineDatabase.CreateAsync(fixture.Server, DriftedTables(600));
-        await using var holder = new NpgsqlConnection(db.ConnectionString);
-        await holder.OpenAsync();
-        await using (var lockTable = new NpgsqlCommand("BEGIN; LOCK TABLE t450 IN ACCESS EXCLUSIVE MODE", holder))
-        {
-            await lockTable.ExecuteNonQueryAsync();
-        }
+        await using var holder = await db.HoldAsync("LOCK TABLE t450 IN ACCESS EXCLUSIVE MODE");
 
         await using var dataSource = NamedDataSource(db);
         var check = db.Engine.CheckAsync(dataSource, EngineDatabase.Options() with { LockTimeout = TimeSpan.FromMinutes(2) }, CancellationToken.None);

@@ -78,13 +78,6 @@ public sealed class EngineLockTests(PostgresFixture fixture)
         Assert.Equal(SequenceStatus.Behind, report.Entry("idle").Status);
     }
 
-    /// <summary>A second session that holds ACCESS EXCLUSIVE on <paramref name="table"/> until disposed, as a migration would.</summary>
-    private static async Task<NpgsqlConnection> HoldAccessExclusiveAsync(EngineDatabase db, string table)
-    {
-        var connection = new NpgsqlConnection(db.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE", connection);
-        await command.ExecuteNonQueryAsync();
-        return connection;
-    }
+    private static Task<NpgsqlConnection> HoldAccessExclusiveAsync(EngineDatabase db, string table) =>
+        db.HoldAsync($"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE");
 }
