@@ -212,7 +212,7 @@ public sealed record SequenceStatusEntry
     [Description("Share of the sequence's range already handed out, 0 to 1.")]
     public double CapacityUsed { get; init; }
 
-    [Description("InSync, Behind, Repaired or Error.")]
+    [Description("InSync, Behind, Repaired, Error or Skipped (the column does not hold the sequence's values, so it is not judged; the message says why).")]
     public SequenceEntryStatus Status { get; init; }
 
     [Description("The next value after the repair, when repaired.")]
@@ -229,6 +229,7 @@ public enum SequenceEntryStatus
     Behind,
     Repaired,
     Error,
+    Skipped,
 }
 
 /// <summary>The condition types of a <see cref="V1Alpha1SequenceSyncPolicy"/>.</summary>

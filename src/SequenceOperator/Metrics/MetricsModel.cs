@@ -46,6 +46,7 @@ internal sealed record SequenceObservation(
                 SequenceEntryStatus.InSync => SequenceState.InSync,
                 SequenceEntryStatus.Behind => SequenceState.Behind,
                 SequenceEntryStatus.Repaired => SequenceState.Repaired,
+                SequenceEntryStatus.Skipped => SequenceState.InSync, // not judged, so never behind: no state label of its own (yet)
                 _ => SequenceState.Error,
             });
     }

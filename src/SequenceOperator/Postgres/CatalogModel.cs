@@ -1,16 +1,22 @@
+using System.Text.Json;
 using Npgsql;
 
 namespace SequenceOperator.Postgres;
 
-/// <summary>One row of <see cref="SequenceSql.Discovery"/>: a sequence feeding a column, as the catalog says.</summary>
-internal sealed record Feed(
-    long SequenceOid,
-    string SequenceSchema,
-    string SequenceName,
-    long Increment,
-    long SequenceMin,
-    long SequenceMax,
-    bool Cycle,
+/// <summary>
+/// One row of <see cref="SequenceSql.DiscoverColumns"/>: a column a sequence may feed (linked to a sequence in
+/// <c>pg_depend</c>, or with a default that calls <c>nextval</c>), as the catalog says.
+/// </summary>
+/// <param name="BaseTypeOid">The column's type, or for a domain the integer (or other) type beneath it.</param>
+/// <param name="Identity">pg_attribute.attidentity: empty, <c>a</c> (ALWAYS) or <c>d</c> (BY DEFAULT).</param>
+/// <param name="DefaultTree">The default as a node tree (<c>adbin::text</c>); null when the column has none.</param>
+/// <param name="OwnedBy">Sequences owned by the column (serial, identity).</param>
+/// <param name="DefaultDependsOn">Sequences the default depends on (named by a regclass constant).</param>
+/// <param name="Ancestors">Every table this one inherits from (partitions: their parents), at any depth.</param>
+/// <param name="OwnIndex">A valid, unconditional btree index leads with the column (always true for a partitioned table, which holds no rows).</param>
+/// <param name="UnindexedPartitions">Partitions and inheritance children, at any depth, with no such index of their own: MAX scans them.</param>
+/// <param name="LockWeight">How many relations reading MAX locks: the table, its children, and their indexes.</param>
+internal sealed record ColumnRow(
     long RelationOid,
     string Schema,
     string Table,
@@ -19,21 +25,106 @@ internal sealed record Feed(
     short AttributeNumber,
     long TypeOid,
     string TypeName,
-    bool Indexed,
+    long BaseTypeOid,
+    string BaseTypeName,
+    string Identity,
+    string? DefaultTree,
+    IReadOnlyList<long> OwnedBy,
+    IReadOnlyList<long> DefaultDependsOn,
+    IReadOnlyList<long> Ancestors,
+    bool OwnIndex,
+    IReadOnlyList<(string Schema, string Table)> UnindexedPartitions,
+    int LockWeight,
     bool CanSelectColumn,
-    bool CanSelectSequence,
-    bool CanUpdateSequence,
     bool CanLockTable,
-    bool CoveredByAncestor)
+    bool SchemaUsable)
 {
-    public bool Descending => Increment < 0;
+    public bool Indexed => OwnIndex && UnindexedPartitions.Count == 0;
 
-    public ColumnKey ColumnKey => new(RelationOid, AttributeNumber, Descending);
+    public string Display => Identifiers.Display(Schema, Table) + "." + Identifiers.Display(Column);
 
-    public static Feed Read(NpgsqlDataReader r) => new(
+    /// <summary>Schema, table, column position, compared as PostgreSQL compares names (bytewise).</summary>
+    public static int CatalogOrder(ColumnRow x, ColumnRow y)
+    {
+        var bySchema = string.CompareOrdinal(x.Schema, y.Schema);
+        if (bySchema != 0)
+        {
+            return bySchema;
+        }
+
+        var byTable = string.CompareOrdinal(x.Table, y.Table);
+        return byTable != 0 ? byTable : x.AttributeNumber.CompareTo(y.AttributeNumber);
+    }
+
+    public static ColumnRow Read(NpgsqlDataReader r)
+    {
+        var (partitionWeight, unindexed) = r.IsDBNull(20) ? (0, []) : Partitions(r.GetString(20));
+        return new(
+            r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt16(5), r.GetInt64(6),
+            r.GetString(7), r.GetInt64(8), r.GetString(9), r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11),
+            r.GetFieldValue<long[]>(12), r.GetFieldValue<long[]>(13), r.GetFieldValue<long[]>(14), r.GetBoolean(15),
+            unindexed, r.GetInt32(16) + partitionWeight, r.GetBoolean(17), r.GetBoolean(18), r.GetBoolean(19));
+    }
+
+    /// <summary>The JSON the catalog query writes for a table with partitions or children: <c>{"weight": n, "unindexed": [["schema", "table"], ...]}</c>.</summary>
+    private static (int Weight, IReadOnlyList<(string Schema, string Table)> Unindexed) Partitions(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        var weight = root.GetProperty("weight") is { ValueKind: JsonValueKind.Number } w ? w.GetInt32() : 0;
+        var unindexed = root.GetProperty("unindexed").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!)).ToList();
+        return (weight, unindexed);
+    }
+}
+
+/// <summary>One row of <see cref="SequenceSql.DiscoverSequences"/>.</summary>
+/// <param name="Visible">The search_path finds it by its bare name (how a legacy <c>nextval('s'::text)</c> finds it).</param>
+internal sealed record SequenceRow(
+    long Oid,
+    string Schema,
+    string Name,
+    long Increment,
+    long Min,
+    long Max,
+    bool Cycle,
+    bool CanSelect,
+    bool CanUpdate,
+    bool SchemaUsable,
+    bool Visible)
+{
+    public string Display => Identifiers.Display(Schema, Name);
+
+    public static SequenceRow Read(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetBoolean(6),
-        r.GetInt64(7), r.GetString(8), r.GetString(9), r.GetString(10), r.GetString(11), r.GetInt16(12), r.GetInt64(13),
-        r.GetString(14), r.GetBoolean(15), r.GetBoolean(16), r.GetBoolean(17), r.GetBoolean(18), r.GetBoolean(19), r.GetBoolean(20));
+        r.GetBoolean(7), r.GetBoolean(8), r.GetBoolean(9), r.GetBoolean(10));
+}
+
+/// <summary>
+/// A sequence feeding a column. <see cref="SkipReason"/> is null when the column holds the sequence's values (its
+/// default is <c>nextval</c> itself, or it is an identity or owning column of an integer type) and so is judged;
+/// else it says why the column is not judged.
+/// </summary>
+/// <param name="LimitTypeOid">The integer type that bounds the values: the column's (a domain's base type) or a narrower cast in its default.</param>
+/// <param name="CoveredByAncestor">A partition or child whose ancestor the same sequence feeds: the ancestor's MAX covers its rows.</param>
+internal sealed record Feed(SequenceRow Sequence, ColumnRow Row, string? SkipReason, long LimitTypeOid, string LimitTypeName, bool CoveredByAncestor)
+{
+    public bool Judged => SkipReason is null;
+
+    public long SequenceOid => Sequence.Oid;
+
+    public long RelationOid => Row.RelationOid;
+
+    public string Schema => Row.Schema;
+
+    public string Table => Row.Table;
+
+    public string Column => Row.Column;
+
+    public short AttributeNumber => Row.AttributeNumber;
+
+    public bool Descending => Sequence.Increment < 0;
+
+    public ColumnKey ColumnKey => new(Row.RelationOid, Row.AttributeNumber, Descending);
 }
 
 /// <summary>A column measured for its extreme value (MAX, or MIN for a descending sequence).</summary>

@@ -8,6 +8,13 @@ public sealed record CheckOptions
 
     /// <summary>Bound on every statement the engine runs.</summary>
     public TimeSpan StatementTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long to wait for a lock: reading a table another session holds in ACCESS EXCLUSIVE mode (a migration's
+    /// ALTER TABLE, a VACUUM FULL) gives up after this, and the table becomes an error entry while the rest is
+    /// checked. A repair uses the same bound for its table locks unless <see cref="RepairOptions.LockTimeout"/> is set.
+    /// </summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>How a repair runs.</summary>
@@ -16,8 +23,11 @@ public sealed record RepairOptions
     /// <summary>Extra values to skip past the data: the repaired next value is MAX + headroom + increment.</summary>
     public long Headroom { get; init; }
 
-    /// <summary>How long to wait for the table locks before reporting the entry as an error.</summary>
-    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// The lock timeout of the whole repair run, its reads and its table locks alike (a locked table becomes an
+    /// error entry); null: <see cref="CheckOptions.LockTimeout"/>.
+    /// </summary>
+    public TimeSpan? LockTimeout { get; init; }
 
     /// <summary>Plan only: report and return the SQL without running it.</summary>
     public bool DryRun { get; init; }
@@ -25,3 +35,6 @@ public sealed record RepairOptions
     /// <summary>Sequences repaired in one transaction (one round trip); a failing group is retried one sequence at a time.</summary>
     public int SequencesPerTransaction { get; init; } = 50;
 }
+
+/// <summary>The bounds one run applies to every transaction it opens.</summary>
+internal readonly record struct RunSettings(TimeSpan StatementTimeout, TimeSpan LockTimeout);

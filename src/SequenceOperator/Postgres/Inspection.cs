@@ -24,6 +24,7 @@ internal sealed class Inspection
 
     public IReadOnlyList<EntryError> EntryErrors { get; }
 
+    /// <summary>Every sequence that feeds a target, in the targets' order.</summary>
     public Dictionary<long, SequenceInspection> Sequences { get; }
 
     /// <summary>The database role the engine runs as (for GRANT hints).</summary>
@@ -53,29 +54,20 @@ internal sealed class Inspection
         }
 
         targets = targets.DistinctBy(t => (t.RelationOid, t.AttributeNumber, t.SequenceOid)).ToList();
-        var bySequence = feeds.ToLookup(f => f.SequenceOid);
+        var judgedBySequence = feeds.Where(f => f.Judged && !f.CoveredByAncestor).ToLookup(f => f.SequenceOid);
         var sequences = new Dictionary<long, SequenceInspection>();
         foreach (var group in targets.GroupBy(t => t.SequenceOid))
         {
-            var all = bySequence[group.Key].Where(f => !f.CoveredByAncestor).ToList();
-            if (all.Count == 0)
+            var judged = judgedBySequence[group.Key].ToList();
+            if (judged.Count == 0)
             {
-                all = group.ToList();
+                judged = group.Where(f => f.Judged).ToList();
             }
 
-            var sequence = new SequenceInspection(all, group.ToList());
-            foreach (var feed in all.Concat(group))
+            var sequence = new SequenceInspection(group.First().Sequence, judged, group.ToList());
+            if (sequence.Judged)
             {
-                if (!feed.CanSelectColumn)
-                {
-                    sequence.Fail($"permission denied: the check needs SELECT on table {Identifiers.Display(feed.Schema, feed.Table)}: GRANT SELECT ON {Identifiers.Quote(feed.Schema, feed.Table)} TO {Identifiers.Quote(role)};");
-                    break;
-                }
-            }
-
-            if (sequence.Error is null && !all[0].CanSelectSequence)
-            {
-                sequence.Fail($"permission denied: the check needs SELECT on sequence {sequence.Display} (without it pg_sequences.last_value reads NULL): GRANT SELECT ON SEQUENCE {sequence.QuotedName} TO {Identifiers.Quote(role)};");
+                CheckPrivileges(sequence, role);
             }
 
             sequences.Add(group.Key, sequence);
@@ -84,16 +76,44 @@ internal sealed class Inspection
         return new Inspection(targets, errors, sequences, role);
     }
 
-    /// <summary>Every column whose MAX (or MIN) must be read: those that judge a sequence and those reported.</summary>
-    public IReadOnlyList<(ColumnKey Key, string Schema, string Table, string Column)> ColumnsToMeasure() =>
-        Sequences.Values.Where(s => s.Error is null)
-            .SelectMany(s => s.Feeds.Concat(s.Targets))
-            .DistinctBy(f => f.ColumnKey)
-            .Select(f => (f.ColumnKey, f.Schema, f.Table, f.Column))
-            .ToList();
+    /// <summary>Fails a sequence the role cannot read, naming the exact GRANT.</summary>
+    private static void CheckPrivileges(SequenceInspection sequence, string role)
+    {
+        foreach (var feed in sequence.Feeds.Concat(sequence.Targets.Where(t => t.Judged)))
+        {
+            if (!feed.Row.SchemaUsable)
+            {
+                sequence.Fail(MissingUsage(feed.Schema, $"table {Identifiers.Display(feed.Schema, feed.Table)}", role));
+                return;
+            }
 
-    public IReadOnlyList<(long Oid, string Schema, string Name)> SequencesToRead() =>
-        Sequences.Values.Where(s => s.Error is null).Select(s => (s.Oid, s.Schema, s.Name)).ToList();
+            if (!feed.Row.CanSelectColumn)
+            {
+                sequence.Fail($"permission denied: the check needs SELECT on table {Identifiers.Display(feed.Schema, feed.Table)}: GRANT SELECT ON {Identifiers.Quote(feed.Schema, feed.Table)} TO {Identifiers.Quote(role)};");
+                return;
+            }
+        }
+
+        if (!sequence.Row.SchemaUsable)
+        {
+            sequence.Fail(MissingUsage(sequence.Schema, $"sequence {sequence.Display}", role));
+        }
+        else if (!sequence.Row.CanSelect)
+        {
+            sequence.Fail($"permission denied: the check needs SELECT on sequence {sequence.Display} (without it pg_sequences.last_value reads NULL): GRANT SELECT ON SEQUENCE {sequence.QuotedName} TO {Identifiers.Quote(role)};");
+        }
+    }
+
+    private static string MissingUsage(string schema, string what, string role) =>
+        $"permission denied: the check needs USAGE on schema {Identifiers.Display(schema)} to read {what}: GRANT USAGE ON SCHEMA {Identifiers.Quote(schema)} TO {Identifiers.Quote(role)};";
+
+    /// <summary>The sequences still to measure: judged on at least one column, and not failed.</summary>
+    public IReadOnlyList<SequenceInspection> ToMeasure() =>
+        Sequences.Values.Where(s => s.Judged && s.Error is null).ToList();
+
+    /// <summary>Every column whose MAX (or MIN) must be read for these sequences: those that judge them and those reported.</summary>
+    public static IReadOnlyList<Feed> ColumnsOf(IEnumerable<SequenceInspection> sequences) =>
+        sequences.SelectMany(s => s.Feeds.Concat(s.Targets.Where(t => t.Judged))).DistinctBy(f => f.ColumnKey).ToList();
 
     public void SetExtreme(ColumnKey key, decimal? value) => _extremes[key] = value;
 
@@ -106,46 +126,60 @@ internal sealed class Inspection
         }
     }
 
-    public void FailSequence(long oid, string message) => Sequences[oid].Fail(message);
-
-    public void SetSequenceState(long oid, long lastValue, bool isCalled)
-    {
-        var sequence = Sequences[oid];
-        sequence.Measured(lastValue, isCalled, sequence.Feeds.Select(f => _extremes.GetValueOrDefault(f.ColumnKey)));
-    }
+    public void SetSequenceState(SequenceInspection sequence, long lastValue, bool isCalled) =>
+        sequence.Measured(lastValue, isCalled, sequence.Feeds.Select(f => (f, _extremes.GetValueOrDefault(f.ColumnKey))));
 
     /// <summary>The report entries, one per target.</summary>
     public IReadOnlyList<SequenceEntry> Entries() => Targets.Select(Entry).ToList();
 
+    /// <summary>The entries of what was settled (measured, failed, or not judged) when a run stopped half way.</summary>
+    public IReadOnlyList<SequenceEntry> SettledEntries() =>
+        Targets.Where(t => !t.Judged || Sequences[t.SequenceOid] is var s && (!s.Judged || s.Settled)).Select(Entry).ToList();
+
     private SequenceEntry Entry(Feed target)
     {
         var sequence = Sequences[target.SequenceOid];
-        var own = _extremes.GetValueOrDefault(target.ColumnKey);
-        var error = sequence.Error ?? _columnErrors.GetValueOrDefault(target.ColumnKey);
-        var status = error is not null ? SequenceStatus.Error
-            : sequence.RepairedNextValue is not null ? SequenceStatus.Repaired
-            : sequence.BehindBy > 0 ? SequenceStatus.Behind
-            : SequenceStatus.InSync;
-        return new SequenceEntry
+        var entry = new SequenceEntry
         {
             Schema = target.Schema,
             Table = target.Table,
             Column = target.Column,
             SequenceSchema = sequence.Schema,
             SequenceName = sequence.Name,
+            Status = SequenceStatus.Skipped,
+            Indexed = target.Row.Indexed,
+        };
+        if (!target.Judged)
+        {
+            return entry with
+            {
+                Message = JoinParts([target.SkipReason!, .. sequence.Feeds.Take(1).Select(f => $"the sequence is judged on {f.Row.Display}")]),
+            };
+        }
+
+        var own = _extremes.GetValueOrDefault(target.ColumnKey);
+        var error = sequence.Error ?? _columnErrors.GetValueOrDefault(target.ColumnKey);
+        var status = error is not null ? SequenceStatus.Error
+            : sequence.RepairedNextValue is not null ? SequenceStatus.Repaired
+            : sequence.BehindBy > 0 ? SequenceStatus.Behind
+            : SequenceStatus.InSync;
+        return entry with
+        {
             MaxValue = SequenceMath.ToInt64(own is { } v ? (target.Descending ? Math.Floor(v) : Math.Ceiling(v)) : null),
+            JudgedMaxValue = SequenceMath.ToInt64(sequence.Extreme),
             NextValue = SequenceMath.ToInt64(sequence.NextValue),
             BehindBy = SequenceMath.Saturate(sequence.BehindBy),
             CapacityUsed = sequence.CapacityUsed,
             Status = status,
             RepairedNextValue = status == SequenceStatus.Repaired ? sequence.RepairedNextValue : null,
-            Indexed = target.Indexed,
+            PlannedNextValue = status == SequenceStatus.Behind ? sequence.PlannedNextValue : null,
             Message = Message(target, sequence, status, error),
         };
     }
 
-    private static string Message(Feed target, SequenceInspection sequence, SequenceStatus status, string? error)
+    private string Message(Feed target, SequenceInspection sequence, SequenceStatus status, string? error)
     {
+        var extreme = sequence.Ascending ? "MAX" : "MIN";
         var parts = new List<string>();
         switch (status)
         {
@@ -156,7 +190,12 @@ internal sealed class Inspection
                 parts.Add(F($"repaired: next value {sequence.NextValue} -> {sequence.RepairedNextValue} (was behind by {sequence.BehindBy})"));
                 break;
             case SequenceStatus.Behind:
-                parts.Add(F($"behind by {sequence.BehindBy}: next value {sequence.NextValue} does not pass {(sequence.Ascending ? "MAX" : "MIN")} {sequence.Extreme}, so inserts can fail with a duplicate key"));
+                parts.Add(F($"behind by {sequence.BehindBy}: next value {sequence.NextValue} does not pass {extreme} {sequence.Extreme}, so inserts can fail with a duplicate key"));
+                if (sequence.PlannedNextValue is { } planned)
+                {
+                    parts.Add(F($"the repair sets the next value to {planned}"));
+                }
+
                 break;
             default:
                 if (sequence.RecheckNote is { } note)
@@ -167,10 +206,21 @@ internal sealed class Inspection
                 break;
         }
 
+        if (status != SequenceStatus.Error && sequence.ExtremeSource is { } source && source.ColumnKey != target.ColumnKey
+            && sequence.Extreme != _extremes.GetValueOrDefault(target.ColumnKey))
+        {
+            parts.Add(F($"judged against {extreme} {sequence.Extreme} of {source.Row.Display}"));
+        }
+
+        if (status != SequenceStatus.Error && sequence.Cycled)
+        {
+            parts.Add(F($"the sequence cycles: after {(sequence.Ascending ? "its MAXVALUE" : "its MINVALUE")} its next value is {sequence.NextValue}"));
+        }
+
         var others = sequence.Feeds.Where(f => f.RelationOid != target.RelationOid || f.AttributeNumber != target.AttributeNumber).ToList();
         if (others.Count > 0)
         {
-            parts.Add("the sequence also feeds " + string.Join(", ", others.Take(5).Select(f => $"{Identifiers.Display(f.Schema, f.Table)}.{Identifiers.Display(f.Column)}")) + (others.Count > 5 ? ", ..." : string.Empty));
+            parts.Add("the sequence also feeds " + string.Join(", ", others.Take(5).Select(f => f.Row.Display)) + (others.Count > 5 ? ", ..." : string.Empty));
         }
 
         if (status != SequenceStatus.Error && sequence.NextValue is { } next && SequenceMath.Beyond(next, sequence.Limit, sequence.Increment))
@@ -182,12 +232,34 @@ internal sealed class Inspection
             parts.Add(F($"{sequence.CapacityUsed:P1} of its range is used, up to {sequence.LimitSource} ({sequence.Limit})"));
         }
 
-        if (!target.Indexed)
+        if (!target.Row.Indexed)
         {
-            parts.Add($"no index on {Identifiers.Display(target.Column)}: {(target.Descending ? "MIN" : "MAX")} scans the whole table");
+            var unindexed = target.Row.UnindexedPartitions;
+            parts.Add(unindexed.Count == 0
+                ? $"no index on {Identifiers.Display(target.Column)}: {extreme} scans the whole table"
+                : $"no index on {Identifiers.Display(target.Column)} in {(target.Row.RelationKind == "p" ? "partition" : "child table")}{(unindexed.Count > 1 ? "s" : string.Empty)} "
+                  + string.Join(", ", unindexed.Take(5).Select(p => Identifiers.Display(p.Schema, p.Table))) + (unindexed.Count > 5 ? F($" and {unindexed.Count - 5} more") : string.Empty)
+                  + $": {extreme} scans {(unindexed.Count > 1 ? "them" : "it")}");
         }
 
-        return string.Join("; ", parts);
+        return JoinParts(parts);
+    }
+
+    /// <summary>Joins message parts with "; ", without doubling a part's own closing ";" (a GRANT statement) or ".".</summary>
+    public static string JoinParts(IEnumerable<string> parts)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var part in parts.Where(p => p.Length > 0))
+        {
+            if (sb.Length > 0)
+            {
+                sb.Append(sb[^1] is ';' or '.' ? " " : "; ");
+            }
+
+            sb.Append(part);
+        }
+
+        return sb.ToString();
     }
 
     private static string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -8,11 +8,11 @@ namespace SequenceOperator.Postgres;
 /// </summary>
 internal sealed record RepairGroup(IReadOnlyList<SequenceInspection> Sequences)
 {
-    public IEnumerable<string> Statements(RepairOptions repair, TimeSpan statementTimeout)
+    public IEnumerable<string> Statements(long headroom, RunSettings settings)
     {
         yield return SequenceSql.Begin;
-        yield return SequenceSql.SetLocalLockTimeout(repair.LockTimeout);
-        yield return SequenceSql.SetLocalStatementTimeout(statementTimeout);
+        yield return SequenceSql.SetLocalLockTimeout(settings.LockTimeout);
+        yield return SequenceSql.SetLocalStatementTimeout(settings.StatementTimeout);
         yield return SequenceSql.LockTables(Sequences.SelectMany(s => s.LockTables)
             .DistinctBy(f => f.RelationOid)
             .OrderBy(f => f.RelationOid)
@@ -21,13 +21,14 @@ internal sealed record RepairGroup(IReadOnlyList<SequenceInspection> Sequences)
         for (var i = 0; i < Sequences.Count; i++)
         {
             var s = Sequences[i];
-            yield return SequenceSql.ConditionalSetvalArm(i, s.Schema, s.Name, s.Increment, repair.Headroom, s.Limit, s.Feeds.Select(f => (f.Schema, f.Table, f.Column)).ToList());
+            yield return SequenceSql.ConditionalSetvalArm(i, s.Schema, s.Name, s.Increment, headroom, s.Limit,
+                s.Feeds.Select(f => (f.Schema, f.Table, f.Column)).ToList(), s.Row.Cycle ? (s.Min, s.Max) : null);
         }
 
         yield return SequenceSql.Commit;
     }
 
     /// <summary>The statements as a script a person can review (what <c>repair --dry-run</c> prints).</summary>
-    public string Script(RepairOptions repair, TimeSpan statementTimeout) =>
-        string.Join(";\n", Statements(repair, statementTimeout)) + ";";
+    public string Script(long headroom, RunSettings settings) =>
+        string.Join(";\n", Statements(headroom, settings)) + ";";
 }

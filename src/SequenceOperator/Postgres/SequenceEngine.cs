@@ -7,239 +7,312 @@ namespace SequenceOperator.Postgres;
 /// <summary>
 /// Finds every sequence that feeds a column, tells how far each stands behind the data, and repairs the ones behind
 /// without ever moving a sequence backwards. Knows nothing of Kubernetes: the CLI and the operator both call it.
-/// <para>A check is two round trips whatever the number of tables: the catalog (one query), then every MAX and every
-/// sequence (a batch of UNION ALL statements). A repair adds one round trip per group of sequences.</para>
+/// <para>Discovery reads the catalog only, in one round trip, and takes no lock on any user table. Measuring then
+/// runs in chunks, one transaction and one round trip each, that lock at most <see cref="LocksPerTransaction"/>
+/// relations, under a short lock_timeout: a table another session holds locked becomes an error entry, and the run
+/// takes a bounded share of the server's lock table however many tables there are. A repair adds one round trip
+/// per group of sequences, bounded the same way.</para>
 /// </summary>
 internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 {
     // Planning a UNION ALL grows faster than its arm count: many small statements in one batch (still one round trip) plan far faster.
     private const int ArmsPerStatement = 16;
-    private const int TablesPerRepairTransaction = 200;
+
+    /// <summary>
+    /// Relations (tables, their partitions and indexes, sequences) one transaction locks at most: well below
+    /// PostgreSQL's default shared lock table (max_locks_per_transaction 64 × max_connections 100 = 6,400 slots,
+    /// shared by every session), so a run never starves another session's DDL of locks.
+    /// </summary>
+    private const int LocksPerTransaction = 400;
 
     public Task<SequenceReport> CheckAsync(NpgsqlDataSource dataSource, CheckOptions options, CancellationToken cancellationToken) =>
-        Guard(() => CheckCoreAsync(dataSource, options, cancellationToken), options.StatementTimeout);
+        RunAsync(dataSource, options, null, cancellationToken);
 
-    public Task<SequenceReport> RepairAsync(NpgsqlDataSource dataSource, CheckOptions options, RepairOptions repair, CancellationToken cancellationToken) =>
-        Guard(() => RepairCoreAsync(dataSource, options, repair, cancellationToken), options.StatementTimeout);
-
-    /// <summary>A statement error that escapes the per-entry handling fails the run with a readable message.</summary>
-    private static async Task<SequenceReport> Guard(Func<Task<SequenceReport>> run, TimeSpan statementTimeout)
+    public Task<SequenceReport> RepairAsync(NpgsqlDataSource dataSource, CheckOptions options, RepairOptions repair, CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(repair.Headroom);
+        return RunAsync(dataSource, options, repair, cancellationToken);
+    }
+
+    /// <summary>
+    /// A check, and with <paramref name="repair"/> a repair. A failure of the whole run (a lost connection, a
+    /// statement error that escapes the per-entry handling) becomes a <see cref="SequenceEngineException"/> with a
+    /// readable message that carries what was measured and repaired until then.
+    /// </summary>
+    private async Task<SequenceReport> RunAsync(NpgsqlDataSource dataSource, CheckOptions options, RepairOptions? repair, CancellationToken cancellationToken)
+    {
+        var settings = new RunSettings(options.StatementTimeout, repair?.LockTimeout ?? options.LockTimeout);
+        Inspection? inspection = null;
         try
         {
-            return await run();
+            await using var connection = await PostgresErrors.OpenAsync(dataSource, cancellationToken);
+            inspection = await DiscoverAsync(connection, options, settings, cancellationToken);
+            await MeasureAsync(connection, inspection, settings, cancellationToken);
+            if (repair is null)
+            {
+                return Report(inspection);
+            }
+
+            var groups = PlanRepairs(inspection, repair);
+            if (repair.DryRun)
+            {
+                return Report(inspection) with { RepairSql = string.Join("\n\n", groups.Select(g => g.Script(repair.Headroom, settings))) };
+            }
+
+            foreach (var group in groups)
+            {
+                await RunRepairGroupAsync(connection, group, repair.Headroom, settings, cancellationToken);
+            }
+
+            return Report(inspection);
+        }
+        catch (SequenceEngineException ex) when (inspection is not null)
+        {
+            throw new SequenceEngineException(ex.Failure, ex.Message, ex.InnerException) { PartialReport = Partial(inspection) };
         }
         catch (PostgresException ex)
         {
             throw new SequenceEngineException(
                 ex.SqlState == PostgresErrorCodes.InsufficientPrivilege ? EngineFailure.PermissionDenied : EngineFailure.Failed,
-                PostgresErrors.Describe(ex, statementTimeout), ex);
+                PostgresErrors.Describe(ex, options.StatementTimeout), ex)
+            {
+                PartialReport = inspection is null ? null : Partial(inspection),
+            };
         }
     }
 
-    private async Task<SequenceReport> CheckCoreAsync(NpgsqlDataSource dataSource, CheckOptions options, CancellationToken cancellationToken)
+    private static SequenceReport Report(Inspection inspection) =>
+        new() { Sequences = inspection.Entries(), Errors = inspection.EntryErrors };
+
+    private static SequenceReport Partial(Inspection inspection) =>
+        new() { Sequences = inspection.SettledEntries(), Errors = inspection.EntryErrors };
+
+    /// <summary>
+    /// Reads the catalog (one round trip; a second only to name the parts of defaults that are not judged) and works
+    /// out which columns to report and which sequences feed them.
+    /// </summary>
+    private async Task<Inspection> DiscoverAsync(NpgsqlConnection connection, CheckOptions options, RunSettings settings, CancellationToken cancellationToken)
     {
-        await using var connection = await PostgresErrors.OpenAsync(dataSource, cancellationToken);
-        var inspection = await InspectAsync(connection, options, cancellationToken);
-        return new SequenceReport { Sequences = inspection.Entries(), Errors = inspection.EntryErrors };
-    }
-
-    private async Task<SequenceReport> RepairCoreAsync(NpgsqlDataSource dataSource, CheckOptions options, RepairOptions repair, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(repair.Headroom);
-        await using var connection = await PostgresErrors.OpenAsync(dataSource, cancellationToken);
-        var inspection = await InspectAsync(connection, options, cancellationToken);
-        var groups = PlanRepairs(inspection, repair);
-        if (repair.DryRun)
-        {
-            var sql = string.Join("\n\n", groups.Select(g => g.Script(repair, options.StatementTimeout)));
-            return new SequenceReport { Sequences = inspection.Entries(), Errors = inspection.EntryErrors, RepairSql = sql };
-        }
-
-        foreach (var group in groups)
-        {
-            await RunRepairGroupAsync(connection, group, repair, options.StatementTimeout, cancellationToken);
-        }
-
-        return new SequenceReport { Sequences = inspection.Entries(), Errors = inspection.EntryErrors };
-    }
-
-    private async Task<Inspection> InspectAsync(NpgsqlConnection connection, CheckOptions options, CancellationToken cancellationToken)
-    {
-        var feeds = new List<Feed>();
+        var columns = new List<ColumnRow>();
+        var sequenceRows = new List<SequenceRow>();
         var relations = new List<RelationRow>();
         var role = string.Empty;
         var database = string.Empty;
-        await using (var batch = new NpgsqlBatch(connection))
+        List<NpgsqlBatchCommand> commands =
+        [
+            new(SequenceSql.CurrentUser), new(SequenceSql.DiscoverColumns), new(SequenceSql.DiscoverSequences),
+        ];
+        if (options.Tables.Count > 0)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(SequenceSql.BeginReadOnly));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(SequenceSql.SetLocalStatementTimeout(options.StatementTimeout)));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(SequenceSql.CurrentUser));
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(SequenceSql.Discovery));
-            if (options.Tables.Count > 0)
-            {
-                var find = new NpgsqlBatchCommand(SequenceSql.FindRelations);
-                find.Parameters.Add(new NpgsqlParameter { Value = TableResolver.CandidateNames(options.Tables) });
-                batch.BatchCommands.Add(find);
-            }
-
-            await PostgresErrors.RunAsync(connection, async () =>
-            {
-                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-                var resultSet = 0;
-                do
-                {
-                    if (reader.FieldCount == 0)
-                    {
-                        continue;
-                    }
-
-                    while (await reader.ReadAsync(cancellationToken))
-                    {
-                        switch (resultSet)
-                        {
-                            case 0:
-                                role = reader.GetString(0);
-                                database = reader.GetString(1);
-                                break;
-                            case 1:
-                                feeds.Add(Feed.Read(reader));
-                                break;
-                            default:
-                                relations.Add(RelationRow.Read(reader));
-                                break;
-                        }
-                    }
-
-                    resultSet++;
-                }
-                while (await reader.NextResultAsync(cancellationToken));
-            }, cancellationToken);
+            commands.Add(new NpgsqlBatchCommand(SequenceSql.FindRelations) { Parameters = { new NpgsqlParameter { Value = TableResolver.CandidateNames(options.Tables) } } });
         }
 
+        await RunBatchAsync(connection, ReadOnly(settings, commands), (resultSet, reader) =>
+        {
+            switch (resultSet)
+            {
+                case 0:
+                    role = reader.GetString(0);
+                    database = reader.GetString(1);
+                    break;
+                case 1:
+                    columns.Add(ColumnRow.Read(reader));
+                    break;
+                case 2:
+                    sequenceRows.Add(SequenceRow.Read(reader));
+                    break;
+                default:
+                    relations.Add(RelationRow.Read(reader));
+                    break;
+            }
+        }, cancellationToken);
+
+        // The catalog query leaves the order to us (sorting there would carry every default through the sort).
+        columns.Sort(ColumnRow.CatalogOrder);
+        var plan = FeedDiscovery.Plan(columns, sequenceRows);
+        var names = new Dictionary<(char Kind, long Oid), string>();
+        var (operators, functions, types) = plan.NamesNeeded();
+        if (operators.Length + functions.Length + types.Length > 0)
+        {
+            var query = new NpgsqlBatchCommand(SequenceSql.ExpressionNames)
+            {
+                Parameters = { new NpgsqlParameter { Value = operators }, new NpgsqlParameter { Value = functions }, new NpgsqlParameter { Value = types } },
+            };
+            await RunBatchAsync(connection, ReadOnly(settings, [query]),
+                (_, reader) => names[(reader.GetString(0)[0], reader.GetInt64(1))] = reader.GetString(2), cancellationToken);
+        }
+
+        var feeds = plan.Feeds(names);
         var inspection = Inspection.Select(feeds, relations, options.Tables, role);
         LogInspected(logger, database, feeds.Count, inspection.Targets.Count, inspection.EntryErrors.Count);
-        await MeasureAsync(connection, inspection, options.StatementTimeout, cancellationToken);
         return inspection;
     }
 
-    /// <summary>Reads every needed MAX/MIN and every sequence in one batch; on failure, item by item so one bad table does not hide the rest.</summary>
-    private async Task MeasureAsync(NpgsqlConnection connection, Inspection inspection, TimeSpan statementTimeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads every needed MAX/MIN and every sequence, a chunk of sequences per transaction and round trip, so the
+    /// locks held at once stay bounded however many tables there are.
+    /// </summary>
+    private async Task MeasureAsync(NpgsqlConnection connection, Inspection inspection, RunSettings settings, CancellationToken cancellationToken)
     {
-        var columns = inspection.ColumnsToMeasure();
-        var sequences = inspection.SequencesToRead();
-        var columnArms = columns.Select((c, i) => SequenceSql.ExtremeArm(i, c.Schema, c.Table, c.Column, c.Key.Descending)).ToList();
-        var sequenceArms = sequences.Select((s, i) => SequenceSql.SequenceArm(i, s.Schema, s.Name)).ToList();
+        foreach (var chunk in Chunks(inspection.ToMeasure(), s => s.LockWeight, LocksPerTransaction, int.MaxValue))
+        {
+            await MeasureChunkAsync(connection, inspection, chunk, settings, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// One chunk in one batch. When it fails on a lock, the sequences whose tables another session holds locked are
+    /// reported as such (found in pg_locks, so nothing waits twice) and the rest is read again; when it fails
+    /// otherwise, item by item, so one broken table does not hide the others.
+    /// </summary>
+    private async Task MeasureChunkAsync(NpgsqlConnection connection, Inspection inspection, IReadOnlyList<SequenceInspection> chunk, RunSettings settings, CancellationToken cancellationToken)
+    {
+        var sqlState = await TryMeasureBatchAsync(connection, inspection, chunk, settings, cancellationToken);
+        if (sqlState is null)
+        {
+            return;
+        }
+
+        LogBatchFallback(logger, sqlState);
+        var rest = chunk;
+        if (sqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            var locked = await LockedRelationsAsync(connection, settings, cancellationToken);
+            foreach (var sequence in chunk)
+            {
+                FailLocked(inspection, sequence, locked);
+            }
+
+            rest = chunk.Where(s => s.Error is null).ToList();
+            LogLockedSkipped(logger, chunk.Count - rest.Count);
+            if (rest.Count == 0 || await TryMeasureBatchAsync(connection, inspection, rest, settings, cancellationToken) is null)
+            {
+                return;
+            }
+        }
+
+        await MeasureOneByOneAsync(connection, inspection, rest, settings, cancellationToken);
+    }
+
+    /// <summary>Reads a chunk in one transaction; the SQLSTATE of the statement error that stopped it, or null.</summary>
+    private static async Task<string?> TryMeasureBatchAsync(NpgsqlConnection connection, Inspection inspection, IReadOnlyList<SequenceInspection> chunk, RunSettings settings, CancellationToken cancellationToken)
+    {
+        var columns = Inspection.ColumnsOf(chunk);
+        var commands = new List<NpgsqlBatchCommand>();
+        var isColumnSet = new List<bool>();
+        foreach (var arms in columns.Select((c, i) => SequenceSql.ExtremeArm(i, c.Schema, c.Table, c.Column, c.Descending)).Chunk(ArmsPerStatement))
+        {
+            commands.Add(new NpgsqlBatchCommand(SequenceSql.UnionAll(arms)));
+            isColumnSet.Add(true);
+        }
+
+        foreach (var arms in chunk.Select((s, i) => SequenceSql.SequenceArm(i, s.Schema, s.Name)).Chunk(ArmsPerStatement))
+        {
+            commands.Add(new NpgsqlBatchCommand(SequenceSql.UnionAll(arms)));
+            isColumnSet.Add(false);
+        }
 
         try
         {
-            await using var batch = new NpgsqlBatch(connection);
-            var kinds = new List<bool>();
-            foreach (var chunk in columnArms.Chunk(ArmsPerStatement))
+            // Every column arm comes before every sequence arm, so a sequence is judged once all its columns are read.
+            await RunBatchAsync(connection, ReadOnly(settings, commands), (resultSet, reader) =>
             {
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(SequenceSql.UnionAll(chunk)));
-                kinds.Add(true);
-            }
-
-            foreach (var chunk in sequenceArms.Chunk(ArmsPerStatement))
-            {
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(SequenceSql.UnionAll(chunk)));
-                kinds.Add(false);
-            }
-
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(SequenceSql.Commit));
-            await PostgresErrors.RunAsync(connection, async () =>
-            {
-                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-                var resultSet = 0;
-                do
+                var i = reader.GetInt32(0);
+                if (isColumnSet[resultSet])
                 {
-                    if (reader.FieldCount == 0)
-                    {
-                        continue;
-                    }
-
-                    var isColumn = kinds[resultSet++];
-                    while (await reader.ReadAsync(cancellationToken))
-                    {
-                        var i = reader.GetInt32(0);
-                        if (isColumn)
-                        {
-                            inspection.SetExtreme(columns[i].Key, reader.IsDBNull(1) ? null : reader.GetDecimal(1));
-                        }
-                        else
-                        {
-                            inspection.SetSequenceState(sequences[i].Oid, reader.GetInt64(1), reader.GetBoolean(2));
-                        }
-                    }
+                    inspection.SetExtreme(columns[i].ColumnKey, reader.IsDBNull(1) ? null : reader.GetDecimal(1));
                 }
-                while (await reader.NextResultAsync(cancellationToken));
+                else
+                {
+                    inspection.SetSequenceState(chunk[i], reader.GetInt64(1), reader.GetBoolean(2));
+                }
             }, cancellationToken);
-            return;
+            return null;
         }
         catch (PostgresException ex)
         {
-            LogBatchFallback(logger, ex.SqlState);
-            await RollbackAsync(connection, cancellationToken);
+            return ex.SqlState;
         }
+    }
 
-        for (var i = 0; i < columns.Count; i++)
+    /// <summary>Fails a sequence when pg_locks shows another session holding (or queued for) ACCESS EXCLUSIVE on its sequence or one of its tables.</summary>
+    private static void FailLocked(Inspection inspection, SequenceInspection sequence, IReadOnlyDictionary<long, bool> locked)
+    {
+        foreach (var feed in Inspection.ColumnsOf([sequence]))
         {
-            var column = columns[i];
-            var (value, error) = await ReadOneAsync(connection, columnArms[i], statementTimeout, r => r.IsDBNull(1) ? (decimal?)null : r.GetDecimal(1), cancellationToken);
-            if (error is null)
+            if (locked.TryGetValue(feed.RelationOid, out var held))
             {
-                inspection.SetExtreme(column.Key, value);
-            }
-            else
-            {
-                inspection.FailColumn(column.Key, $"reading {(column.Key.Descending ? "MIN" : "MAX")}({Identifiers.Display(column.Column)}) of {Identifiers.Display(column.Schema, column.Table)} failed: {error}");
+                inspection.FailColumn(feed.ColumnKey, LockedMessage(Identifiers.Display(feed.Schema, feed.Table), held));
             }
         }
 
-        for (var i = 0; i < sequences.Count; i++)
+        if (locked.TryGetValue(sequence.Oid, out var sequenceHeld))
         {
-            var sequence = sequences[i];
-            var (state, error) = await ReadOneAsync(connection, sequenceArms[i], statementTimeout, r => (r.GetInt64(1), r.GetBoolean(2)), cancellationToken);
+            sequence.Fail(LockedMessage("sequence " + sequence.Display, sequenceHeld));
+        }
+    }
+
+    private static string LockedMessage(string what, bool? held) => held switch
+    {
+        true => $"{what} is locked by another session (ACCESS EXCLUSIVE); it was not checked",
+        false => $"{what} is being locked by another session (ACCESS EXCLUSIVE, queued behind a longer transaction); it was not checked",
+        null => $"{what} is locked by another session (ACCESS EXCLUSIVE?); it was not checked",
+    };
+
+    private static async Task<IReadOnlyDictionary<long, bool>> LockedRelationsAsync(NpgsqlConnection connection, RunSettings settings, CancellationToken cancellationToken)
+    {
+        var locked = new Dictionary<long, bool>();
+        await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(SequenceSql.LockedRelations)]),
+            (_, reader) => locked[reader.GetInt64(0)] = reader.GetBoolean(1), cancellationToken);
+        return locked;
+    }
+
+    private static async Task MeasureOneByOneAsync(NpgsqlConnection connection, Inspection inspection, IReadOnlyList<SequenceInspection> sequences, RunSettings settings, CancellationToken cancellationToken)
+    {
+        foreach (var column in Inspection.ColumnsOf(sequences))
+        {
+            var sql = SequenceSql.ExtremeArm(0, column.Schema, column.Table, column.Column, column.Descending);
+            var (value, error) = await ReadOneAsync(connection, sql, settings, r => r.IsDBNull(1) ? (decimal?)null : r.GetDecimal(1), cancellationToken);
+            var table = Identifiers.Display(column.Schema, column.Table);
             if (error is null)
             {
-                inspection.SetSequenceState(sequence.Oid, state.Item1, state.Item2);
+                inspection.SetExtreme(column.ColumnKey, value);
             }
             else
             {
-                inspection.FailSequence(sequence.Oid, $"reading sequence {Identifiers.Display(sequence.Schema, sequence.Name)} failed: {error}");
+                inspection.FailColumn(column.ColumnKey, error.SqlState == PostgresErrorCodes.LockNotAvailable
+                    ? LockedMessage(table, null)
+                    : $"reading {(column.Descending ? "MIN" : "MAX")}({Identifiers.Display(column.Column)}) of {table} failed: {PostgresErrors.Describe(error, settings.StatementTimeout)}");
+            }
+        }
+
+        foreach (var sequence in sequences.Where(s => s.Error is null))
+        {
+            var (state, error) = await ReadOneAsync(connection, SequenceSql.SequenceArm(0, sequence.Schema, sequence.Name), settings, r => (r.GetInt64(1), r.GetBoolean(2)), cancellationToken);
+            if (error is null)
+            {
+                inspection.SetSequenceState(sequence, state.Item1, state.Item2);
+            }
+            else
+            {
+                sequence.Fail(error.SqlState == PostgresErrorCodes.LockNotAvailable
+                    ? LockedMessage("sequence " + sequence.Display, null)
+                    : $"reading sequence {sequence.Display} failed: {PostgresErrors.Describe(error, settings.StatementTimeout)}");
             }
         }
     }
 
-    private static async Task<(T Value, string? Error)> ReadOneAsync<T>(NpgsqlConnection connection, string sql, TimeSpan statementTimeout, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    private static async Task<(T Value, PostgresException? Error)> ReadOneAsync<T>(NpgsqlConnection connection, string sql, RunSettings settings, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
+        T value = default!;
         try
         {
-            return await PostgresErrors.RunAsync(connection, async () =>
-            {
-                await using var batch = new NpgsqlBatch(connection);
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(SequenceSql.BeginReadOnly));
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(SequenceSql.SetLocalStatementTimeout(statementTimeout)));
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
-                batch.BatchCommands.Add(new NpgsqlBatchCommand(SequenceSql.Commit));
-                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-                T value = default!;
-                do
-                {
-                    if (reader.FieldCount > 0 && await reader.ReadAsync(cancellationToken))
-                    {
-                        value = read(reader);
-                    }
-                }
-                while (await reader.NextResultAsync(cancellationToken));
-                return (value, (string?)null);
-            }, cancellationToken);
+            await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(sql)]), (_, reader) => value = read(reader), cancellationToken);
+            return (value, null);
         }
         catch (PostgresException ex)
         {
-            await RollbackAsync(connection, cancellationToken);
-            return (default!, PostgresErrors.Describe(ex, statementTimeout));
+            return (value, ex);
         }
     }
 
@@ -259,7 +332,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 continue;
             }
 
-            if (sequence.LockTables.FirstOrDefault(f => !f.CanLockTable) is { } unlockable)
+            if (sequence.LockTables.FirstOrDefault(f => !f.Row.CanLockTable) is { } unlockable)
             {
                 var table = Identifiers.Quote(unlockable.Schema, unlockable.Table);
                 sequence.Fail($"repair needs UPDATE, DELETE or TRUNCATE on table {Identifiers.Display(unlockable.Schema, unlockable.Table)} to lock out writers while it repairs: GRANT UPDATE ON {table} TO {Identifiers.Quote(inspection.Role)};");
@@ -273,46 +346,115 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 continue;
             }
 
+            sequence.PlannedNextValue = SequenceMath.ToInt64(target + sequence.Increment);
             planned.Add(sequence);
         }
 
-        var groups = new List<RepairGroup>();
-        var current = new List<SequenceInspection>();
-        var tables = 0;
-        foreach (var sequence in planned)
+        return Chunks(planned, s => s.LockWeight, LocksPerTransaction, Math.Max(1, repair.SequencesPerTransaction))
+            .Select(g => new RepairGroup(g))
+            .ToList();
+    }
+
+    /// <summary>Consecutive groups of at most <paramref name="maxCount"/> items whose weights add up to at most <paramref name="budget"/> (an item heavier than that alone).</summary>
+    private static IEnumerable<List<T>> Chunks<T>(IEnumerable<T> items, Func<T, int> weight, int budget, int maxCount)
+    {
+        var current = new List<T>();
+        var total = 0;
+        foreach (var item in items)
         {
-            if (current.Count > 0 && (current.Count >= Math.Max(1, repair.SequencesPerTransaction) || tables + sequence.LockTables.Count > TablesPerRepairTransaction))
+            var w = weight(item);
+            if (current.Count > 0 && (current.Count >= maxCount || total + w > budget))
             {
-                groups.Add(new RepairGroup(current));
+                yield return current;
                 current = [];
-                tables = 0;
+                total = 0;
             }
 
-            current.Add(sequence);
-            tables += sequence.LockTables.Count;
+            current.Add(item);
+            total += w;
         }
 
         if (current.Count > 0)
         {
-            groups.Add(new RepairGroup(current));
+            yield return current;
         }
-
-        return groups;
     }
 
-    private async Task RunRepairGroupAsync(NpgsqlConnection connection, RepairGroup group, RepairOptions repair, TimeSpan statementTimeout, CancellationToken cancellationToken)
+    private async Task RunRepairGroupAsync(NpgsqlConnection connection, RepairGroup group, long headroom, RunSettings settings, CancellationToken cancellationToken)
+    {
+        var outcomes = new List<(SequenceInspection Sequence, decimal? H, long Last, bool Called, long? SetTo)>();
+        try
+        {
+            await RunBatchAsync(connection, group.Statements(headroom, settings).Select(s => new NpgsqlBatchCommand(s)), (_, reader) =>
+                outcomes.Add((group.Sequences[reader.GetInt32(0)], reader.IsDBNull(1) ? null : reader.GetDecimal(1), reader.GetInt64(2), reader.GetBoolean(3), reader.IsDBNull(4) ? null : reader.GetInt64(4))),
+                cancellationToken);
+        }
+        catch (PostgresException ex)
+        {
+            if (group.Sequences.Count > 1)
+            {
+                LogGroupRetry(logger, group.Sequences.Count, ex.SqlState);
+                foreach (var sequence in group.Sequences)
+                {
+                    await RunRepairGroupAsync(connection, new RepairGroup([sequence]), headroom, settings, cancellationToken);
+                }
+
+                return;
+            }
+
+            var sequenceToFail = group.Sequences[0];
+            var reason = ex.SqlState == PostgresErrorCodes.LockNotAvailable
+                ? $"could not lock {string.Join(", ", sequenceToFail.LockTables.Select(t => Identifiers.Display(t.Schema, t.Table)))} within {settings.LockTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s: another transaction holds a conflicting lock (a long-running transaction, or another repair); nothing was changed, try again later."
+                : $"repair failed, nothing was changed: {PostgresErrors.Describe(ex, settings.StatementTimeout)}";
+            sequenceToFail.Fail(reason);
+            LogRepairFailed(logger, sequenceToFail.Display, ex.SqlState);
+            return;
+        }
+
+        // Only now that the transaction committed: a report never claims a repair the database does not hold.
+        foreach (var (sequence, h, last, called, setTo) in outcomes)
+        {
+            sequence.Repaired(h, last, called, setTo);
+            if (setTo is { } value)
+            {
+                LogRepaired(logger, sequence.Display, SequenceMath.ToInt64(sequence.NextValue), value + sequence.Increment);
+            }
+        }
+    }
+
+    /// <summary>Wraps statements in a READ ONLY transaction bounded by the run's statement and lock timeouts.</summary>
+    private static IEnumerable<NpgsqlBatchCommand> ReadOnly(RunSettings settings, IEnumerable<NpgsqlBatchCommand> commands)
+    {
+        yield return new NpgsqlBatchCommand(SequenceSql.BeginReadOnly);
+        yield return new NpgsqlBatchCommand(SequenceSql.SetLocalStatementTimeout(settings.StatementTimeout));
+        yield return new NpgsqlBatchCommand(SequenceSql.SetLocalLockTimeout(settings.LockTimeout));
+        foreach (var command in commands)
+        {
+            yield return command;
+        }
+
+        yield return new NpgsqlBatchCommand(SequenceSql.Commit);
+    }
+
+    /// <summary>
+    /// Runs statements as one batch (one round trip) and hands every row of every result set to <paramref name="read"/>
+    /// with the result set's number (statements without rows do not count). A statement error rolls the transaction
+    /// back and is rethrown; a lost connection is a <see cref="SequenceEngineException"/>.
+    /// </summary>
+    private static async Task RunBatchAsync(NpgsqlConnection connection, IEnumerable<NpgsqlBatchCommand> commands, Action<int, NpgsqlDataReader> read, CancellationToken cancellationToken)
     {
         try
         {
             await PostgresErrors.RunAsync(connection, async () =>
             {
                 await using var batch = new NpgsqlBatch(connection);
-                foreach (var statement in group.Statements(repair, statementTimeout))
+                foreach (var command in commands)
                 {
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+                    batch.BatchCommands.Add(command);
                 }
 
                 await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                var resultSet = 0;
                 do
                 {
                     if (reader.FieldCount == 0)
@@ -322,41 +464,18 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 
                     while (await reader.ReadAsync(cancellationToken))
                     {
-                        var sequence = group.Sequences[reader.GetInt32(0)];
-                        decimal? h = reader.IsDBNull(1) ? null : reader.GetDecimal(1);
-                        var last = reader.GetInt64(2);
-                        var called = reader.GetBoolean(3);
-                        long? setTo = reader.IsDBNull(4) ? null : reader.GetInt64(4);
-                        sequence.Repaired(h, last, called, setTo);
-                        if (setTo is { } value)
-                        {
-                            LogRepaired(logger, sequence.Display, SequenceMath.ToInt64(sequence.NextValue), value + sequence.Increment);
-                        }
+                        read(resultSet, reader);
                     }
+
+                    resultSet++;
                 }
                 while (await reader.NextResultAsync(cancellationToken));
             }, cancellationToken);
         }
-        catch (PostgresException ex)
+        catch (PostgresException)
         {
             await RollbackAsync(connection, cancellationToken);
-            if (group.Sequences.Count > 1)
-            {
-                LogGroupRetry(logger, group.Sequences.Count, ex.SqlState);
-                foreach (var sequence in group.Sequences)
-                {
-                    await RunRepairGroupAsync(connection, new RepairGroup([sequence]), repair, statementTimeout, cancellationToken);
-                }
-
-                return;
-            }
-
-            var sequenceToFail = group.Sequences[0];
-            var reason = ex.SqlState == PostgresErrorCodes.LockNotAvailable
-                ? $"could not lock {string.Join(", ", sequenceToFail.LockTables.Select(t => Identifiers.Display(t.Schema, t.Table)))} within {repair.LockTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s: another transaction holds a conflicting lock (a long-running transaction, or another repair); nothing was changed, try again later."
-                : $"repair failed, nothing was changed: {PostgresErrors.Describe(ex, statementTimeout)}";
-            sequenceToFail.Fail(reason);
-            LogRepairFailed(logger, sequenceToFail.Display, ex.SqlState);
+            throw;
         }
     }
 
@@ -373,7 +492,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Inspected database {Database}: {Feeds} sequence-fed columns, {Targets} to report, {Errors} entry errors")]
     private static partial void LogInspected(ILogger logger, string database, int feeds, int targets, int errors);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "The batched read failed ({SqlState}); reading item by item to isolate the failing table")]
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "A batched read failed ({SqlState}); reading its items again to isolate the failing table")]
     private static partial void LogBatchFallback(ILogger logger, string sqlState);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Repaired sequence {Sequence}: next value {From} -> {To}")]
@@ -384,4 +503,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Repair of sequence {Sequence} failed ({SqlState})")]
     private static partial void LogRepairFailed(ILogger logger, string sequence, string sqlState);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "{Count} sequences were not checked: another session holds their tables locked")]
+    private static partial void LogLockedSkipped(ILogger logger, int count);
 }

@@ -40,6 +40,9 @@ public sealed class SequenceEngineException : Exception
 
     public EngineFailure Failure { get; }
 
-    /// <summary>What was measured or repaired before the run failed; null when nothing was.</summary>
+    /// <summary>
+    /// What the run had measured and repaired when it failed (a repair that committed 2,850 of 5,000 sequences shows
+    /// those as repaired, the rest as behind); null when it failed before measuring anything.
+    /// </summary>
     public SequenceReport? PartialReport { get; init; }
 }

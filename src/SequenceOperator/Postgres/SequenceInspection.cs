@@ -5,46 +5,48 @@ namespace SequenceOperator.Postgres;
 /// <summary>One sequence under inspection: every column it feeds, its state, and what a repair did to it.</summary>
 internal sealed class SequenceInspection
 {
-    public SequenceInspection(IReadOnlyList<Feed> feeds, IReadOnlyList<Feed> targets)
+    public SequenceInspection(SequenceRow sequence, IReadOnlyList<Feed> feeds, IReadOnlyList<Feed> targets)
     {
+        Row = sequence;
         Feeds = feeds;
         Targets = targets;
-        var first = feeds[0];
-        Oid = first.SequenceOid;
-        Schema = first.SequenceSchema;
-        Name = first.SequenceName;
-        Increment = first.Increment;
-        Min = first.SequenceMin;
-        Max = first.SequenceMax;
-        CanUpdate = first.CanUpdateSequence;
-        var types = feeds.Concat(targets).Select(f => (f.TypeOid, f.TypeName)).Distinct().ToList();
-        Limit = SequenceMath.Limit(Increment, Min, Max, types.Select(t => t.TypeOid));
+        var types = feeds.Concat(targets.Where(t => t.Judged)).Select(f => (f.LimitTypeOid, f.LimitTypeName)).Distinct().ToList();
+        Limit = SequenceMath.Limit(Increment, Min, Max, types.Select(t => t.LimitTypeOid));
         LimitSource = SequenceMath.LimitSource(Increment, Min, Max, Limit, types);
         LockTables = feeds.DistinctBy(f => f.RelationOid).OrderBy(f => f.RelationOid).ToList();
+        LockWeight = 1 + feeds.DistinctBy(f => f.RelationOid).Sum(f => f.Row.LockWeight);
     }
 
-    /// <summary>Every column that judges this sequence (partitions covered by their parent excluded).</summary>
+    public SequenceRow Row { get; }
+
+    /// <summary>Every judged column that judges this sequence (partitions covered by their parent excluded); empty when none is judged.</summary>
     public IReadOnlyList<Feed> Feeds { get; }
 
-    /// <summary>The reported columns this sequence feeds.</summary>
+    /// <summary>The reported columns this sequence feeds, judged or not.</summary>
     public IReadOnlyList<Feed> Targets { get; }
 
     /// <summary>One feed per table to lock during a repair, in OID order so concurrent repairers lock alike.</summary>
     public IReadOnlyList<Feed> LockTables { get; }
 
-    public long Oid { get; }
+    /// <summary>How many relations reading this sequence and every MAX it is judged on locks.</summary>
+    public int LockWeight { get; }
 
-    public string Schema { get; }
+    /// <summary>False when no column the sequence feeds holds its values: nothing to measure or repair.</summary>
+    public bool Judged => Feeds.Count > 0;
 
-    public string Name { get; }
+    public long Oid => Row.Oid;
 
-    public long Increment { get; }
+    public string Schema => Row.Schema;
 
-    public long Min { get; }
+    public string Name => Row.Name;
 
-    public long Max { get; }
+    public long Increment => Row.Increment;
 
-    public bool CanUpdate { get; }
+    public long Min => Row.Min;
+
+    public long Max => Row.Max;
+
+    public bool CanUpdate => Row.CanUpdate;
 
     public bool Ascending => Increment > 0;
 
@@ -52,20 +54,32 @@ internal sealed class SequenceInspection
 
     public string LimitSource { get; }
 
-    public string Display => Identifiers.Display(Schema, Name);
+    public string Display => Row.Display;
 
     public string QuotedName => Identifiers.Quote(Schema, Name);
 
     public string? Error { get; private set; }
 
+    /// <summary>True once the sequence was read (or failed): what a partial report may show.</summary>
+    public bool Settled => NextValue is not null || Error is not null;
+
     /// <summary>H: MAX over every fed column (MIN when descending); null when they are all empty.</summary>
     public decimal? Extreme { get; private set; }
 
+    /// <summary>The column <see cref="Extreme"/> comes from.</summary>
+    public Feed? ExtremeSource { get; private set; }
+
     public decimal? NextValue { get; private set; }
+
+    /// <summary>True when the next value wrapped around: a CYCLE sequence past its limit starts again at its other bound.</summary>
+    public bool Cycled { get; private set; }
 
     public decimal BehindBy { get; private set; }
 
     public double CapacityUsed { get; private set; }
+
+    /// <summary>The next value a repair sets (MAX + headroom + increment), once planned.</summary>
+    public long? PlannedNextValue { get; set; }
 
     public long? RepairedNextValue { get; private set; }
 
@@ -74,16 +88,31 @@ internal sealed class SequenceInspection
 
     public void Fail(string message) => Error ??= message;
 
-    public void Measured(long lastValue, bool isCalled, IEnumerable<decimal?> extremes)
+    public void Measured(long lastValue, bool isCalled, IEnumerable<(Feed Feed, decimal? Extreme)> extremes)
     {
-        var values = extremes.Where(v => v is not null).Select(v => Ascending ? Math.Ceiling(v!.Value) : Math.Floor(v!.Value)).ToList();
-        Extreme = values.Count == 0 ? null : Ascending ? values.Max() : values.Min();
-        NextValue = SequenceMath.NextValue(lastValue, isCalled, Increment);
+        ExtremeSource = null;
+        Extreme = null;
+        foreach (var (feed, value) in extremes)
+        {
+            if (value is not { } v)
+            {
+                continue;
+            }
+
+            var rounded = Ascending ? Math.Ceiling(v) : Math.Floor(v);
+            if (Extreme is null || (Ascending ? rounded > Extreme : rounded < Extreme))
+            {
+                (Extreme, ExtremeSource) = (rounded, feed);
+            }
+        }
+
+        NextValue = SequenceMath.NextValue(lastValue, isCalled, Increment, Min, Max, Row.Cycle);
+        Cycled = NextValue != SequenceMath.NextValue(lastValue, isCalled, Increment);
         BehindBy = SequenceMath.BehindBy(Extreme, NextValue.Value, Increment);
         CapacityUsed = SequenceMath.CapacityUsed(lastValue, isCalled, Extreme, Increment, Min, Max, Limit);
     }
 
-    /// <summary>Records the outcome of the locked re-read and conditional setval.</summary>
+    /// <summary>Records the outcome of the locked re-read and conditional setval, once its transaction committed.</summary>
     public void Repaired(decimal? extreme, long lastValue, bool isCalled, long? setTo)
     {
         if (setTo is { } value)
@@ -93,7 +122,7 @@ internal sealed class SequenceInspection
             return;
         }
 
-        var next = SequenceMath.NextValue(lastValue, isCalled, Increment);
+        var next = SequenceMath.NextValue(lastValue, isCalled, Increment, Min, Max, Row.Cycle);
         var behind = SequenceMath.BehindBy(extreme, next, Increment);
         if (behind <= 0)
         {

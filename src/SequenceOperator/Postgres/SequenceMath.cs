@@ -4,7 +4,7 @@ namespace SequenceOperator.Postgres;
 /// The arithmetic of drift, kept apart from I/O so each rule is pinned by tests. All in <see cref="decimal"/> so
 /// bigint bounds never overflow.
 /// <list type="bullet">
-/// <item>Next value N: <c>last_value + increment</c> when <c>is_called</c>, else <c>last_value</c>.</item>
+/// <item>Next value N: <c>last_value + increment</c> when <c>is_called</c>, else <c>last_value</c>; a CYCLE sequence past its limit wraps to its other bound.</item>
 /// <item>Ascending: H = MAX; behindBy = max(0, H − N + 1). Descending: H = MIN; behindBy = max(0, N − H + 1). No data: 0.</item>
 /// <item>Limit: the sequence's MAXVALUE (MINVALUE when descending), tightened by the smallest column type it feeds.</item>
 /// </list>
@@ -13,6 +13,21 @@ internal static class SequenceMath
 {
     public static decimal NextValue(decimal lastValue, bool isCalled, long increment) =>
         isCalled ? lastValue + increment : lastValue;
+
+    /// <summary>
+    /// The next value, for a CYCLE sequence too: past its MAXVALUE a cycling sequence starts again at its MINVALUE
+    /// (a descending one, past its MINVALUE, at its MAXVALUE).
+    /// </summary>
+    public static decimal NextValue(decimal lastValue, bool isCalled, long increment, long sequenceMin, long sequenceMax, bool cycle)
+    {
+        var next = NextValue(lastValue, isCalled, increment);
+        if (!cycle || !isCalled)
+        {
+            return next;
+        }
+
+        return increment > 0 ? (next > sequenceMax ? sequenceMin : next) : (next < sequenceMin ? sequenceMax : next);
+    }
 
     public static decimal BehindBy(decimal? extreme, decimal next, long increment)
     {

@@ -17,6 +17,13 @@ public enum SequenceStatus
 
     /// <summary>It could not be checked or repaired; see the message.</summary>
     Error,
+
+    /// <summary>
+    /// The sequence feeds the column, but the column does not hold the sequence's values (a default such as
+    /// <c>'INV-' || nextval(...)</c>, or a column that is not of an integer type), so it is not judged; the message
+    /// says why. Never repaired, never an error.
+    /// </summary>
+    Skipped,
 }
 
 /// <summary>One (table, column) fed by a sequence: the engine's answer for it.</summary>
@@ -35,6 +42,13 @@ public sealed record SequenceEntry
     /// <summary>MAX of the column (MIN for a descending sequence); null for an empty table or when unknown.</summary>
     public long? MaxValue { get; init; }
 
+    /// <summary>
+    /// The value the sequence is judged against: MAX (MIN when descending) over every column it feeds. Equals
+    /// <see cref="MaxValue"/> unless the sequence also feeds another table, which the message then names; null when
+    /// they are all empty, or unknown.
+    /// </summary>
+    public long? JudgedMaxValue { get; init; }
+
     /// <summary>The value the next <c>nextval</c> returns, before any repair; null when unknown.</summary>
     public long? NextValue { get; init; }
 
@@ -49,7 +63,10 @@ public sealed record SequenceEntry
     /// <summary>The next value after this run's repair; null when not repaired.</summary>
     public long? RepairedNextValue { get; init; }
 
-    /// <summary>False when no index serves MAX on the column: the check scans the table.</summary>
+    /// <summary>For an entry still behind in a repair run (a dry run, or a run that failed before reaching it): the next value the repair sets; else null.</summary>
+    public long? PlannedNextValue { get; init; }
+
+    /// <summary>False when no index serves MAX on the column (for a partitioned table: on every partition): the check scans the table.</summary>
     public bool Indexed { get; init; } = true;
 
     public string Message { get; init; } = string.Empty;

@@ -22,62 +22,157 @@ internal static class SequenceSql
     public const string CurrentUser = "SELECT current_user::text, current_database()::text";
 
     /// <summary>
-    /// Every (sequence, table, column) where the sequence feeds the column, outside the system schemas: owned by the
-    /// column (serial, bigserial: deptype 'a'; identity: 'i'), or named by the column's DEFAULT nextval(...) (a
-    /// dependency of the default on the sequence), whoever owns it. Partitions and inheritance children that take
-    /// the same sequence as an ancestor are flagged: the ancestor's MAX already covers their rows.
+    /// Every column a sequence may feed, outside the system schemas: a column linked to a sequence in
+    /// <c>pg_depend</c> (serial and identity columns own theirs: deptype 'a' and 'i'; a default naming a sequence
+    /// depends on it) or whose default calls <c>nextval</c> at all (<c>nextval('s'::text)</c> records no
+    /// dependency). Reads the catalog only: the default comes as its node tree (<c>adbin::text</c>), never through
+    /// <c>pg_get_expr</c>, which opens the table and so waits for any lock on it. Also: the type beneath a domain,
+    /// the ancestors (partitions are covered by a parent fed by the same sequence), whether an index serves MAX on
+    /// the table, what its partitions add (JSON: how many relations, which ones lack such an index), and how many
+    /// relations reading MAX locks. Schema USAGE is computed once per schema.
+    /// <para>Right after a restore the catalog's statistics are stale (no sequence in pg_class, to the planner's
+    /// mind): every per-row lookup is therefore a subquery on a unique or leading index column, never a join the
+    /// planner could turn into a loop over a whole catalog per row. The rows come unordered; the engine sorts them.</para>
     /// </summary>
-    public const string Discovery = """
-        WITH RECURSIVE
-        feeds AS (
-            SELECT d.objid AS seq_oid, d.refobjid AS rel_oid, d.refobjsubid::int2 AS attnum
+    public const string DiscoverColumns = """
+        WITH links AS (
+            SELECT d.objid AS seq_oid, d.refobjid AS rel_oid, d.refobjsubid::int2 AS attnum, true AS owned
             FROM pg_catalog.pg_depend d
             WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
               AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
               AND d.refobjsubid > 0
               AND d.deptype IN ('a', 'i')
-            UNION
-            SELECT d.refobjid, ad.adrelid, ad.adnum
+            UNION ALL
+            SELECT d.refobjid, ad.adrelid, ad.adnum, false
             FROM pg_catalog.pg_depend d
             JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid
             WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
               AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-              AND pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) LIKE '%nextval(%'
         ),
-        ancestry AS (
-            SELECT i.inhrelid AS rel_oid, i.inhparent AS ancestor_oid FROM pg_catalog.pg_inherits i
-            UNION
-            SELECT a.rel_oid, i.inhparent FROM ancestry a JOIN pg_catalog.pg_inherits i ON i.inhrelid = a.ancestor_oid
+        column_links AS (
+            SELECT l.rel_oid, l.attnum,
+                   pg_catalog.array_agg(DISTINCT l.seq_oid::int8) FILTER (WHERE l.owned) AS owned,
+                   pg_catalog.array_agg(DISTINCT l.seq_oid::int8) FILTER (WHERE NOT l.owned) AS by_default
+            FROM links l
+            WHERE (SELECT s.relkind FROM pg_catalog.pg_class s WHERE s.oid = l.seq_oid) = 'S'
+            GROUP BY l.rel_oid, l.attnum
+        ),
+        candidates AS (
+            SELECT COALESCE(cl.rel_oid, nv.adrelid) AS rel_oid, COALESCE(cl.attnum, nv.adnum) AS attnum, cl.owned, cl.by_default
+            FROM column_links cl
+            FULL JOIN (
+                SELECT ad.adrelid, ad.adnum FROM pg_catalog.pg_attrdef ad WHERE ad.adbin::text LIKE '%:funcid 1574 %'
+            ) nv ON nv.adrelid = cl.rel_oid AND nv.adnum = cl.attnum
+        ),
+        schemas AS MATERIALIZED (
+            SELECT n.oid, n.nspname, pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS usable
+            FROM pg_catalog.pg_namespace n
+            WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
         )
-        SELECT f.seq_oid::int8, sn.nspname::text, s.relname::text,
-               sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle,
-               f.rel_oid::int8, tn.nspname::text, t.relname::text, t.relkind::text,
-               a.attname::text, f.attnum, a.atttypid::int8, pg_catalog.format_type(a.atttypid, a.atttypmod),
-               EXISTS (
+        SELECT c.rel_oid::int8, tn.nspname::text, t.relname::text, t.relkind::text,
+               a.attname::text, c.attnum, a.atttypid::int8, pg_catalog.format_type(a.atttypid, a.atttypmod),
+               b.base_oid::int8, pg_catalog.format_type(b.base_oid, NULL),
+               a.attidentity::text,
+               (SELECT ad.adbin::text FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.rel_oid AND ad.adnum = c.attnum),
+               COALESCE(c.owned, '{}'), COALESCE(c.by_default, '{}'),
+               CASE WHEN t.relispartition OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.rel_oid) THEN ARRAY(
+                   WITH RECURSIVE up AS (
+                       SELECT i.inhparent AS oid FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.rel_oid
+                       UNION
+                       SELECT i.inhparent FROM up JOIN pg_catalog.pg_inherits i ON i.inhrelid = up.oid
+                   )
+                   SELECT up.oid::int8 FROM up
+               ) ELSE '{}' END,
+               t.relkind = 'p' OR EXISTS (
                    SELECT 1
                    FROM pg_catalog.pg_index i
                    JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
                    JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-                   WHERE i.indrelid = f.rel_oid AND i.indkey[0] = f.attnum AND am.amname = 'btree'
-                     AND i.indpred IS NULL AND (i.indisvalid OR t.relkind = 'p')
-               ) AS indexed,
-               pg_catalog.has_column_privilege(f.rel_oid, f.attnum, 'SELECT') AS can_select_column,
-               pg_catalog.has_sequence_privilege(f.seq_oid, 'SELECT') AS can_select_sequence,
-               pg_catalog.has_sequence_privilege(f.seq_oid, 'UPDATE') AS can_update_sequence,
-               pg_catalog.has_table_privilege(f.rel_oid, 'UPDATE, DELETE, TRUNCATE') AS can_lock_table,
-               EXISTS (
-                   SELECT 1 FROM ancestry an JOIN feeds f2 ON f2.rel_oid = an.ancestor_oid AND f2.seq_oid = f.seq_oid
-                   WHERE an.rel_oid = f.rel_oid
-               ) AS covered_by_ancestor
-        FROM feeds f
-        JOIN pg_catalog.pg_class s ON s.oid = f.seq_oid AND s.relkind = 'S'
-        JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
-        JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = f.seq_oid
-        JOIN pg_catalog.pg_class t ON t.oid = f.rel_oid AND t.relkind IN ('r', 'p')
-        JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
-        JOIN pg_catalog.pg_attribute a ON a.attrelid = f.rel_oid AND a.attnum = f.attnum AND NOT a.attisdropped
-        WHERE tn.nspname <> 'information_schema' AND tn.nspname !~ '^pg_'
-        ORDER BY tn.nspname, t.relname, f.attnum, sn.nspname, s.relname
+                   WHERE i.indrelid = c.rel_oid AND i.indkey[0] = c.attnum AND am.amname = 'btree'
+                     AND i.indpred IS NULL AND i.indisvalid
+               ) AS own_index,
+               (1 + (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = c.rel_oid))::int4 AS lock_weight,
+               pg_catalog.has_column_privilege(c.rel_oid, c.attnum, 'SELECT') AS can_select_column,
+               pg_catalog.has_table_privilege(c.rel_oid, 'UPDATE, DELETE, TRUNCATE') AS can_lock_table,
+               tn.usable,
+               CASE WHEN t.relhassubclass THEN (
+                   WITH RECURSIVE down AS (
+                       SELECT i.inhrelid AS oid FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.rel_oid
+                       UNION
+                       SELECT i.inhrelid FROM down JOIN pg_catalog.pg_inherits i ON i.inhparent = down.oid
+                   )
+                   SELECT pg_catalog.json_build_object(
+                       'weight', pg_catalog.sum(1 + (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = lc.oid)),
+                       'unindexed', COALESCE(pg_catalog.json_agg(pg_catalog.json_build_array(ln.nspname, lc.relname) ORDER BY ln.nspname, lc.relname)
+                           FILTER (WHERE lc.relkind <> 'p' AND NOT EXISTS (
+                               SELECT 1
+                               FROM pg_catalog.pg_attribute la
+                               JOIN pg_catalog.pg_index i ON i.indrelid = lc.oid AND i.indkey[0] = la.attnum
+                               JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                               JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+                               WHERE la.attrelid = lc.oid AND la.attname = a.attname AND am.amname = 'btree'
+                                 AND i.indpred IS NULL AND i.indisvalid)), '[]'))::text
+                   FROM down
+                   JOIN pg_catalog.pg_class lc ON lc.oid = down.oid
+                   JOIN pg_catalog.pg_namespace ln ON ln.oid = lc.relnamespace
+               ) END AS partitions
+        FROM candidates c
+        JOIN pg_catalog.pg_class t ON t.oid = c.rel_oid AND t.relkind IN ('r', 'p')
+        JOIN schemas tn ON tn.oid = t.relnamespace
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.rel_oid AND a.attnum = c.attnum AND NOT a.attisdropped
+        CROSS JOIN LATERAL (
+            SELECT CASE WHEN (SELECT ty.typtype FROM pg_catalog.pg_type ty WHERE ty.oid = a.atttypid) = 'd' THEN (
+                WITH RECURSIVE base AS (
+                    SELECT ty.typbasetype AS oid, 1 AS depth FROM pg_catalog.pg_type ty WHERE ty.oid = a.atttypid
+                    UNION ALL
+                    SELECT ty.typbasetype, base.depth + 1 FROM base JOIN pg_catalog.pg_type ty ON ty.oid = base.oid AND ty.typtype = 'd'
+                )
+                SELECT base.oid FROM base ORDER BY base.depth DESC LIMIT 1
+            ) ELSE a.atttypid END AS base_oid
+        ) b
+        """;
+
+    /// <summary>
+    /// Every sequence, with what a check and a repair need to know of it; whether the search_path finds it by its
+    /// bare name resolves legacy <c>nextval('s'::text)</c> defaults. Catalog only.
+    /// </summary>
+    public const string DiscoverSequences = """
+        WITH schemas AS MATERIALIZED (
+            SELECT n.oid, n.nspname, pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS usable FROM pg_catalog.pg_namespace n
+        )
+        SELECT s.oid::int8, sn.nspname::text, s.relname::text, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle,
+               pg_catalog.has_sequence_privilege(s.oid, 'SELECT'), pg_catalog.has_sequence_privilege(s.oid, 'UPDATE'),
+               sn.usable, pg_catalog.pg_table_is_visible(s.oid)
+        FROM pg_catalog.pg_class s
+        JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
+        JOIN schemas sn ON sn.oid = s.relnamespace
+        WHERE s.relkind = 'S'
+        """;
+
+    /// <summary>Names of operators (<c>$1</c>), functions (<c>$2</c>) and types (<c>$3</c>), to render defaults that are not judged.</summary>
+    public const string ExpressionNames = """
+        SELECT 'o', o.oid::int8, o.oprname::text FROM pg_catalog.pg_operator o WHERE o.oid = ANY($1)
+        UNION ALL
+        SELECT 'p', p.oid::int8, p.proname::text FROM pg_catalog.pg_proc p WHERE p.oid = ANY($2)
+        UNION ALL
+        SELECT 't', t.oid::int8, pg_catalog.format_type(t.oid, NULL) FROM pg_catalog.pg_type t WHERE t.oid = ANY($3)
+        """;
+
+    /// <summary>
+    /// Relations in this database that another session holds, or waits for, in ACCESS EXCLUSIVE mode (the only mode
+    /// that blocks a reader), each with the table it belongs to (an index's table) and that table's ancestors.
+    /// </summary>
+    public const string LockedRelations = """
+        WITH RECURSIVE locked AS (
+            SELECT DISTINCT COALESCE(i.indrelid, l.relation) AS oid, l.granted
+            FROM pg_catalog.pg_locks l
+            LEFT JOIN pg_catalog.pg_index i ON i.indexrelid = l.relation
+            WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid()
+              AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+            UNION
+            SELECT i.inhparent, k.granted FROM locked k JOIN pg_catalog.pg_inherits i ON i.inhrelid = k.oid
+        )
+        SELECT oid::int8, pg_catalog.bool_or(granted) FROM locked GROUP BY oid
         """;
 
     /// <summary>
@@ -122,8 +217,9 @@ internal static class SequenceSql
     /// sequence is still behind and the new next value stays within <paramref name="limit"/>. Returns
     /// (i, h, last_value, is_called, set_to); set_to is null when nothing was set.
     /// </summary>
+    /// <remarks>For a CYCLE sequence (<paramref name="cycleBounds"/>), the next value after its limit is its MINVALUE (MAXVALUE when descending).</remarks>
     public static string ConditionalSetvalArm(int index, string sequenceSchema, string sequenceName, long increment,
-        long headroom, decimal limit, IReadOnlyList<(string Schema, string Table, string Column)> columns)
+        long headroom, decimal limit, IReadOnlyList<(string Schema, string Table, string Column)> columns, (long Min, long Max)? cycleBounds = null)
     {
         var descending = increment < 0;
         var extremes = columns.Select(c =>
@@ -140,7 +236,14 @@ internal static class SequenceSql
         sb.Append(CultureInfo.InvariantCulture, $"       CASE WHEN x.h IS NOT NULL AND {behind} AND {withinLimit}\n");
         sb.Append(CultureInfo.InvariantCulture, $"            THEN pg_catalog.setval(x.seq, ({target})::bigint, true) END AS set_to\n");
         sb.Append(CultureInfo.InvariantCulture, $"FROM (SELECT q.tableoid::pg_catalog.regclass AS seq, q.last_value, q.is_called,\n");
-        sb.Append(CultureInfo.InvariantCulture, $"             CASE WHEN q.is_called THEN q.last_value::numeric + ({inc}) ELSE q.last_value::numeric END AS next_value,\n");
+        var called = $"q.last_value::numeric + ({inc})";
+        if (cycleBounds is { } bounds)
+        {
+            var (passed, wrapTo) = descending ? ($"< {bounds.Min.ToString(CultureInfo.InvariantCulture)}", bounds.Max) : ($"> {bounds.Max.ToString(CultureInfo.InvariantCulture)}", bounds.Min);
+            called = $"CASE WHEN {called} {passed} THEN {wrapTo.ToString(CultureInfo.InvariantCulture)} ELSE {called} END";
+        }
+
+        sb.Append(CultureInfo.InvariantCulture, $"             CASE WHEN q.is_called THEN {called} ELSE q.last_value::numeric END AS next_value,\n");
         sb.Append(CultureInfo.InvariantCulture, $"             {h} AS h\n");
         sb.Append(CultureInfo.InvariantCulture, $"      FROM {Identifiers.Quote(sequenceSchema, sequenceName)} q) x");
         return sb.ToString();

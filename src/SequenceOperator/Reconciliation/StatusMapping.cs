@@ -23,6 +23,7 @@ internal static class StatusMapping
             SequenceStatus.InSync => SequenceEntryStatus.InSync,
             SequenceStatus.Behind => SequenceEntryStatus.Behind,
             SequenceStatus.Repaired => SequenceEntryStatus.Repaired,
+            SequenceStatus.Skipped => SequenceEntryStatus.Skipped,
             _ => SequenceEntryStatus.Error,
         },
         RepairedNextValue = e.RepairedNextValue,

@@ -21,11 +21,13 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string? _binDir;
     private readonly bool _asPostgresUser;
     private readonly int _maxConnections;
+    private readonly int? _maxLocksPerTransaction;
     private int _databaseCounter;
 
-    private PostgresServer(string adminConnectionString, string? dataRoot, string? binDir, bool asPostgresUser, int maxConnections = DefaultMaxConnections)
+    private PostgresServer(string adminConnectionString, string? dataRoot, string? binDir, bool asPostgresUser, int maxConnections = DefaultMaxConnections, int? maxLocksPerTransaction = TestMaxLocksPerTransaction)
     {
         _maxConnections = maxConnections;
+        _maxLocksPerTransaction = maxLocksPerTransaction;
         AdminConnectionString = adminConnectionString;
         _dataRoot = dataRoot;
         _binDir = binDir;
@@ -51,8 +53,26 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public const int DefaultMaxConnections = 300;
 
+    /// <summary>
+    /// The tests' max_locks_per_transaction, above PostgreSQL's 64: set-up scripts (and the benchmark's drift step)
+    /// create or touch thousands of tables in one transaction. The engine itself needs no such room; see
+    /// <see cref="StartWithStockLockSettingsAsync"/>.
+    /// </summary>
+    public const int TestMaxLocksPerTransaction = 256;
+
     /// <summary>Starts a server (or takes the one <see cref="ConnectionStringVariable"/> names) that allows <paramref name="maxConnections"/> connections.</summary>
-    public static async Task<PostgresServer> StartAsync(int maxConnections = DefaultMaxConnections, CancellationToken cancellationToken = default)
+    public static Task<PostgresServer> StartAsync(int maxConnections = DefaultMaxConnections, CancellationToken cancellationToken = default) =>
+        StartAsync(maxConnections, TestMaxLocksPerTransaction, cancellationToken);
+
+    /// <summary>
+    /// Starts a server with PostgreSQL's own lock settings (max_connections 100, max_locks_per_transaction 64: a shared
+    /// lock table of 6,400 slots for every session), as a stock production server has them. (With
+    /// <see cref="ConnectionStringVariable"/> set, that server is used as it is configured.)
+    /// </summary>
+    public static Task<PostgresServer> StartWithStockLockSettingsAsync(CancellationToken cancellationToken = default) =>
+        StartAsync(100, null, cancellationToken);
+
+    private static async Task<PostgresServer> StartAsync(int maxConnections, int? maxLocksPerTransaction, CancellationToken cancellationToken)
     {
         var existing = Environment.GetEnvironmentVariable(ConnectionStringVariable);
         if (!string.IsNullOrWhiteSpace(existing))
@@ -78,7 +98,7 @@ public sealed class PostgresServer : IAsyncDisposable
             null, asPostgresUser, cancellationToken);
         File.Delete(pwFile);
 
-        var server = new PostgresServer(string.Empty, dataRoot, binDir, asPostgresUser, maxConnections);
+        var server = new PostgresServer(string.Empty, dataRoot, binDir, asPostgresUser, maxConnections, maxLocksPerTransaction);
         Exception? last = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -86,14 +106,14 @@ public sealed class PostgresServer : IAsyncDisposable
             try
             {
                 await RunAsync(Path.Combine(binDir, "pg_ctl"),
-                    ["-D", dataDir, "-l", Path.Combine(dataRoot, "server.log"), "-w", "-t", "120", "-o", ServerSettings(port, dataRoot, maxConnections), "start"],
+                    ["-D", dataDir, "-l", Path.Combine(dataRoot, "server.log"), "-w", "-t", "120", "-o", ServerSettings(port, dataRoot, maxConnections, maxLocksPerTransaction), "start"],
                     null, asPostgresUser, cancellationToken);
                 var cs = new NpgsqlConnectionStringBuilder
                 {
                     Host = "127.0.0.1", Port = port, Username = ServerUser, Password = password, Database = "postgres",
                     Pooling = false, Timeout = 30,
                 }.ConnectionString;
-                return new PostgresServer(cs, dataRoot, binDir, asPostgresUser, maxConnections);
+                return new PostgresServer(cs, dataRoot, binDir, asPostgresUser, maxConnections, maxLocksPerTransaction);
             }
             catch (InvalidOperationException ex)
             {
@@ -160,7 +180,7 @@ public sealed class PostgresServer : IAsyncDisposable
         EnsureOwned();
         await RunAsync(Path.Combine(_binDir!, "pg_ctl"),
             ["-D", Path.Combine(_dataRoot!, "data"), "-l", Path.Combine(_dataRoot!, "server.log"), "-w", "-t", "120",
-             "-o", ServerSettings(Port, _dataRoot!, _maxConnections), "start"],
+             "-o", ServerSettings(Port, _dataRoot!, _maxConnections, _maxLocksPerTransaction), "start"],
             null, _asPostgresUser, cancellationToken);
     }
 
@@ -234,11 +254,12 @@ public sealed class PostgresServer : IAsyncDisposable
             $"or set {ConnectionStringVariable} to a superuser connection string.");
     }
 
-    /// <summary>A server for tests: loopback only, durability off (throwaway data), room for many tables per transaction.</summary>
-    private static string ServerSettings(int port, string dataRoot, int maxConnections) =>
+    /// <summary>A server for tests: loopback only, durability off (throwaway data), and unless null, room for many tables per transaction.</summary>
+    private static string ServerSettings(int port, string dataRoot, int maxConnections, int? maxLocksPerTransaction) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{dataRoot}' -c max_connections={maxConnections} ") +
-        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c max_locks_per_transaction=256";
+        "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB" +
+        (maxLocksPerTransaction is { } locks ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" -c max_locks_per_transaction={locks}") : string.Empty);
 
     private static async Task RunAsync(string file, IReadOnlyList<string> args, string? workingDirectory, bool asPostgresUser, CancellationToken cancellationToken)
     {

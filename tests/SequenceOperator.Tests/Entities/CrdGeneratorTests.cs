@@ -186,7 +186,7 @@ public sealed class CrdGeneratorTests
         Assert.Equal(["spec"], Strings(Root["required"]));
 
         var item = Status["properties"]!["sequences"]!["items"]!;
-        Assert.Equal(["InSync", "Behind", "Repaired", "Error"], Strings(item["properties"]!["status"]!["enum"]));
+        Assert.Equal(["InSync", "Behind", "Repaired", "Error", "Skipped"], Strings(item["properties"]!["status"]!["enum"]));
         Assert.True(item["properties"]!["maxValue"]!["nullable"]!.GetValue<bool>());
         Assert.True(item["properties"]!["repairedNextValue"]!["nullable"]!.GetValue<bool>());
         Assert.True(item["properties"]!["nextValue"]!["nullable"]!.GetValue<bool>()); // unknown for an entry that could not be read

@@ -61,6 +61,19 @@ internal sealed class EngineDatabase : IAsyncDisposable
     public Task<SequenceReport> RepairAsync(RepairOptions? repair = null, params string[] tables) =>
         Engine.RepairAsync(DataSource, Options(tables), repair ?? new RepairOptions(), CancellationToken.None);
 
+    /// <summary>
+    /// A second session that runs <c>BEGIN; <paramref name="sql"/></c> and keeps the transaction (and its locks) open
+    /// until disposed, as a migration or a writer would.
+    /// </summary>
+    public async Task<NpgsqlConnection> HoldAsync(string sql)
+    {
+        var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("BEGIN; " + sql, connection);
+        await command.ExecuteNonQueryAsync();
+        return connection;
+    }
+
     /// <summary>A data source for another role on this database.</summary>
     public NpgsqlDataSource As(string role, string password) =>
         Track(NpgsqlDataSource.Create(Server.ConnectionStringFor(Name, role, password)));
