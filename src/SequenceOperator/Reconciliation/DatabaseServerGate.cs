@@ -16,17 +16,21 @@ internal readonly record struct DatabaseServer(string Host, int Port)
 }
 
 /// <summary>
-/// At most one check in flight per database server, so that a slow or hung server costs its own policies time and
-/// nobody else's: the checks of one server take turns, first come first served, while the controller's workers serve
-/// the other servers. A reconcile waiting for its turn lends its worker back (<see cref="WorkerPermit"/>) and takes
-/// one again when its turn comes. One gate lives as long as one run of the controller.
+/// Bounds the checks in flight per database server, so that a slow or hung server costs its own policies time and
+/// nobody else's. A server that answers may have <c>slots</c> checks at once (the controller gives it half of its
+/// workers), so that many tenants on one shared server still get through a round quickly; a server whose last check
+/// found it not answering (a connect or statement timeout, a refused or lost connection) gets one at a time until a
+/// check reaches it again. Checks of one server take turns first come first served, and a reconcile waiting for its
+/// turn lends its worker back (<see cref="WorkerPermit"/>), taking one again when its turn comes: however many
+/// policies a hung server has, it holds at most <c>slots</c> workers, and one once it is known not to answer. One gate
+/// lives as long as one run of the controller.
 /// </summary>
-internal sealed class DatabaseServerGate
+internal sealed class DatabaseServerGate(int slots = 1)
 {
     private readonly Lock _lock = new();
 
-    // A server is busy while it has an entry; the entry holds the turns waiting for it, in order.
-    private readonly Dictionary<DatabaseServer, Queue<TaskCompletionSource>> _busy = [];
+    // A server has an entry while checks of it are in flight or waiting, or while it is known not to answer.
+    private readonly Dictionary<DatabaseServer, ServerState> _servers = [];
 
     /// <summary>Reconciles waiting for a server now.</summary>
     public int Waiting
@@ -35,7 +39,7 @@ internal sealed class DatabaseServerGate
         {
             lock (_lock)
             {
-                return _busy.Values.Sum(q => q.Count(t => !t.Task.IsCompleted));
+                return _servers.Values.Sum(s => s.Waiting.Count(t => !t.Task.IsCompleted));
             }
         }
     }
@@ -44,20 +48,26 @@ internal sealed class DatabaseServerGate
     /// Waits for <paramref name="server"/>'s turn, without holding a worker meanwhile: returns the turn, to dispose
     /// when the database work ends (the next waiting check then goes). Cancelled, it gives up its place in line.
     /// </summary>
-    public async ValueTask<IDisposable> EnterAsync(DatabaseServer server, WorkerPermit permit, CancellationToken cancellationToken)
+    public async ValueTask<ServerTurn> EnterAsync(DatabaseServer server, WorkerPermit permit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(permit);
         TaskCompletionSource turn;
         lock (_lock)
         {
-            if (!_busy.TryGetValue(server, out var waiting))
+            if (!_servers.TryGetValue(server, out var state))
             {
-                _busy[server] = new Queue<TaskCompletionSource>();
-                return new Turn(this, server);
+                state = new ServerState();
+                _servers[server] = state;
+            }
+
+            if (state.InFlight < Limit(state))
+            {
+                state.InFlight++;
+                return new ServerTurn(this, server);
             }
 
             turn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            waiting.Enqueue(turn);
+            state.Waiting.Enqueue(turn);
         }
 
         permit.Lend();
@@ -71,41 +81,70 @@ internal sealed class DatabaseServerGate
 
             granted = true;
             await permit.ReclaimAsync(cancellationToken).ConfigureAwait(false);
-            return new Turn(this, server);
+            return new ServerTurn(this, server);
         }
         catch (OperationCanceledException) when (granted)
         {
-            Release(server); // given the turn, but stopped before using it: pass it on
+            Release(server, answered: null); // given the turn, but stopped before using it: pass it on
             throw;
         }
     }
 
-    private void Release(DatabaseServer server)
+    private int Limit(ServerState state) => state.NotAnswering ? 1 : Math.Max(1, slots);
+
+    /// <summary>Ends a turn; <paramref name="answered"/> says whether the server answered (null: not tried).</summary>
+    private void Release(DatabaseServer server, bool? answered)
     {
         lock (_lock)
         {
-            var waiting = _busy[server];
-            while (waiting.TryDequeue(out var next))
+            var state = _servers[server];
+            state.InFlight--;
+            if (answered is { } a)
+            {
+                state.NotAnswering = !a;
+            }
+
+            while (state.InFlight < Limit(state) && state.Waiting.TryDequeue(out var next))
             {
                 if (next.TrySetResult())
                 {
-                    return; // still busy: its turn now
+                    state.InFlight++; // its turn now
                 }
             }
 
-            _busy.Remove(server);
+            if (state.InFlight == 0 && state.Waiting.Count == 0 && !state.NotAnswering)
+            {
+                _servers.Remove(server);
+            }
         }
     }
 
-    private sealed class Turn(DatabaseServerGate gate, DatabaseServer server) : IDisposable
+    private sealed class ServerState
+    {
+        public int InFlight { get; set; }
+
+        public bool NotAnswering { get; set; }
+
+        public Queue<TaskCompletionSource> Waiting { get; } = new();
+    }
+
+    /// <summary>
+    /// One check's turn on its server. Disposing it ends the turn; a check that found the server not answering says so
+    /// first (<see cref="NotAnswering"/>), and the server's checks then go one at a time until one reaches it again.
+    /// </summary>
+    internal sealed class ServerTurn(DatabaseServerGate gate, DatabaseServer server) : IDisposable
     {
         private int _disposed;
+        private bool _notAnswering;
+
+        /// <summary>The server did not answer this check (timeout, refused or lost connection).</summary>
+        public void NotAnswering() => _notAnswering = true;
 
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                gate.Release(server);
+                gate.Release(server, answered: !_notAnswering);
             }
         }
     }
@@ -142,11 +181,11 @@ internal sealed class WorkerPermit(SemaphoreSlim workers) : IDisposable
     public void Dispose() => Lend();
 }
 
-/// <summary>A reconcile's way to its database server: one check per server at a time, waited for without a worker, until shutdown.</summary>
+/// <summary>A reconcile's way to its database server: a bounded number of checks per server, waited for without a worker, until shutdown.</summary>
 internal sealed class ServerTurns(DatabaseServerGate gate, WorkerPermit permit, CancellationToken stopWaiting)
 {
     /// <summary>Waits for the server's turn; dispose the result when the database work ends.</summary>
-    public async ValueTask<IDisposable> WaitAsync(DatabaseServer server, CancellationToken cancellationToken)
+    public async ValueTask<DatabaseServerGate.ServerTurn> WaitAsync(DatabaseServer server, CancellationToken cancellationToken)
     {
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopWaiting);
         return await gate.EnterAsync(server, permit, either.Token).ConfigureAwait(false);

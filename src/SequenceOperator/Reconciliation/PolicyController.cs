@@ -13,8 +13,9 @@ namespace SequenceOperator.Reconciliation;
 /// <c>sequences.cityforge.io/check-now</c> annotation changes, and every <c>spec.interval</c>. Its own status writes
 /// wake nothing. A failure retries with the key's backoff (1 s doubling up to 5 min, and never longer than the
 /// policy's interval). Workers are permits: a key takes one to be reconciled, and lends it back while it waits for
-/// its database server, where one check at a time runs (<see cref="DatabaseServerGate"/>); so a slow or hung server
-/// delays only the policies on it, and holds one worker at most.
+/// its database server, which runs at most half the workers' checks at once, and one at a time while it does not
+/// answer (<see cref="DatabaseServerGate"/>); so a slow or hung server delays only the policies on it, and never
+/// holds more than half of the workers.
 /// </summary>
 internal sealed partial class PolicyController(
     Informer<V1Alpha1SequenceSyncPolicy> informer,
@@ -37,7 +38,7 @@ internal sealed partial class PolicyController(
     {
         using var queue = new WorkQueue<PolicyKey>(time);
         using var permits = new SemaphoreSlim(workers, workers);
-        var servers = new DatabaseServerGate();
+        var servers = new DatabaseServerGate(slots: Math.Max(1, workers / 2));
         var seen = new ConcurrentDictionary<PolicyKey, Trigger>();
         using var subscription = informer.Subscribe();
         await informer.WaitForSyncAsync(stop);

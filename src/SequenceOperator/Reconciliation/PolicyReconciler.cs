@@ -128,16 +128,22 @@ internal sealed partial class PolicyReconciler(
         SequenceReport report;
         try
         {
-            // One check at a time per database server: wait for this one's turn. The pool lives for this check only:
+            // A bounded number of checks per database server: wait for this one's turn. The pool lives for this check only:
             // built from the Secret just read, closed with its connections here, and the server's next check goes
             // before this one writes its status.
-            using (await servers.WaitAsync(server, cancellationToken))
+            using var turn = await servers.WaitAsync(server, cancellationToken);
+            try
             {
                 stopwatch.Start();
                 await using var pool = databases.Open(key, settings, timeouts.Connect, statementTimeout);
                 report = repair
                     ? await engine.RepairAsync(pool.DataSource, check, new RepairOptions { Headroom = spec.Repair.Headroom, LockTimeout = lockTimeout }, cancellationToken)
                     : await engine.CheckAsync(pool.DataSource, check, cancellationToken);
+            }
+            catch (SequenceEngineException ex) when (ex.Failure is EngineFailure.Timeout or EngineFailure.ConnectionFailed)
+            {
+                turn.NotAnswering(); // its next checks go one at a time until one reaches it
+                throw;
             }
         }
         catch (SequenceEngineException ex)

@@ -86,9 +86,9 @@ public sealed class HungDatabaseTests(PostgresFixture fixture)
         var gaps = checks.Zip(checks.Skip(1), (a, b) => b - a).ToList();
         Assert.True(checks.Count >= 3, $"the healthy policy was checked {checks.Count} time(s) in {outage.Elapsed.TotalSeconds:F0} s");
         Assert.True(gaps.Max() <= Interval + Slack, $"the healthy policy went {gaps.Max().TotalSeconds:F0} s between checks (interval {Interval.TotalSeconds:F0} s): {string.Join(", ", gaps.Select(g => g.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)))}");
-        // One check at a time on the hung server: an attempt to open a session starts when the previous one gave up, a
-        // connect timeout (1 s) later, so about one a second (Npgsql now and then opens two sessions for one attempt);
-        // the four workers at once would make about four a second.
+        // One check at a time on the hung server once a check found it not answering: an attempt to open a session
+        // starts when the previous one gave up, a connect timeout (1 s) later, so about one a second (Npgsql now and
+        // then opens two sessions for one attempt); the four workers at once would make about four a second.
         var attempts = hung.SessionAttempts;
         var seconds = (attempts[^1] - attempts[0]).TotalSeconds;
         Assert.True(attempts.Count >= HungPolicies, $"{attempts.Count} session attempts");

@@ -90,6 +90,53 @@ public sealed class DatabaseServerGateTests
     }
 
     [Fact]
+    public async Task AServerThatAnswers_RunsUpToItsSlotsAtOnce_ThenTheOthersWait()
+    {
+        using var workers = new SemaphoreSlim(4, 4);
+        var gate = new DatabaseServerGate(slots: 2);
+        using var first = await gate.EnterAsync(Healthy, await WorkerAsync(workers), CancellationToken.None);
+        var second = gate.EnterAsync(Healthy, await WorkerAsync(workers), CancellationToken.None);
+        Assert.True(second.IsCompletedSuccessfully); // a second slot, no wait
+        var third = gate.EnterAsync(Healthy, await WorkerAsync(workers), CancellationToken.None).AsTask();
+        Assert.False(third.IsCompleted);
+        Assert.Equal(1, gate.Waiting);
+
+        (await second).Dispose();
+        (await third.WaitAsync(Limit)).Dispose();
+        Assert.Equal(0, gate.Waiting);
+    }
+
+    [Fact]
+    public async Task AServerThatDoesNotAnswer_GetsOneCheckAtATime_UntilACheckReachesItAgain()
+    {
+        using var workers = new SemaphoreSlim(8, 8);
+        var gate = new DatabaseServerGate(slots: 2);
+        var first = await gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None);
+        var second = await gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None);
+        var third = gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None).AsTask();
+        var fourth = gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None).AsTask();
+
+        first.NotAnswering();
+        first.Dispose();
+        await Task.Delay(100);
+        Assert.False(third.IsCompleted); // not answering: one at a time, and the second is still in flight
+
+        second.NotAnswering();
+        second.Dispose();
+        var thirdTurn = await third.WaitAsync(Limit);
+        await Task.Delay(100);
+        Assert.False(fourth.IsCompleted); // still one at a time: the third is in flight
+
+        thirdTurn.Dispose(); // this one reached the server: two at a time again
+        var fourthTurn = await fourth.WaitAsync(Limit);
+        var fifth = gate.EnterAsync(Hung, await WorkerAsync(workers), CancellationToken.None);
+        Assert.True(fifth.IsCompletedSuccessfully);
+        fourthTurn.Dispose();
+        (await fifth).Dispose();
+        Assert.Equal(0, gate.Waiting);
+    }
+
+    [Fact]
     public void TheServer_IsHostAndPort_WithTheHostCaseInsensitive()
     {
         Assert.Equal(new DatabaseServer("db.example", 5432), DatabaseServer.Of(new NpgsqlConnectionStringBuilder { Host = "DB.Example", Port = 5432 }));
