@@ -184,7 +184,11 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             }
 
             rest = chunk.Where(s => s.Error is null).ToList();
-            LogLockedSkipped(logger, chunk.Count - rest.Count);
+            if (rest.Count < chunk.Count)
+            {
+                LogLockedSkipped(logger, chunk.Count - rest.Count);
+            }
+
             if (rest.Count == 0 || await TryMeasureBatchAsync(connection, inspection, rest, settings, cancellationToken) is null)
             {
                 return;
@@ -242,7 +246,9 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         {
             if (locked.TryGetValue(feed.RelationOid, out var held))
             {
-                inspection.FailColumn(feed.ColumnKey, LockedMessage(Identifiers.Display(feed.Schema, feed.Table), held));
+                var message = LockedMessage(Identifiers.Display(feed.Schema, feed.Table), held);
+                inspection.FailColumn(feed.ColumnKey, message);
+                sequence.Fail(message); // also when the column is only reported (a partition named on its own), so nothing reads it again
             }
         }
 
