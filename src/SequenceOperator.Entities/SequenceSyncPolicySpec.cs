@@ -163,7 +163,7 @@ public sealed record RepairSpec
     [SchemaMinimum(0)]
     public long Headroom { get; set; }
 
-    [Description("How long a repair waits for the table lock before giving up (PostgreSQL lock_timeout), such as 2s or 500ms; more than 0 and at most 1h. The repair's statements may take this long on top of the operator's command timeout.")]
+    [Description("How long a check waits for a lock another session holds before reporting that table as locked, and a repair for its table locks (PostgreSQL lock_timeout), such as 2s or 500ms; more than 0 and at most 1h. The repair's statements may take this long on top of the operator's command timeout.")]
     [SchemaDefault(DefaultLockTimeout)]
     [SchemaPattern(KubernetesDuration.Pattern)]
     [SchemaLength(2, 64)]

@@ -98,7 +98,7 @@ internal sealed record DatabaseCommandOptions
                             : throw new UsageException($"--headroom must be a whole number from 0 to {long.MaxValue.ToString(CultureInfo.InvariantCulture)}, not '{headroom}'."),
                     };
                     break;
-                case "--lock-timeout" when repair:
+                case "--lock-timeout":
                     result = result with { LockTimeout = ParseDuration(name, Value()) };
                     break;
                 default:

@@ -163,7 +163,7 @@ internal static class CommandLine
 
         await using var dataSource = DatabaseConnection.CreateDataSource(settings, maxPoolSize: 1, statementTimeout: options.StatementTimeout);
         var engine = new SequenceEngine(loggerFactory.CreateLogger<SequenceEngine>());
-        var check = new CheckOptions { Tables = options.Tables, StatementTimeout = options.StatementTimeout };
+        var check = new CheckOptions { Tables = options.Tables, StatementTimeout = options.StatementTimeout, LockTimeout = options.LockTimeout };
         return repair
             ? await engine.RepairAsync(dataSource, check, new RepairOptions { Headroom = options.Headroom, LockTimeout = options.LockTimeout, DryRun = options.DryRun }, cancellationToken)
             : await engine.CheckAsync(dataSource, check, cancellationToken);
@@ -173,11 +173,12 @@ internal static class CommandLine
         sequence-operator: keeps PostgreSQL sequences ahead of the data they feed.
 
         Usage:
-          sequence-operator check  [--connection <conn>] [--table [schema.]table[:column]]... [--output text|json]
+          sequence-operator check  [--connection <conn>] [--table [schema.]table[:column]]... [--lock-timeout 2s] [--output text|json]
           sequence-operator repair [--connection <conn>] [--table ...]... [--dry-run] [--headroom N] [--lock-timeout 2s] [--output text|json]
           sequence-operator run    [--kubeconfig F] [--context C] [--watch-namespaces a,b] [--leader-elect]
                                    [--leader-election-namespace NS] [--leader-election-id ID]
                                    [--max-concurrent-reconciles 4] [--metrics-port 8080] [--health-port 8081]
+                                   [--connect-timeout 10s] [--command-timeout 30s] [--event-heartbeat 30m]
                                    [--log-format text|json]      run the Kubernetes operator; every flag also
                                    reads SEQUENCE_OPERATOR_<FLAG> (e.g. SEQUENCE_OPERATOR_WATCH_NAMESPACES)
           sequence-operator crd                         print the SequenceSyncPolicy CustomResourceDefinition
@@ -192,7 +193,8 @@ internal static class CommandLine
           --statement-timeout  bound on each statement (default 30s; 1ms to 596h31m23.647s)
           --dry-run          repair: print the exact SQL the repair would run, change nothing
           --headroom N       repair: leave N spare values past the data (default 0)
-          --lock-timeout D   repair: how long to wait for the table locks (default 2s; 1ms to 596h31m23.647s)
+          --lock-timeout D   how long to wait for a lock another session holds before reporting that table as
+                             locked (repair: also for its own table locks); default 2s; 1ms to 596h31m23.647s
 
         Exit codes: 0 nothing behind (repair: everything behind was repaired),
                     1 sequences behind (check, repair --dry-run), 2 any error.

@@ -120,13 +120,13 @@ internal static class ReportWriter
             Identifiers.Display(s.Schema, s.Table),
             Identifiers.Display(s.Column),
             Identifiers.Display(s.SequenceSchema, s.SequenceName),
-            s.MaxValue?.ToString(CultureInfo.InvariantCulture) ?? "-",
+            (s.JudgedMaxValue ?? s.MaxValue)?.ToString(CultureInfo.InvariantCulture) ?? "-", // what the sequence is judged against
             s.NextValue?.ToString(CultureInfo.InvariantCulture) ?? "-",
             s.BehindBy.ToString(CultureInfo.InvariantCulture),
         };
         if (repair)
         {
-            cells.Add(s.RepairedNextValue?.ToString(CultureInfo.InvariantCulture) ?? "-");
+            cells.Add((s.RepairedNextValue ?? s.PlannedNextValue)?.ToString(CultureInfo.InvariantCulture) ?? "-"); // a dry run: what it would set
         }
 
         cells.Add(s.CapacityUsed.ToString("0.0%", CultureInfo.InvariantCulture));
@@ -135,7 +135,7 @@ internal static class ReportWriter
     }
 
     // Which row speaks for a sequence that feeds several columns: the one that needs attention most.
-    private static readonly SequenceStatus[] Precedence = [SequenceStatus.Error, SequenceStatus.Behind, SequenceStatus.Repaired, SequenceStatus.InSync];
+    private static readonly SequenceStatus[] Precedence = [SequenceStatus.Error, SequenceStatus.Behind, SequenceStatus.Repaired, SequenceStatus.InSync, SequenceStatus.Skipped];
 
     /// <summary>
     /// Counts sequences, not rows: a sequence that feeds two tables is one sequence, with the status of its most

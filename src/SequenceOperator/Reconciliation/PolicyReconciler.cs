@@ -123,7 +123,7 @@ internal sealed partial class PolicyReconciler(
         var server = DatabaseServer.Of(settings);
         var repair = spec.Mode == PolicyMode.Repair;
         var statementTimeout = repair ? Min(timeouts.Command + lockTimeout, MaxPostgresTimeout) : timeouts.Command; // a repair may wait lockTimeout for its locks
-        var check = new CheckOptions { Tables = selectors, StatementTimeout = statementTimeout };
+        var check = new CheckOptions { Tables = selectors, StatementTimeout = statementTimeout, LockTimeout = lockTimeout };
         var stopwatch = new Stopwatch();
         SequenceReport report;
         try

@@ -93,6 +93,23 @@ public sealed class OptionRangeTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task Check_LockTimeout_BoundsTheWaitForALockedTable_AndTheOthersAreStillChecked()
+    {
+        await using var db = await EngineDatabase.CreateAsync(fixture.Server,
+            "CREATE TABLE cards (id serial PRIMARY KEY); INSERT INTO cards (id) VALUES (3); CREATE TABLE tags (id serial PRIMARY KEY); INSERT INTO tags (id) VALUES (5);");
+        await using var holder = await db.HoldAsync("LOCK TABLE tags IN ACCESS EXCLUSIVE MODE");
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var check = await CliRunner.RunAsync("check", "-c", db.ConnectionString, "--lock-timeout", "300ms", "--statement-timeout", "60s");
+        started.Stop();
+
+        Assert.Equal(2, check.ExitCode);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"check took {started.Elapsed.TotalSeconds:F1} s");
+        Assert.Contains("locked by another session", Assert.Single(check.StderrLines), StringComparison.Ordinal);
+        Assert.Contains(check.StdoutLines, l => l.Contains("public.cards", StringComparison.Ordinal) && l.Contains("Behind", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void RealProgram_OutOfRangeValues_OneLineNoStackTrace()
     {
         var timeout = CliRunner.RunProgram("check", "-c", "Host=127.0.0.1;Username=u;Password=S3cret", "--statement-timeout", "99999999h");

@@ -31,6 +31,18 @@ public sealed class ReportWriterTests
     private static readonly RunFailure Lost = new(EngineFailure.ConnectionFailed, "the connection to app@db:5432/city was lost: the server closed the connection");
 
     [Fact]
+    public void Text_ShowsTheValueASharedSequenceIsJudgedAgainst_AndWhatADryRunWouldSet()
+    {
+        var entry = Entry("tags", SequenceStatus.Behind) with { MaxValue = 4, JudgedMaxValue = 10, PlannedNextValue = 11 };
+        using var output = new StringWriter();
+        ReportWriter.WriteText(new SequenceReport { Sequences = [entry] }, null, output, repair: true);
+
+        var row = output.ToString().Split('\n').Single(l => l.Contains("public.tags", StringComparison.Ordinal));
+        var cells = row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["public.tags", "id", "public.tags_id_seq", "10", "1", "10", "11"], cells[..7]);
+    }
+
+    [Fact]
     public void Json_PartialReport_HoldsWhatWasDoneAndTheFailure()
     {
         using var output = new StringWriter();
