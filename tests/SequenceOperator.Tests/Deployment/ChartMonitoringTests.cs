@@ -80,7 +80,7 @@ public sealed class ChartMonitoringTests
     }
 
     [ToolFact]
-    public void PrometheusRule_FiresOnTheIssuesThresholds()
+    public void PrometheusRule_FiresOnTheDocumentedThresholds()
     {
         var rules = PrometheusRules;
         string Expr(string alert, string severity = "") => rules.Single(r => r.Str("alert") == alert

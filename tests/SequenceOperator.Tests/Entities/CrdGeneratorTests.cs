@@ -54,7 +54,7 @@ public sealed class CrdGeneratorTests
     }
 
     [Fact]
-    public void Crd_Names_MatchTheIssue()
+    public void Crd_Names_AreTheSequenceSyncPolicyNamesAndShortName()
     {
         Assert.Equal("apiextensions.k8s.io/v1", Crd["apiVersion"]!.GetValue<string>());
         Assert.Equal("CustomResourceDefinition", Crd["kind"]!.GetValue<string>());

@@ -7,8 +7,8 @@ namespace SequenceOperator.Tests.Entities;
 
 public sealed class SequenceSyncPolicySerializationTests
 {
-    // The sample from issue 4, verbatim.
-    private const string IssueSample = """
+    // The worcester policy as the README shows it (spec, tables with a custom key column, Repair settings).
+    private const string WorcesterSample = """
         apiVersion: sequences.cityforge.io/v1alpha1
         kind: SequenceSyncPolicy
         metadata: { name: cityforge, namespace: worcester }
@@ -32,9 +32,9 @@ public sealed class SequenceSyncPolicySerializationTests
     private static SequenceSyncPolicyJsonContext Json => SequenceSyncPolicyJsonContext.Default;
 
     [Fact]
-    public void IssueSample_Deserializes_ToTheTypedFields()
+    public void WorcesterSample_Deserializes_ToTheTypedFields()
     {
-        var json = TestFiles.YamlToJson(IssueSample)!.ToJsonString();
+        var json = TestFiles.YamlToJson(WorcesterSample)!.ToJsonString();
         var policy = JsonSerializer.Deserialize(json, Json.V1Alpha1SequenceSyncPolicy)!;
 
         Assert.Equal("sequences.cityforge.io/v1alpha1", policy.ApiVersion);
@@ -59,9 +59,9 @@ public sealed class SequenceSyncPolicySerializationTests
     }
 
     [Fact]
-    public void IssueSample_RoundTrips_ThroughTheJsonTypes()
+    public void WorcesterSample_RoundTrips_ThroughTheJsonTypes()
     {
-        var original = TestFiles.YamlToJson(IssueSample)!;
+        var original = TestFiles.YamlToJson(WorcesterSample)!;
         var policy = JsonSerializer.Deserialize(original.ToJsonString(), Json.V1Alpha1SequenceSyncPolicy)!;
         var written = JsonNode.Parse(JsonSerializer.Serialize(policy, Json.V1Alpha1SequenceSyncPolicy))!;
         Assert.True(JsonNode.DeepEquals(original, written), $"{original.ToJsonString()}\n!=\n{written.ToJsonString()}");

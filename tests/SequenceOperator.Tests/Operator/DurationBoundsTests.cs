@@ -6,7 +6,7 @@ using SequenceOperator.Testing.Postgres;
 
 namespace SequenceOperator.Tests.Operator;
 
-/// <summary>Every interval and timeout the CRD accepts works, and nothing beyond what works is accepted (issue 13).</summary>
+/// <summary>Every interval and timeout the CRD accepts works, and nothing beyond what works is accepted.</summary>
 [Collection(PostgresCollection.Name)]
 public sealed class DurationBoundsTests(PostgresFixture fixture)
 {

@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace SequenceOperator.Tests.Operator;
 
 /// <summary>
-/// The operator's Event writes at scale (issue 13): 100 Observe policies, each seeing 5 sequences behind at every
+/// The operator's Event writes at scale: 100 Observe policies, each seeing 5 sequences behind at every
 /// check, 30 s apart. The first check of each creates its Events; after that, repeats are counted in memory and the
 /// API server sees at most a heartbeat's refreshes, never a write per check.
 /// </summary>

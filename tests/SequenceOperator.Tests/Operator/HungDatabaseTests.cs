@@ -8,7 +8,7 @@ using SequenceOperator.Testing.Postgres;
 namespace SequenceOperator.Tests.Operator;
 
 /// <summary>
-/// One tenant's hung database server must not hold back the others (issue 13): the operator against the API-server
+/// One tenant's hung database server must not hold back the others: the operator against the API-server
 /// double, a real PostgreSQL for the healthy tenant, and a listener that accepts connections and never answers for
 /// the hung one.
 /// </summary>

@@ -5,7 +5,7 @@ using SequenceOperator.Reconciliation;
 
 namespace SequenceOperator.Tests.Operator;
 
-/// <summary>The run flags for the timeouts of checks and the Event heartbeat (issue 13).</summary>
+/// <summary>The run flags for the timeouts of checks and the Event heartbeat.</summary>
 public sealed class RunFlagsTests
 {
     private static Dictionary<string, string?> Parse(string[] args, Dictionary<string, string>? env = null) =>
