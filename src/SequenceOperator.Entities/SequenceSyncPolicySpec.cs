@@ -35,7 +35,7 @@ public sealed record SequenceSyncPolicySpec
 
     [Description("Tables to check, each optionally narrowed to one column. Empty or absent: every sequence-fed column in the database (discovery).")]
     [SchemaMaxItems(500)]
-    public IReadOnlyList<TableSelector>? Tables { get; init; }
+    public IReadOnlyList<TableSpec>? Tables { get; init; }
 
     [Description("Observe only reports sequences that are behind; Repair also moves them forward (never backwards).")]
     [SchemaDefault(nameof(PolicyMode.Observe))]
@@ -126,9 +126,12 @@ public sealed record SecretReference
     public required string Name { get; init; }
 }
 
-/// <summary>One table (optionally <c>schema.table</c>), optionally narrowed to one column.</summary>
+/// <summary>
+/// One entry of <c>spec.tables</c> as written: a table (optionally <c>schema.table</c>), optionally narrowed to one
+/// column. The reconciler parses it into the engine's <c>Postgres.TableSelector</c>, which resolves it in the catalog.
+/// </summary>
 [Description("A table to check.")]
-public sealed record TableSelector
+public sealed record TableSpec
 {
     [Description("The table, optionally schema-qualified (schema.table).")]
     [SchemaLength(1, 255)]

@@ -47,8 +47,8 @@ public sealed class SequenceSyncPolicySerializationTests
         Assert.Equal("cityforge", policy.Spec.Database.Name);
         Assert.Equal(DatabaseSslMode.Prefer, policy.Spec.Database.SslMode);
         Assert.Equal(2, policy.Spec.Tables!.Count);
-        Assert.Equal(new TableSelector { Name = "cards" }, policy.Spec.Tables[0]);
-        Assert.Equal(new TableSelector { Name = "ak_animes", Column = "id_anime" }, policy.Spec.Tables[1]);
+        Assert.Equal(new TableSpec { Name = "cards" }, policy.Spec.Tables[0]);
+        Assert.Equal(new TableSpec { Name = "ak_animes", Column = "id_anime" }, policy.Spec.Tables[1]);
         Assert.True(policy.Spec.HasExplicitTables);
         Assert.Equal(PolicyMode.Observe, policy.Spec.Mode);
         Assert.Equal(TimeSpan.FromMinutes(5), policy.Spec.GetInterval());

@@ -15,7 +15,7 @@ public sealed class DurationBoundsTests(PostgresFixture fixture)
     private static SequenceSyncPolicySpec Spec(string interval = "5m", PolicyMode mode = PolicyMode.Observe, string lockTimeout = RepairSpec.DefaultLockTimeout) => new()
     {
         Database = new DatabaseSpec { SecretRef = new SecretReference { Name = "cityforge-db-credentials" } },
-        Tables = [new SequenceOperator.Entities.TableSelector { Name = "cards" }],
+        Tables = [new TableSpec { Name = "cards" }],
         Mode = mode,
         Interval = interval,
         Repair = new RepairSpec { LockTimeout = lockTimeout },

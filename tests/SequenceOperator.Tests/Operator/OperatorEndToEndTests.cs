@@ -29,7 +29,7 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
     private static SequenceSyncPolicySpec Spec(string secret = "cityforge-db-credentials", PolicyMode mode = PolicyMode.Observe, params string[] tables) => new()
     {
         Database = new DatabaseSpec { SecretRef = new SecretReference { Name = secret } },
-        Tables = tables.Length == 0 ? null : tables.Select(t => t.Split(':')).Select(p => new SequenceOperator.Entities.TableSelector { Name = p[0], Column = p.Length > 1 ? p[1] : null }).ToList(),
+        Tables = tables.Length == 0 ? null : tables.Select(t => t.Split(':')).Select(p => new TableSpec { Name = p[0], Column = p.Length > 1 ? p[1] : null }).ToList(),
         Mode = mode,
         Interval = "5m",
     };
