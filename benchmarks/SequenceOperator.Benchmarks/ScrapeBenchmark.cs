@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using SequenceOperator.Metrics;
+using SequenceOperator.Postgres;
 
 namespace SequenceOperator.Benchmarks;
 
@@ -37,7 +38,7 @@ internal static class ScrapeBenchmark
         for (var p = 0; p < policies; p++)
         {
             var sequences = Enumerable.Range(1, tables)
-                .Select(t => new SequenceObservation("public", $"t_{t:D3}", "id", $"public.t_{t:D3}_id_seq", 999, 0.001, SequenceState.Behind))
+                .Select(t => new SequenceObservation("public", $"t_{t:D3}", "id", $"public.t_{t:D3}_id_seq", 999, 0.001, SequenceStatus.Behind))
                 .ToList();
             pipeline.Metrics.RecordCheck(
                 new PolicyKey($"tenant-{p:D4}", "cityforge"),

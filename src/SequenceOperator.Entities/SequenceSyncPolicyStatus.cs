@@ -15,7 +15,11 @@ public sealed record SequenceSyncPolicyStatus
     /// <summary>Status entries kept for a policy that discovers its sequences.</summary>
     public const int MaxDiscoveredEntries = 100;
 
-    /// <summary>Capacity share above which a discovered in-sync sequence is still listed (and exported as a metric).</summary>
+    /// <summary>
+    /// Capacity share above which a discovered in-sync sequence is still listed, as the API's description of
+    /// <see cref="Sequences"/> states it. The engine's <c>SequenceEntry.CapacityWarningThreshold</c> is the same value
+    /// (the metrics export by it); a test holds the two equal.
+    /// </summary>
     public const double CapacityWarningThreshold = 0.8;
 
     [Description("The metadata.generation the status describes.")]
@@ -51,10 +55,13 @@ public sealed record SequenceSyncPolicyStatus
     public bool IsReady => GetCondition(SequenceSyncPolicyConditions.Ready)?.Status == ConditionStatus.True;
 
     /// <summary>
-    /// Sets (adds or replaces) the condition of <paramref name="type"/>. <c>lastTransitionTime</c> becomes
-    /// <paramref name="now"/> only when the condition is new or its status changes; otherwise it is kept.
+    /// Sets (adds or replaces) the condition of <paramref name="type"/> and stamps <see cref="ObservedGeneration"/>
+    /// (the status's and the condition's) with <paramref name="observedGeneration"/>, the <c>metadata.generation</c>
+    /// it describes (null keeps the status's). <c>lastTransitionTime</c> becomes <paramref name="now"/> only when the
+    /// condition is new or its status changes; otherwise it is kept.
     /// </summary>
-    public SequenceSyncPolicyStatus WithCondition(string type, string status, string reason, string message, DateTimeOffset now, long? observedGeneration = null)
+    public SequenceSyncPolicyStatus WithCondition(
+        string type, string status, string reason, string message, DateTimeOffset now, long? observedGeneration = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(type);
         ArgumentException.ThrowIfNullOrEmpty(reason);
@@ -63,6 +70,7 @@ public sealed record SequenceSyncPolicyStatus
             throw new ArgumentOutOfRangeException(nameof(status), status, "A condition status is True, False or Unknown.");
         }
 
+        var generation = observedGeneration ?? ObservedGeneration;
         var existing = GetCondition(type);
         var condition = new Condition
         {
@@ -70,7 +78,7 @@ public sealed record SequenceSyncPolicyStatus
             Status = status,
             Reason = reason,
             Message = message,
-            ObservedGeneration = observedGeneration ?? ObservedGeneration,
+            ObservedGeneration = generation,
             LastTransitionTime = existing is not null && existing.Status == status ? existing.LastTransitionTime : now,
         };
 
@@ -97,45 +105,55 @@ public sealed record SequenceSyncPolicyStatus
             conditions.Add(condition);
         }
 
-        return this with { Conditions = conditions };
+        return this with { Conditions = conditions, ObservedGeneration = generation };
     }
 
-    /// <summary>Ready=True with <paramref name="reason"/> (usually <see cref="SequenceSyncPolicyReasons.CheckSucceeded"/>).</summary>
+    /// <summary>
+    /// Ready=True with <paramref name="reason"/> (usually <see cref="SequenceSyncPolicyReasons.CheckSucceeded"/>), for
+    /// <paramref name="observedGeneration"/> (see <see cref="WithCondition"/>).
+    /// </summary>
     public SequenceSyncPolicyStatus WithReady(string reason, string message, DateTimeOffset now, long? observedGeneration = null) =>
         WithCondition(SequenceSyncPolicyConditions.Ready, ConditionStatus.True, reason, message, now, observedGeneration);
 
-    /// <summary>Ready=False with a CamelCase <paramref name="reason"/> and a message a person can act on.</summary>
+    /// <summary>
+    /// Ready=False with a CamelCase <paramref name="reason"/> and a message a person can act on, for
+    /// <paramref name="observedGeneration"/> (see <see cref="WithCondition"/>).
+    /// </summary>
     public SequenceSyncPolicyStatus WithFailure(string reason, string message, DateTimeOffset now, long? observedGeneration = null) =>
         WithCondition(SequenceSyncPolicyConditions.Ready, ConditionStatus.False, reason, message, now, observedGeneration);
 
-    /// <summary>Stamps <see cref="ObservedGeneration"/> with the object's <c>metadata.generation</c>.</summary>
-    public SequenceSyncPolicyStatus WithObservedGeneration(long? generation) => this with { ObservedGeneration = generation };
-
     /// <summary>
     /// Records a completed check: the time, the counts, the bounded <see cref="Sequences"/> list (see
-    /// <see cref="SelectEntries"/>), <see cref="LastRepairTime"/> when something was repaired, and the InSync condition
-    /// (True when no entry is <see cref="SequenceEntryStatus.Behind"/>). Ready is left to the caller.
+    /// <see cref="SelectEntries"/>), <see cref="LastRepairTime"/> when something was repaired, and the InSync
+    /// condition: True when <paramref name="behind"/> (the entries whose sequence is behind, as the engine judged
+    /// them) is empty. Ready is left to the caller.
     /// </summary>
-    public SequenceSyncPolicyStatus WithCheckResults(IReadOnlyList<SequenceStatusEntry> entries, bool explicitTables, DateTimeOffset checkTime, long? observedGeneration = null)
+    public SequenceSyncPolicyStatus WithCheckResults(
+        IReadOnlyList<SequenceStatusEntry> entries,
+        IReadOnlyList<SequenceStatusEntry> behind,
+        int repaired,
+        bool explicitTables,
+        DateTimeOffset checkTime,
+        long? observedGeneration = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var behind = entries.Count(e => e.Status == SequenceEntryStatus.Behind);
-        var repaired = entries.Count(e => e.Status == SequenceEntryStatus.Repaired);
+        ArgumentNullException.ThrowIfNull(behind);
         var status = this with
         {
             LastCheckTime = checkTime,
             LastRepairTime = repaired > 0 ? checkTime : LastRepairTime,
             SequencesChecked = entries.Count,
-            SequencesBehind = behind,
+            SequencesBehind = behind.Count,
             SequencesRepaired = repaired,
             Sequences = SelectEntries(entries, explicitTables),
         };
 
-        return behind == 0
+        return behind.Count == 0
             ? status.WithCondition(SequenceSyncPolicyConditions.InSync, ConditionStatus.True, SequenceSyncPolicyReasons.AllInSync,
                 repaired > 0 ? $"No sequence is behind; {repaired} repaired by the last check." : "No sequence is behind.", checkTime, observedGeneration)
             : status.WithCondition(SequenceSyncPolicyConditions.InSync, ConditionStatus.False, SequenceSyncPolicyReasons.SequencesBehind,
-                $"{behind} sequence(s) behind their table's data, e.g. {Describe(entries.First(e => e.Status == SequenceEntryStatus.Behind))}; set spec.mode to Repair or run 'sequence-operator repair'.",
+                $"{behind.Count} sequence(s) behind their table's data, e.g. {Describe(behind[0])}; "
+                + "set spec.mode to Repair or run 'sequence-operator repair'.",
                 checkTime, observedGeneration);
     }
 
@@ -222,7 +240,13 @@ public sealed record SequenceStatusEntry
     public string Message { get; set; } = string.Empty;
 }
 
-/// <summary>The state of one sequence.</summary>
+/// <summary>
+/// The state of one sequence-fed column, as the API states it (the CRD lists these names). The operator's engine
+/// has the same states in <c>Postgres.SequenceStatus</c>, used everywhere inside the program; this assembly is the
+/// API the CRD is generated from and references nothing of the program, so the status keeps its own copy, mapped
+/// name for name in one place (<c>Reconciliation.StatusMapping</c>, and a test holds the two equal). A state the
+/// engine adds is an API change: it needs a value here too.
+/// </summary>
 public enum SequenceEntryStatus
 {
     InSync,
@@ -242,7 +266,10 @@ public static class SequenceSyncPolicyConditions
     public const string InSync = "InSync";
 }
 
-/// <summary>CamelCase condition reasons.</summary>
+/// <summary>
+/// The CamelCase reasons of the policy's conditions: part of the API (alerts and scripts match them), so they live
+/// with it. The operator's Event reasons are its own (<c>Reconciliation.EventReasons</c>).
+/// </summary>
 public static class SequenceSyncPolicyReasons
 {
     public const string CheckSucceeded = "CheckSucceeded";

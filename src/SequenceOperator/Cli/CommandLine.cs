@@ -145,12 +145,13 @@ internal static class CommandLine
             return Error;
         }
 
-        if (report.HasErrors)
+        // The report's own definition of success, the one the operator's Ready condition and checks counter use.
+        if (!report.Succeeded)
         {
             return Error;
         }
 
-        return report.HasBehind ? Behind : Ok;
+        return report.Behind.Count > 0 ? Behind : Ok;
     }
 
     private static async Task<SequenceReport> RunEngineAsync(DatabaseCommandOptions options, bool repair, ILoggerFactory loggerFactory, CancellationToken cancellationToken)

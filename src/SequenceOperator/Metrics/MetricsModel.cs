@@ -1,4 +1,4 @@
-using SequenceOperator.Entities;
+using SequenceOperator.Postgres;
 
 namespace SequenceOperator.Metrics;
 
@@ -6,15 +6,6 @@ namespace SequenceOperator.Metrics;
 internal readonly record struct PolicyKey(string Namespace, string Name)
 {
     public override string ToString() => $"{Namespace}/{Name}";
-}
-
-/// <summary>The state label of <see cref="MetricNames.Sequences"/>.</summary>
-internal enum SequenceState
-{
-    InSync,
-    Behind,
-    Repaired,
-    Error,
 }
 
 /// <summary>One sequence as the last check saw it.</summary>
@@ -28,33 +19,38 @@ internal sealed record SequenceObservation(
     string Sequence,
     long BehindBy,
     double CapacityUsed,
-    SequenceState State)
+    SequenceStatus State)
 {
-    /// <summary>From the status entry the reconciler already builds from the engine's result.</summary>
-    public static SequenceObservation FromStatusEntry(SequenceStatusEntry entry)
+    /// <summary>The engine's entry, as the metrics show it.</summary>
+    public static SequenceObservation Of(SequenceEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new(
-            entry.Schema,
-            entry.Table,
-            entry.Column,
-            $"{entry.SequenceSchema}.{entry.SequenceName}",
-            entry.BehindBy,
-            entry.CapacityUsed,
-            entry.Status switch
-            {
-                SequenceEntryStatus.InSync => SequenceState.InSync,
-                SequenceEntryStatus.Behind => SequenceState.Behind,
-                SequenceEntryStatus.Repaired => SequenceState.Repaired,
-                SequenceEntryStatus.Skipped => SequenceState.InSync, // not judged, so never behind: no state label of its own (yet)
-                _ => SequenceState.Error,
-            });
+        return new(entry.Schema, entry.Table, entry.Column, $"{entry.SequenceSchema}.{entry.SequenceName}", entry.BehindBy, entry.CapacityUsed, entry.Status);
     }
 }
 
 /// <summary>What one check of a policy came to.</summary>
 internal sealed record CheckOutcome
 {
+    /// <summary>A check that ran: its success is the report's (<see cref="SequenceReport.Succeeded"/>), as for the Ready condition.</summary>
+    public static CheckOutcome Of(SequenceReport report, TimeSpan duration, bool tablesListedExplicitly)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return new CheckOutcome
+        {
+            Succeeded = report.Succeeded,
+            Duration = duration,
+            Sequences = [.. report.Sequences.Select(SequenceObservation.Of)],
+            TablesListedExplicitly = tablesListedExplicitly,
+            RepairsSucceeded = report.Repaired.Count,
+            RepairsFailed = report.RepairFailures.Count,
+        };
+    }
+
+    /// <summary>A check that failed before it saw any sequence (no Secret, no connection, ...).</summary>
+    public static CheckOutcome Failed(TimeSpan duration, bool tablesListedExplicitly) =>
+        new() { Succeeded = false, Duration = duration, TablesListedExplicitly = tablesListedExplicitly };
+
     /// <summary>The check ran without error (the Ready condition): counts <c>result="success"</c>, else <c>"failure"</c>.</summary>
     public required bool Succeeded { get; init; }
 

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using SequenceOperator.Entities;
+using SequenceOperator.Postgres;
 using SequenceOperator.Reconciliation.Insights;
 
 namespace SequenceOperator.Metrics;
@@ -16,22 +16,25 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     /// <summary>Histogram bucket bounds of <see cref="MetricNames.CheckDurationSeconds"/>, in seconds.</summary>
     public static IReadOnlyList<double> CheckDurationBuckets { get; } = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
-    // In label order, as the series of one policy are then written.
-    private static readonly (SequenceState State, string Label)[] States =
+    // In label order, as the series of one policy are then written. Skipped has no label of its own (yet): it is
+    // counted as in_sync (not judged, so never behind), see Counted.
+    private static readonly (SequenceStatus State, string Label)[] States =
     [
-        (SequenceState.Behind, "behind"), (SequenceState.Error, "error"), (SequenceState.InSync, "in_sync"), (SequenceState.Repaired, "repaired"),
+        (SequenceStatus.Behind, "behind"), (SequenceStatus.Error, "error"), (SequenceStatus.InSync, "in_sync"), (SequenceStatus.Repaired, "repaired"),
     ];
 
-    private readonly Lock gate = new();
-    private readonly Dictionary<PolicyKey, PolicyState> policies = [];
-    private readonly TimeProvider timeProvider;
-    private readonly Histogram<double> checkDuration;
-    private long watchRestarts;
-    private int leader;
+    private static readonly int StateCount = Enum.GetValues<SequenceStatus>().Length;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<PolicyKey, PolicyState> _policies = [];
+    private readonly TimeProvider _timeProvider;
+    private readonly Histogram<double> _checkDuration;
+    private long _watchRestarts;
+    private int _leader;
 
     public SequenceOperatorMetrics(TimeProvider timeProvider)
     {
-        this.timeProvider = timeProvider;
+        _timeProvider = timeProvider;
         Meter = new Meter(MetricNames.MeterName, typeof(SequenceOperatorMetrics).Assembly.GetName().Version?.ToString());
 
         Meter.CreateObservableGauge(MetricNames.SequenceBehind, () => ObserveSequences(s => s.BehindBy),
@@ -44,7 +47,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             description: "Sequence repairs by result (success or failure).");
         Meter.CreateObservableCounter(MetricNames.ChecksTotal, ObserveChecks,
             description: "Policy checks by result (success: the check ran without error; failure).");
-        checkDuration = Meter.CreateHistogram<double>(MetricNames.CheckDurationSeconds, unit: "s",
+        _checkDuration = Meter.CreateHistogram<double>(MetricNames.CheckDurationSeconds, unit: "s",
             description: "How long a policy check took, including repairs, in seconds.");
         Meter.CreateObservableGauge(MetricNames.LastCheckTimestampSeconds, () => ObservePolicies(p => p.LastCheck), unit: "s",
             description: "Unix time of the policy's last check, successful or not.");
@@ -52,9 +55,9 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             description: "Unix time of the policy's last successful check (absent until one succeeded since the operator started).");
         Meter.CreateObservableGauge(MetricNames.PolicyReady, () => ObservePolicies(p => p.Ready is { } ready ? (ready ? 1 : 0) : null),
             description: "1 when the policy's Ready condition is True (its last check ran without error), else 0.");
-        Meter.CreateObservableGauge(MetricNames.Leader, () => (double)Volatile.Read(ref leader),
+        Meter.CreateObservableGauge(MetricNames.Leader, () => (double)Volatile.Read(ref _leader),
             description: "1 on the instance that holds the leader lease (or runs without election), else 0.");
-        Meter.CreateObservableCounter(MetricNames.WatchRestartsTotal, () => Interlocked.Read(ref watchRestarts),
+        Meter.CreateObservableCounter(MetricNames.WatchRestartsTotal, () => Interlocked.Read(ref _watchRestarts),
             description: "Watch streams restarted (ended, broke, or 410 Gone).");
         Meter.CreateObservableCounter(MetricNames.ExplicitIdRowsTotal, () => ObserveInsights<long>(i => i.ExplicitIdRows, i => i.ColumnTags),
             unit: "{row}",
@@ -73,8 +76,8 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     public void RecordCheck(PolicyKey policy, CheckOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
-        lock (gate)
+        var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        lock (_gate)
         {
             var state = GetOrAdd(policy);
             if (outcome.Succeeded)
@@ -93,11 +96,11 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             state.RepairsFailed += Math.Max(0, outcome.RepairsFailed);
             if (outcome.Sequences is { } sequences)
             {
-                state.StateCounts = new long[States.Length];
+                state.StateCounts = new long[StateCount];
                 var exported = new Dictionary<(string, string, string, string), SequenceSeries>();
                 foreach (var s in sequences)
                 {
-                    state.StateCounts[(int)s.State]++;
+                    state.StateCounts[(int)Counted(s.State)]++;
                     if (outcome.TablesListedExplicitly || IsExportedWhenDiscovered(s))
                     {
                         // Tags in key order: the SDK keeps one copy of a series' tags when they come sorted, two otherwise.
@@ -115,7 +118,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             }
 
             // Inside the lock, so a concurrent RemovePolicy cannot slip between registering the policy and recording.
-            checkDuration.Record(Math.Max(0, outcome.Duration.TotalSeconds), state.Tags);
+            _checkDuration.Record(Math.Max(0, outcome.Duration.TotalSeconds), state.Tags);
         }
     }
 
@@ -130,7 +133,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     public void RecordInsights(PolicyKey policy, IReadOnlyList<SequenceInsight> insights)
     {
         ArgumentNullException.ThrowIfNull(insights);
-        lock (gate)
+        lock (_gate)
         {
             var state = GetOrAdd(policy);
             var series = new Dictionary<FedColumn, InsightSeries>();
@@ -158,7 +161,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     /// <summary>Sets <see cref="MetricNames.PolicyReady"/> outside a check (e.g. Ready=False when the policy is suspended).</summary>
     public void SetPolicyReady(PolicyKey policy, bool ready)
     {
-        lock (gate)
+        lock (_gate)
         {
             GetOrAdd(policy).Ready = ready;
         }
@@ -170,24 +173,24 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     /// </summary>
     public void RemovePolicy(PolicyKey policy)
     {
-        lock (gate)
+        lock (_gate)
         {
-            policies.Remove(policy);
+            _policies.Remove(policy);
         }
     }
 
     /// <summary>Sets <see cref="MetricNames.Leader"/>.</summary>
-    public void SetLeader(bool isLeader) => Volatile.Write(ref leader, isLeader ? 1 : 0);
+    public void SetLeader(bool isLeader) => Volatile.Write(ref _leader, isLeader ? 1 : 0);
 
     /// <summary>Counts a watch restart: <see cref="MetricNames.WatchRestartsTotal"/>.</summary>
-    public void WatchRestarted() => Interlocked.Increment(ref watchRestarts);
+    public void WatchRestarted() => Interlocked.Increment(ref _watchRestarts);
 
     /// <summary>True while the policy has series (it was recorded and not removed).</summary>
     public bool IsLive(string @namespace, string policy)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return policies.ContainsKey(new PolicyKey(@namespace, policy));
+            return _policies.ContainsKey(new PolicyKey(@namespace, policy));
         }
     }
 
@@ -195,16 +198,19 @@ internal sealed class SequenceOperatorMetrics : IDisposable
 
     /// <summary>The discovery-mode cardinality rule: behind, repaired, in error, or over 80 % of capacity.</summary>
     internal static bool IsExportedWhenDiscovered(SequenceObservation s) =>
-        s.State != SequenceState.InSync || s.CapacityUsed > SequenceSyncPolicyStatus.CapacityWarningThreshold;
+        Counted(s.State) != SequenceStatus.InSync || s.CapacityUsed > SequenceEntry.CapacityWarningThreshold;
+
+    /// <summary>The state a sequence is counted and exported under.</summary>
+    private static SequenceStatus Counted(SequenceStatus state) => state == SequenceStatus.Skipped ? SequenceStatus.InSync : state;
 
     private PolicyState GetOrAdd(PolicyKey policy)
     {
         ArgumentException.ThrowIfNullOrEmpty(policy.Namespace);
         ArgumentException.ThrowIfNullOrEmpty(policy.Name);
-        if (!policies.TryGetValue(policy, out var state))
+        if (!_policies.TryGetValue(policy, out var state))
         {
             state = new PolicyState([new("namespace", policy.Namespace), new("policy", policy.Name)]);
-            policies.Add(policy, state);
+            _policies.Add(policy, state);
         }
 
         return state;
@@ -212,10 +218,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
 
     private List<Measurement<double>> ObserveSequences(Func<SequenceSeries, double> value)
     {
-        lock (gate)
+        lock (_gate)
         {
-            var measurements = new List<Measurement<double>>(policies.Values.Sum(p => p.Sequences.Count));
-            foreach (var state in policies.Values)
+            var measurements = new List<Measurement<double>>(_policies.Values.Sum(p => p.Sequences.Count));
+            foreach (var state in _policies.Values)
             {
                 foreach (var series in state.Sequences)
                 {
@@ -230,10 +236,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     private List<Measurement<T>> ObserveInsights<T>(Func<InsightSeries, T?> value, Func<InsightSeries, KeyValuePair<string, object?>[]> tags)
         where T : struct
     {
-        lock (gate)
+        lock (_gate)
         {
             var measurements = new List<Measurement<T>>();
-            foreach (var state in policies.Values)
+            foreach (var state in _policies.Values)
             {
                 foreach (var series in state.Insights)
                 {
@@ -250,10 +256,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
 
     private List<Measurement<long>> ObserveStateCounts()
     {
-        lock (gate)
+        lock (_gate)
         {
             var measurements = new List<Measurement<long>>();
-            foreach (var state in policies.Values)
+            foreach (var state in _policies.Values)
             {
                 if (state.StateCounts is { } counts)
                 {
@@ -275,10 +281,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     // Both results from the policy's first check on, so rate() and increase() see a counter start at 0.
     private List<Measurement<long>> ObserveResults(Func<PolicyState, (long Success, long Failure)> value)
     {
-        lock (gate)
+        lock (_gate)
         {
             var measurements = new List<Measurement<long>>();
-            foreach (var state in policies.Values.Where(p => p.LastCheck is not null))
+            foreach (var state in _policies.Values.Where(p => p.LastCheck is not null))
             {
                 var (success, failure) = value(state);
                 measurements.Add(new Measurement<long>(failure, [.. state.Tags, new("result", "failure")]));
@@ -291,10 +297,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
 
     private List<Measurement<double>> ObservePolicies(Func<PolicyState, double?> value)
     {
-        lock (gate)
+        lock (_gate)
         {
             var measurements = new List<Measurement<double>>();
-            foreach (var state in policies.Values)
+            foreach (var state in _policies.Values)
             {
                 if (value(state) is { } v)
                 {

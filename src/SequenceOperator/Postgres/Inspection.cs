@@ -46,7 +46,7 @@ internal sealed class Inspection
                 var (resolved, error) = TableResolver.Resolve(selector, relations, byRelation);
                 if (error is not null)
                 {
-                    errors.Add(new EntryError(selector.Display, error));
+                    errors.Add(new EntryError(selector, error));
                 }
 
                 targets.AddRange(resolved);
@@ -109,7 +109,7 @@ internal sealed class Inspection
 
     /// <summary>The sequences still to measure: judged on at least one column, and not failed.</summary>
     public IReadOnlyList<SequenceInspection> ToMeasure() =>
-        Sequences.Values.Where(s => s.Judged && s.Error is null).ToList();
+        Sequences.Values.Where(s => s.Judged && s.Failure is null).ToList();
 
     /// <summary>Every column whose MAX (or MIN) must be read for these sequences: those that judge them and those reported.</summary>
     public static IReadOnlyList<Feed> ColumnsOf(IEnumerable<SequenceInspection> sequences) =>
@@ -158,7 +158,9 @@ internal sealed class Inspection
         }
 
         var own = _extremes.GetValueOrDefault(target.ColumnKey);
-        var error = sequence.Error ?? _columnErrors.GetValueOrDefault(target.ColumnKey);
+        var (failure, error) = sequence.Failure is { } failed ? (failed.Step, failed.Message)
+            : _columnErrors.TryGetValue(target.ColumnKey, out var columnError) ? (EntryFailure.Check, columnError)
+            : (EntryFailure.None, null);
         var status = error is not null ? SequenceStatus.Error
             : sequence.RepairedNextValue is not null ? SequenceStatus.Repaired
             : sequence.BehindBy > 0 ? SequenceStatus.Behind
@@ -171,6 +173,7 @@ internal sealed class Inspection
             BehindBy = SequenceMath.Saturate(sequence.BehindBy),
             CapacityUsed = sequence.CapacityUsed,
             Status = status,
+            Failure = failure,
             RepairedNextValue = status == SequenceStatus.Repaired ? sequence.RepairedNextValue : null,
             PlannedNextValue = status == SequenceStatus.Behind ? sequence.PlannedNextValue : null,
             Message = Message(target, sequence, status, error),

@@ -334,21 +334,21 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 
             if (!sequence.CanUpdate)
             {
-                sequence.Fail($"repair needs UPDATE on sequence {sequence.Display} to call setval: GRANT UPDATE ON SEQUENCE {sequence.QuotedName} TO {Identifiers.Quote(inspection.Role)};");
+                sequence.FailRepair($"repair needs UPDATE on sequence {sequence.Display} to call setval: GRANT UPDATE ON SEQUENCE {sequence.QuotedName} TO {Identifiers.Quote(inspection.Role)};");
                 continue;
             }
 
             if (sequence.LockTables.FirstOrDefault(f => !f.Row.CanLockTable) is { } unlockable)
             {
                 var table = Identifiers.Quote(unlockable.Schema, unlockable.Table);
-                sequence.Fail($"repair needs UPDATE, DELETE or TRUNCATE on table {Identifiers.Display(unlockable.Schema, unlockable.Table)} to lock out writers while it repairs: GRANT UPDATE ON {table} TO {Identifiers.Quote(inspection.Role)};");
+                sequence.FailRepair($"repair needs UPDATE, DELETE or TRUNCATE on table {Identifiers.Display(unlockable.Schema, unlockable.Table)} to lock out writers while it repairs: GRANT UPDATE ON {table} TO {Identifiers.Quote(inspection.Role)};");
                 continue;
             }
 
             var target = sequence.Ascending ? sequence.Extreme!.Value + repair.Headroom : sequence.Extreme!.Value - repair.Headroom;
             if (SequenceMath.Beyond(target + sequence.Increment, sequence.Limit, sequence.Increment))
             {
-                sequence.Fail($"sequence {sequence.Display} is exhausted: to pass {(sequence.Ascending ? "MAX" : "MIN")} {sequence.Extreme}{(repair.Headroom > 0 ? $" with headroom {repair.Headroom}" : string.Empty)} its next value would be {target + sequence.Increment}, beyond {sequence.LimitSource} ({sequence.Limit}); widen the column and the sequence (ALTER ... TYPE bigint) before repairing.");
+                sequence.FailRepair($"sequence {sequence.Display} is exhausted: to pass {(sequence.Ascending ? "MAX" : "MIN")} {sequence.Extreme}{(repair.Headroom > 0 ? $" with headroom {repair.Headroom}" : string.Empty)} its next value would be {target + sequence.Increment}, beyond {sequence.LimitSource} ({sequence.Limit}); widen the column and the sequence (ALTER ... TYPE bigint) before repairing.");
                 continue;
             }
 
@@ -412,7 +412,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             var reason = ex.SqlState == PostgresErrorCodes.LockNotAvailable
                 ? $"could not lock {string.Join(", ", sequenceToFail.LockTables.Select(t => Identifiers.Display(t.Schema, t.Table)))} within {settings.LockTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s: another transaction holds a conflicting lock (a long-running transaction, or another repair); nothing was changed, try again later."
                 : $"repair failed, nothing was changed: {PostgresErrors.Describe(ex, settings.StatementTimeout)}";
-            sequenceToFail.Fail(reason);
+            sequenceToFail.FailRepair(reason);
             LogRepairFailed(logger, sequenceToFail.Display, ex.SqlState);
             return;
         }

@@ -58,10 +58,14 @@ internal sealed class SequenceInspection
 
     public string QuotedName => Identifiers.Quote(Schema, Name);
 
-    public string? Error { get; private set; }
+    /// <summary>What failed for this sequence (the first failure wins); null while nothing has.</summary>
+    public SequenceFailure? Failure { get; private set; }
+
+    /// <summary>Why it failed (<see cref="Failure"/>'s message); null while nothing has.</summary>
+    public string? Error => Failure?.Message;
 
     /// <summary>True once the sequence was read (or failed): what a partial report may show.</summary>
-    public bool Settled => NextValue is not null || Error is not null;
+    public bool Settled => NextValue is not null || Failure is not null;
 
     /// <summary>H: MAX over every fed column (MIN when descending); null when they are all empty.</summary>
     public decimal? Extreme { get; private set; }
@@ -86,7 +90,11 @@ internal sealed class SequenceInspection
     /// <summary>Set when a repair found, under lock, that the sequence was no longer behind.</summary>
     public string? RecheckNote { get; private set; }
 
-    public void Fail(string message) => Error ??= message;
+    /// <summary>The check failed for this sequence (unreadable, locked, no privilege): it is not measured or repaired.</summary>
+    public void Fail(string message) => Failure ??= new SequenceFailure(EntryFailure.Check, message);
+
+    /// <summary>Its repair failed (after it was measured): it stays as it was.</summary>
+    public void FailRepair(string message) => Failure ??= new SequenceFailure(EntryFailure.Repair, message);
 
     public void Measured(long lastValue, bool isCalled, IEnumerable<(Feed Feed, decimal? Extreme)> extremes)
     {
@@ -132,7 +140,10 @@ internal sealed class SequenceInspection
             return;
         }
 
-        Fail(string.Create(CultureInfo.InvariantCulture,
+        FailRepair(string.Create(CultureInfo.InvariantCulture,
             $"sequence {Display} is exhausted: passing {extreme} would take its next value beyond {LimitSource} ({Limit})"));
     }
 }
+
+/// <summary>What failed for a sequence, as a value: the step, and why.</summary>
+internal readonly record struct SequenceFailure(EntryFailure Step, string Message);

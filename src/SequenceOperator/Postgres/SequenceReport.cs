@@ -26,9 +26,28 @@ public enum SequenceStatus
     Skipped,
 }
 
+/// <summary>Which step of a run failed for an entry: none, its check (it could not be measured), or its repair.</summary>
+public enum EntryFailure
+{
+    /// <summary>Nothing failed (every status but <see cref="SequenceStatus.Error"/>).</summary>
+    None,
+
+    /// <summary>
+    /// The entry could not be checked: a table it names is unknown, locked, unreadable, or a column read failed. What
+    /// the entry shows of its sequence may still hold (a partition reported on its own is judged with its parent).
+    /// </summary>
+    Check,
+
+    /// <summary>The entry was measured, but its repair failed (a missing grant, a lock timeout, an exhausted sequence).</summary>
+    Repair,
+}
+
 /// <summary>One (table, column) fed by a sequence: the engine's answer for it.</summary>
 public sealed record SequenceEntry
 {
+    /// <summary>Capacity share above which an in-sync sequence still needs attention (listed in a status, exported as a metric).</summary>
+    public const double CapacityWarningThreshold = 0.8;
+
     public required string Schema { get; init; }
 
     public required string Table { get; init; }
@@ -60,6 +79,21 @@ public sealed record SequenceEntry
 
     public required SequenceStatus Status { get; init; }
 
+    /// <summary>
+    /// For an <see cref="SequenceStatus.Error"/> entry, the step that failed (the <see cref="Message"/> says why);
+    /// <see cref="EntryFailure.None"/> otherwise. An error entry built without it counts as a failed check. Not in
+    /// the CLI's JSON, which has the status and the message.
+    /// </summary>
+    [JsonIgnore]
+    public EntryFailure Failure { get; init; }
+
+    /// <summary>
+    /// True when the data passes the sequence's next value: the entry is <see cref="SequenceStatus.Behind"/>, or an
+    /// error whose sequence was measured as behind (its repair failed, or a read of its own column did).
+    /// </summary>
+    [JsonIgnore]
+    public bool IsBehind => BehindBy > 0 && Status is SequenceStatus.Behind or SequenceStatus.Error;
+
     /// <summary>The next value after this run's repair; null when not repaired.</summary>
     public long? RepairedNextValue { get; init; }
 
@@ -72,10 +106,21 @@ public sealed record SequenceEntry
     public string Message { get; init; } = string.Empty;
 }
 
-/// <summary>A table entry that could not be checked at all (unknown table, no sequence-fed column, ...).</summary>
-public sealed record EntryError(string Entry, string Message);
+/// <summary>
+/// A table entry that could not be checked at all (unknown table, no sequence-fed column, ...): always a failed
+/// check. Keeps the <paramref name="Selector"/> it came from, so a caller shows it without parsing it again.
+/// </summary>
+public sealed record EntryError(TableSelector Selector, string Message)
+{
+    /// <summary>The entry as the user wrote it (normalised).</summary>
+    public string Entry => Selector.Display;
+}
 
-/// <summary>What a check or a repair found.</summary>
+/// <summary>
+/// What a check or a repair found, and the one definition of its outcome: <see cref="Succeeded"/> decides the CLI's
+/// exit code, the policy's Ready condition and the checks counter alike; <see cref="Behind"/> decides the CLI's exit
+/// code 1 and the InSync condition.
+/// </summary>
 public sealed record SequenceReport
 {
     public required IReadOnlyList<SequenceEntry> Sequences { get; init; }
@@ -85,9 +130,23 @@ public sealed record SequenceReport
     /// <summary>For a dry-run repair: the exact SQL the repair would run; else null.</summary>
     public string? RepairSql { get; init; }
 
+    /// <summary>True when nothing failed: no entry error and no entry in <see cref="SequenceStatus.Error"/>.</summary>
     [JsonIgnore]
-    public bool HasErrors => Errors.Count > 0 || Sequences.Any(s => s.Status == SequenceStatus.Error);
+    public bool Succeeded => Errors.Count == 0 && !Sequences.Any(s => s.Status == SequenceStatus.Error);
 
+    /// <summary>The entries whose sequence is behind the data (<see cref="SequenceEntry.IsBehind"/>), errors included.</summary>
     [JsonIgnore]
-    public bool HasBehind => Sequences.Any(s => s.Status == SequenceStatus.Behind);
+    public IReadOnlyList<SequenceEntry> Behind => [.. Sequences.Where(s => s.IsBehind)];
+
+    /// <summary>The entries this run repaired.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<SequenceEntry> Repaired => [.. Sequences.Where(s => s.Status == SequenceStatus.Repaired)];
+
+    /// <summary>The error entries whose repair failed.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<SequenceEntry> RepairFailures => [.. Sequences.Where(s => s.Status == SequenceStatus.Error && s.Failure == EntryFailure.Repair)];
+
+    /// <summary>The error entries whose check failed (every error entry but a failed repair); <see cref="Errors"/> are failed checks too.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<SequenceEntry> CheckFailures => [.. Sequences.Where(s => s.Status == SequenceStatus.Error && s.Failure != EntryFailure.Repair)];
 }

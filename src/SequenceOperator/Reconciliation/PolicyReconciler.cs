@@ -3,13 +3,13 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using SequenceOperator.Entities;
 using SequenceOperator.Kubernetes;
 using SequenceOperator.Kubernetes.Events;
 using SequenceOperator.Kubernetes.Models;
 using SequenceOperator.Metrics;
 using SequenceOperator.Postgres;
-using EngineTableSelector = SequenceOperator.Postgres.TableSelector;
 
 namespace SequenceOperator.Reconciliation;
 
@@ -43,10 +43,12 @@ internal sealed record CheckTimeouts
 }
 
 /// <summary>
-/// Converges one SequenceSyncPolicy: read its Secret (in its own namespace only), then, once its database server is
-/// free of other checks, connect, check, repair when the policy says Repair; then write the status (a merge patch to
-/// /status when it changed), Events and metrics. Level-based: it looks only at the policy as it is now, never at what
-/// woke it.
+/// Converges one SequenceSyncPolicy. <see cref="ReconcileAsync"/> tells the story: the controller fetched the policy
+/// (and handles a policy that is gone, <see cref="Deleted"/>); a suspended or invalid one waits for a change; else
+/// read its Secret (in its own namespace only), then, once its database server is free of other checks, connect,
+/// check, and repair when the policy says Repair. Every path comes to one <see cref="Outcome"/>, and one step,
+/// <see cref="FinishAsync"/>, records it: metrics, then Events, then the status (a merge patch to /status, sent only
+/// when it changed). Level-based: it looks only at the policy as it is now, never at what woke it.
 /// </summary>
 internal sealed partial class PolicyReconciler(
     IKubernetesClient client,
@@ -65,97 +67,19 @@ internal sealed partial class PolicyReconciler(
     private static readonly TimeSpan MaxPostgresTimeout = TimeSpan.FromMilliseconds(int.MaxValue);
 
     public static ResourceType PolicyType { get; } = new(
-        V1Alpha1SequenceSyncPolicy.Group, V1Alpha1SequenceSyncPolicy.Version, V1Alpha1SequenceSyncPolicy.Plural, V1Alpha1SequenceSyncPolicy.EntityKind, Namespaced: true);
+        V1Alpha1SequenceSyncPolicy.Group,
+        V1Alpha1SequenceSyncPolicy.Version,
+        V1Alpha1SequenceSyncPolicy.Plural,
+        V1Alpha1SequenceSyncPolicy.EntityKind,
+        Namespaced: true);
 
     /// <summary>Reconciles the policy; its database work waits for its turn on the server through <paramref name="servers"/>.</summary>
     public async Task<ReconcileResult> ReconcileAsync(V1Alpha1SequenceSyncPolicy policy, ServerTurns servers, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(servers);
-        var key = new PolicyKey(policy.Metadata.Namespace!, policy.Metadata.Name!);
-        var spec = policy.Spec;
-        var generation = policy.Metadata.Generation;
-        var status = (policy.Status ?? new SequenceSyncPolicyStatus()).WithObservedGeneration(generation);
-        var now = time.GetUtcNow();
-
-        if (spec.Suspend)
-        {
-            metrics.SetPolicyReady(key, false);
-            await WriteStatusAsync(policy, status.WithFailure(SequenceSyncPolicyReasons.Suspended,
-                "Checks and repairs are paused (spec.suspend is true).", now, generation), cancellationToken);
-            return new ReconcileResult(ReconcileOutcome.Wait);
-        }
-
-        if (!TryReadSpec(spec, out var interval, out var lockTimeout, out var selectors, out var specError))
-        {
-            metrics.SetPolicyReady(key, false);
-            await FailAsync(policy, status, SequenceSyncPolicyReasons.InvalidSpec, specError, cancellationToken);
-            return new ReconcileResult(ReconcileOutcome.Wait);
-        }
-
-        var secretName = spec.Database.SecretRef.Name;
-        Secret? secret;
-        try
-        {
-            secret = await client.TryGetAsync(ResourceType.Secrets, key.Namespace, secretName, KubernetesJsonContext.Default.Secret, cancellationToken);
-        }
-        catch (ForbiddenException)
-        {
-            return await FailCheckAsync(key, policy, status, interval, SequenceSyncPolicyReasons.SecretForbidden,
-                $"The operator may not read Secret {key.Namespace}/{secretName}: grant its service account 'get' on secrets in namespace {key.Namespace} (with watchNamespaces, add the namespace to the list).", cancellationToken);
-        }
-
-        if (secret is null)
-        {
-            return await FailCheckAsync(key, policy, status, interval, SequenceSyncPolicyReasons.SecretNotFound,
-                $"Secret {secretName} not found in namespace {key.Namespace}: create it with the database credentials (keys username and password, or a uri).", cancellationToken);
-        }
-
-        Npgsql.NpgsqlConnectionStringBuilder settings;
-        try
-        {
-            settings = SecretConnection.Build(spec.Database, secretName, secret.Data);
-        }
-        catch (SecretInvalidException ex)
-        {
-            return await FailCheckAsync(key, policy, status, interval, SequenceSyncPolicyReasons.SecretInvalid, ex.Message, cancellationToken);
-        }
-
-        var server = DatabaseServer.Of(settings);
-        var repair = spec.Mode == PolicyMode.Repair;
-        var statementTimeout = repair ? Min(timeouts.Command + lockTimeout, MaxPostgresTimeout) : timeouts.Command; // a repair may wait lockTimeout for its locks
-        var check = new CheckOptions { Tables = selectors, StatementTimeout = statementTimeout, LockTimeout = lockTimeout };
-        var stopwatch = new Stopwatch();
-        SequenceReport report;
-        try
-        {
-            // A bounded number of checks per database server: wait for this one's turn. The pool lives for this check only:
-            // built from the Secret just read, closed with its connections here, and the server's next check goes
-            // before this one writes its status.
-            using var turn = await servers.WaitAsync(server, cancellationToken);
-            try
-            {
-                stopwatch.Start();
-                await using var pool = databases.Open(key, settings, timeouts.Connect, statementTimeout);
-                report = repair
-                    ? await engine.RepairAsync(pool.DataSource, check, new RepairOptions { Headroom = spec.Repair.Headroom, LockTimeout = lockTimeout }, cancellationToken)
-                    : await engine.CheckAsync(pool.DataSource, check, cancellationToken);
-            }
-            catch (SequenceEngineException ex) when (ex.Failure is EngineFailure.Timeout or EngineFailure.ConnectionFailed)
-            {
-                turn.NotAnswering(); // its next checks go one at a time until one reaches it
-                throw;
-            }
-        }
-        catch (SequenceEngineException ex)
-        {
-            metrics.RecordCheck(key, new CheckOutcome { Succeeded = false, Duration = stopwatch.Elapsed, TablesListedExplicitly = spec.HasExplicitTables });
-            var message = ex.Failure == EngineFailure.Timeout
-                ? $"The database server {server} did not answer in time ({ex.Message}; connect timeout {KubernetesDuration.Format(timeouts.Connect)}, statement timeout {KubernetesDuration.Format(statementTimeout)})."
-                : ex.Message;
-            return await FailCheckAsync(key, policy, status, interval, ReasonFor(ex.Failure), message, cancellationToken, recorded: true);
-        }
-
-        return await ReportAsync(key, policy, status, report, selectors, repair, interval, stopwatch.Elapsed, cancellationToken);
+        var outcome = await DecideAsync(policy, servers, cancellationToken);
+        return await FinishAsync(policy, outcome, cancellationToken);
     }
 
     /// <summary>
@@ -168,60 +92,152 @@ internal sealed partial class PolicyReconciler(
         LogDeleted(logger, key.Namespace, key.Name);
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    private async Task<ReconcileResult> ReportAsync(PolicyKey key, V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, SequenceReport report,
-        IReadOnlyList<EngineTableSelector> selectors, bool repair, TimeSpan interval, TimeSpan duration, CancellationToken cancellationToken)
+    /// <summary>Suspended or invalid -> read the Secret -> check or repair: what this reconcile comes to.</summary>
+    private async Task<Outcome> DecideAsync(V1Alpha1SequenceSyncPolicy policy, ServerTurns servers, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var generation = policy.Metadata.Generation;
-        var entries = report.Sequences.Select(StatusMapping.ToStatusEntry).ToList();
-        var unresolved = report.Errors.Select(e => StatusMapping.ToStatusEntry(e, selectors.FirstOrDefault(s => s.Display == e.Entry))).ToList();
-        var repairErrors = report.Sequences.Where(s => s.Status == SequenceStatus.Error && s.BehindBy > 0).ToList();
-        var checkErrors = report.Sequences.Where(s => s.Status == SequenceStatus.Error && s.BehindBy == 0).ToList();
-
-        var next = status.WithCheckResults([.. entries, .. unresolved], policy.Spec.HasExplicitTables, now, generation);
-        var repairedCount = entries.Count(e => e.Status == SequenceEntryStatus.Repaired);
-        var behindCount = entries.Count(e => e.Status == SequenceEntryStatus.Behind);
-        if (repair && repairErrors.Count > 0)
+        var spec = policy.Spec;
+        if (spec.Suspend)
         {
-            next = next.WithFailure(SequenceSyncPolicyReasons.RepairFailed,
-                $"{repairErrors.Count} sequence(s) could not be repaired: {Summarize(repairErrors.Select(e => $"{e.Schema}.{e.Table}.{e.Column}: {e.Message}"))}", now, generation);
-        }
-        else if (unresolved.Count > 0 || checkErrors.Count > 0)
-        {
-            next = next.WithFailure(SequenceSyncPolicyReasons.TableErrors,
-                $"{unresolved.Count + checkErrors.Count} table entr{(unresolved.Count + checkErrors.Count == 1 ? "y" : "ies")} could not be checked: {Summarize(report.Errors.Select(e => $"{e.Entry}: {e.Message}").Concat(checkErrors.Select(e => $"{e.Schema}.{e.Table}.{e.Column}: {e.Message}")))}", now, generation);
-        }
-        else
-        {
-            next = next.WithReady(SequenceSyncPolicyReasons.CheckSucceeded, string.Create(CultureInfo.InvariantCulture,
-                $"Checked {entries.Count} sequence(s): {behindCount} behind, {repairedCount} repaired."), now, generation);
+            return new Paused(SequenceSyncPolicyReasons.Suspended, "Checks and repairs are paused (spec.suspend is true).", Announce: false);
         }
 
-        // Metrics and Events first, the status last: a status that shows this check means all of it is recorded.
-        metrics.RecordCheck(key, new CheckOutcome
+        if (!TryReadSpec(spec, out var run, out var specError))
         {
-            Succeeded = unresolved.Count == 0 && checkErrors.Count == 0,
-            Duration = duration,
-            Sequences = [.. entries.Select(SequenceObservation.FromStatusEntry)],
-            TablesListedExplicitly = policy.Spec.HasExplicitTables,
-            RepairsSucceeded = repairedCount,
-            RepairsFailed = repair ? repairErrors.Count : 0,
-        });
-        metrics.SetPolicyReady(key, next.IsReady);
-        await RecordSequenceEventsAsync(policy, report, cancellationToken);
-        if (!next.IsReady)
-        {
-            var condition = next.GetCondition(SequenceSyncPolicyConditions.Ready)!;
-            await events.RecordAsync(policy, EventType.Warning, "CheckFailed", $"{condition.Reason}: {condition.Message}", "Check", cancellationToken);
+            return new Paused(SequenceSyncPolicyReasons.InvalidSpec, specError, Announce: true);
         }
 
-        await WriteStatusAsync(policy, next, cancellationToken);
-        LogChecked(logger, entries.Count, behindCount, repairedCount, unresolved.Count + checkErrors.Count + repairErrors.Count);
-        return new ReconcileResult(next.IsReady ? ReconcileOutcome.Requeue : ReconcileOutcome.Retry, interval);
+        var (settings, secretFailure) = await ReadSecretAsync(policy, run, cancellationToken);
+        return secretFailure ?? await CheckAsync(policy, run, settings!, servers, cancellationToken);
     }
 
+    /// <summary>The connection settings from the policy's Secret, or why there are none.</summary>
+    private async Task<(NpgsqlConnectionStringBuilder? Settings, Outcome? Failure)> ReadSecretAsync(
+        V1Alpha1SequenceSyncPolicy policy, RunSpec run, CancellationToken cancellationToken)
+    {
+        var ns = policy.Metadata.Namespace!;
+        var secretName = policy.Spec.Database.SecretRef.Name;
+        Secret? secret;
+        try
+        {
+            secret = await client.TryGetAsync(ResourceType.Secrets, ns, secretName, KubernetesJsonContext.Default.Secret, cancellationToken);
+        }
+        catch (ForbiddenException)
+        {
+            return (null, new CheckFailed(SequenceSyncPolicyReasons.SecretForbidden,
+                $"The operator may not read Secret {ns}/{secretName}: grant its service account 'get' on secrets in namespace {ns} "
+                + "(with watchNamespaces, add the namespace to the list).", run.Interval));
+        }
+
+        if (secret is null)
+        {
+            return (null, new CheckFailed(SequenceSyncPolicyReasons.SecretNotFound,
+                $"Secret {secretName} not found in namespace {ns}: create it with the database credentials "
+                + "(keys username and password, or a uri).", run.Interval));
+        }
+
+        try
+        {
+            return (SecretConnection.Build(policy.Spec.Database, secretName, secret.Data), null);
+        }
+        catch (SecretInvalidException ex)
+        {
+            return (null, new CheckFailed(SequenceSyncPolicyReasons.SecretInvalid, ex.Message, run.Interval));
+        }
+    }
+
+    /// <summary>Checks (and in Repair mode repairs) the database, once its server's turn comes.</summary>
+    private async Task<Outcome> CheckAsync(
+        V1Alpha1SequenceSyncPolicy policy, RunSpec run, NpgsqlConnectionStringBuilder settings, ServerTurns servers, CancellationToken cancellationToken)
+    {
+        var key = KeyOf(policy);
+        var server = DatabaseServer.Of(settings);
+        var repair = policy.Spec.Mode == PolicyMode.Repair;
+        // A repair may wait lockTimeout for its locks on top of the statement's own time.
+        var statementTimeout = repair ? Min(timeouts.Command + run.LockTimeout, MaxPostgresTimeout) : timeouts.Command;
+        var check = new CheckOptions { Tables = run.Tables, StatementTimeout = statementTimeout, LockTimeout = run.LockTimeout };
+        var stopwatch = new Stopwatch();
+        try
+        {
+            // A bounded number of checks per database server: wait for this one's turn. The pool lives for this check only:
+            // built from the Secret just read, closed with its connections here, and the server's next check goes
+            // before this one writes its status.
+            using var turn = await servers.WaitAsync(server, cancellationToken);
+            try
+            {
+                stopwatch.Start();
+                await using var pool = databases.Open(key, settings, timeouts.Connect, statementTimeout);
+                var report = repair
+                    ? await engine.RepairAsync(pool.DataSource, check, new RepairOptions { Headroom = policy.Spec.Repair.Headroom, LockTimeout = run.LockTimeout },
+                        cancellationToken)
+                    : await engine.CheckAsync(pool.DataSource, check, cancellationToken);
+                return new Checked(report, run.Interval, stopwatch.Elapsed);
+            }
+            catch (SequenceEngineException ex) when (ex.Failure is EngineFailure.Timeout or EngineFailure.ConnectionFailed)
+            {
+                turn.NotAnswering(); // its next checks go one at a time until one reaches it
+                throw;
+            }
+        }
+        catch (SequenceEngineException ex)
+        {
+            var message = ex.Failure == EngineFailure.Timeout
+                ? $"The database server {server} did not answer in time ({ex.Message}; connect timeout {KubernetesDuration.Format(timeouts.Connect)}, "
+                  + $"statement timeout {KubernetesDuration.Format(statementTimeout)})."
+                : ex.Message;
+            return new CheckFailed(ReasonFor(ex.Failure), message, run.Interval, stopwatch.Elapsed);
+        }
+    }
+
+    /// <summary>
+    /// Records the outcome, exactly once per reconcile: metrics and Events first, the status last, so a status that
+    /// shows this reconcile means all of it is recorded. The one place to add what a reconcile records.
+    /// </summary>
+    private async Task<ReconcileResult> FinishAsync(V1Alpha1SequenceSyncPolicy policy, Outcome outcome, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow(); // the reconcile's one reading of the clock
+        var key = KeyOf(policy);
+        var explicitTables = policy.Spec.HasExplicitTables;
+        var generation = policy.Metadata.Generation;
+        var status = policy.Status ?? new SequenceSyncPolicyStatus();
+        switch (outcome)
+        {
+            case Checked c:
+                metrics.RecordCheck(key, CheckOutcome.Of(c.Report, c.Duration, explicitTables));
+                status = StatusMapping.Checked(status, c.Report, explicitTables, now, generation);
+                await RecordSequenceEventsAsync(policy, c.Report, cancellationToken);
+                LogChecked(logger, c.Report.Sequences.Count, c.Report.Behind.Count, c.Report.Repaired.Count,
+                    c.Report.Errors.Count + c.Report.CheckFailures.Count + c.Report.RepairFailures.Count);
+                break;
+            case CheckFailed f:
+                metrics.RecordCheck(key, CheckOutcome.Failed(f.Duration, explicitTables));
+                status = (status with { LastCheckTime = now }).WithFailure(f.Reason, f.Message, now, generation);
+                break;
+            case Paused p:
+                metrics.SetPolicyReady(key, false);
+                status = status.WithFailure(p.Reason, p.Message, now, generation);
+                break;
+        }
+
+        var ready = status.GetCondition(SequenceSyncPolicyConditions.Ready)!;
+        if (ready.Status != ConditionStatus.True && outcome is not Paused { Announce: false })
+        {
+            LogFailed(logger, ready.Reason, ready.Message);
+            await events.RecordAsync(policy, EventType.Warning, EventReasons.CheckFailed, $"{ready.Reason}: {ready.Message}", EventActions.Check, cancellationToken);
+        }
+
+        await WriteStatusAsync(policy, status, cancellationToken);
+        return outcome switch
+        {
+            Paused => new ReconcileResult(ReconcileOutcome.Wait),
+            Checked c when c.Report.Succeeded => new ReconcileResult(ReconcileOutcome.Requeue, c.Interval),
+            _ => new ReconcileResult(ReconcileOutcome.Retry, outcome.Interval),
+        };
+    }
+
+    /// <summary>
+    /// An Event per sequence behind or repaired, at most <see cref="MaxSequenceEventsPerCheck"/>; then one for the
+    /// rest of each kind, named for what happened to them.
+    /// </summary>
     private async Task RecordSequenceEventsAsync(V1Alpha1SequenceSyncPolicy policy, SequenceReport report, CancellationToken cancellationToken)
     {
         var notable = report.Sequences.Where(s => s.Status is SequenceStatus.Behind or SequenceStatus.Repaired).ToList();
@@ -231,47 +247,34 @@ internal sealed partial class PolicyReconciler(
             var sequence = Identifiers.Display(s.SequenceSchema, s.SequenceName);
             if (s.Status == SequenceStatus.Behind)
             {
-                await events.RecordAsync(policy, EventType.Warning, "SequenceBehind", string.Create(CultureInfo.InvariantCulture,
-                    $"Sequence {sequence} of {column} is behind by {s.BehindBy}: next value {s.NextValue}, highest value in use {s.MaxValue}."), "Check", cancellationToken);
+                await events.RecordAsync(policy, EventType.Warning, EventReasons.SequenceBehind, string.Create(CultureInfo.InvariantCulture,
+                    $"Sequence {sequence} of {column} is behind by {s.BehindBy}: next value {s.NextValue}, highest value in use {s.MaxValue}."),
+                    EventActions.Check, cancellationToken);
             }
             else
             {
-                await events.RecordAsync(policy, EventType.Normal, "SequenceRepaired", string.Create(CultureInfo.InvariantCulture,
-                    $"Repaired sequence {sequence} of {column}: next value {s.NextValue} -> {s.RepairedNextValue} (highest value in use {s.MaxValue})."), "Repair", cancellationToken);
+                await events.RecordAsync(policy, EventType.Normal, EventReasons.SequenceRepaired, string.Create(CultureInfo.InvariantCulture,
+                    $"Repaired sequence {sequence} of {column}: next value {s.NextValue} -> {s.RepairedNextValue} (highest value in use {s.MaxValue})."),
+                    EventActions.Repair, cancellationToken);
             }
         }
 
-        if (notable.Count > MaxSequenceEventsPerCheck)
+        foreach (var rest in notable.Skip(MaxSequenceEventsPerCheck).GroupBy(s => s.Status))
         {
-            await events.RecordAsync(policy, EventType.Warning, "SequenceBehind", string.Create(CultureInfo.InvariantCulture,
-                $"{notable.Count - MaxSequenceEventsPerCheck} more sequence(s) behind or repaired; see the policy's status."), "Check", cancellationToken);
+            var (type, reason, what, action) = rest.Key == SequenceStatus.Behind
+                ? (EventType.Warning, EventReasons.SequenceBehind, "behind", EventActions.Check)
+                : (EventType.Normal, EventReasons.SequenceRepaired, "repaired", EventActions.Repair);
+            await events.RecordAsync(policy, type, reason, string.Create(CultureInfo.InvariantCulture,
+                $"{rest.Count()} more sequence(s) {what}; see the policy's status."), action, cancellationToken);
         }
-    }
-
-    private async Task<ReconcileResult> FailCheckAsync(PolicyKey key, V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, TimeSpan interval, string reason, string message,
-        CancellationToken cancellationToken, bool recorded = false)
-    {
-        if (!recorded)
-        {
-            metrics.RecordCheck(key, new CheckOutcome { Succeeded = false, TablesListedExplicitly = policy.Spec.HasExplicitTables });
-        }
-
-        metrics.SetPolicyReady(key, false);
-        await FailAsync(policy, status with { LastCheckTime = time.GetUtcNow() }, reason, message, cancellationToken);
-        return new ReconcileResult(ReconcileOutcome.Retry, interval);
-    }
-
-    private async Task FailAsync(V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, string reason, string message, CancellationToken cancellationToken)
-    {
-        LogFailed(logger, reason, message);
-        await events.RecordAsync(policy, EventType.Warning, "CheckFailed", $"{reason}: {message}", "Check", cancellationToken);
-        await WriteStatusAsync(policy, status.WithFailure(reason, message, time.GetUtcNow(), policy.Metadata.Generation), cancellationToken);
     }
 
     /// <summary>A merge patch to the status subresource, sent only when the status changed.</summary>
     private async Task WriteStatusAsync(V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, CancellationToken cancellationToken)
     {
-        var before = policy.Status is null ? new JsonObject() : JsonSerializer.SerializeToNode(policy.Status, SequenceSyncPolicyJsonContext.Default.SequenceSyncPolicyStatus);
+        var before = policy.Status is null
+            ? new JsonObject()
+            : JsonSerializer.SerializeToNode(policy.Status, SequenceSyncPolicyJsonContext.Default.SequenceSyncPolicyStatus);
         var after = JsonSerializer.SerializeToNode(status, SequenceSyncPolicyJsonContext.Default.SequenceSyncPolicyStatus);
         var diff = StatusMapping.MergeDiff(before, after);
         if (diff is null)
@@ -283,20 +286,21 @@ internal sealed partial class PolicyReconciler(
             SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy, cancellationToken);
     }
 
-    private static bool TryReadSpec(SequenceSyncPolicySpec spec, out TimeSpan interval, out TimeSpan lockTimeout, out IReadOnlyList<EngineTableSelector> selectors, out string error)
+    /// <summary>The spec's values a check runs with, or why the spec is invalid.</summary>
+    private static bool TryReadSpec(SequenceSyncPolicySpec spec, out RunSpec run, out string error)
     {
-        interval = default;
-        lockTimeout = default;
-        selectors = [];
+        run = default!;
         error = string.Empty;
         // The CRD's bounds, checked again: an API server older than 1.25 ignores the CEL rules that state them.
-        if (!KubernetesDuration.TryParse(spec.Interval, out interval) || interval < SequenceSyncPolicySpec.MinimumInterval || interval > SequenceSyncPolicySpec.MaximumInterval)
+        if (!KubernetesDuration.TryParse(spec.Interval, out var interval)
+            || interval < SequenceSyncPolicySpec.MinimumInterval || interval > SequenceSyncPolicySpec.MaximumInterval)
         {
-            error = $"spec.interval '{spec.Interval}' is not a duration of at least {KubernetesDuration.Format(SequenceSyncPolicySpec.MinimumInterval)} and at most {SequenceSyncPolicySpec.MaximumIntervalText} (such as 30s, 5m or 1h).";
+            error = $"spec.interval '{spec.Interval}' is not a duration of at least {KubernetesDuration.Format(SequenceSyncPolicySpec.MinimumInterval)} "
+                + $"and at most {SequenceSyncPolicySpec.MaximumIntervalText} (such as 30s, 5m or 1h).";
             return false;
         }
 
-        if (!KubernetesDuration.TryParse(spec.Repair.LockTimeout, out lockTimeout) || lockTimeout <= TimeSpan.Zero || lockTimeout > RepairSpec.MaximumLockTimeout)
+        if (!KubernetesDuration.TryParse(spec.Repair.LockTimeout, out var lockTimeout) || lockTimeout <= TimeSpan.Zero || lockTimeout > RepairSpec.MaximumLockTimeout)
         {
             error = $"spec.repair.lockTimeout '{spec.Repair.LockTimeout}' is not a positive duration of at most {RepairSpec.MaximumLockTimeoutText} (such as 2s or 500ms).";
             return false;
@@ -308,12 +312,12 @@ internal sealed partial class PolicyReconciler(
             return false;
         }
 
-        var parsed = new List<EngineTableSelector>();
+        var tables = new List<TableSelector>();
         foreach (var table in spec.Tables ?? [])
         {
             try
             {
-                parsed.Add(EngineTableSelector.Parse(table.Name, table.Column));
+                tables.Add(TableSelector.Parse(table.Name, table.Column));
             }
             catch (FormatException ex)
             {
@@ -322,9 +326,13 @@ internal sealed partial class PolicyReconciler(
             }
         }
 
-        selectors = parsed;
+        run = new RunSpec(interval, lockTimeout, tables);
         return true;
     }
+
+    private static PolicyKey KeyOf(V1Alpha1SequenceSyncPolicy policy) => new(policy.Metadata.Namespace!, policy.Metadata.Name!);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private static string ReasonFor(EngineFailure failure) => failure switch
     {
@@ -335,11 +343,21 @@ internal sealed partial class PolicyReconciler(
         _ => SequenceSyncPolicyReasons.CheckFailed,
     };
 
-    private static string Summarize(IEnumerable<string> items)
-    {
-        var list = items.ToList();
-        return string.Join("; ", list.Take(3)) + (list.Count > 3 ? $"; and {list.Count - 3} more" : string.Empty);
-    }
+    /// <summary>The spec, read: the interval, the lock timeout and the parsed table entries.</summary>
+    private sealed record RunSpec(TimeSpan Interval, TimeSpan LockTimeout, IReadOnlyList<TableSelector> Tables);
+
+    /// <summary>What one reconcile came to, decided once; <see cref="FinishAsync"/> records it.</summary>
+    /// <param name="Interval">The policy's interval: the requeue delay after a check, the longest backoff after a failure.</param>
+    private abstract record Outcome(TimeSpan Interval);
+
+    /// <summary>Nothing to do until the policy changes: suspended, or an invalid spec (<paramref name="Announce"/>: with a warning Event).</summary>
+    private sealed record Paused(string Reason, string Message, bool Announce) : Outcome(TimeSpan.Zero);
+
+    /// <summary>No check could run, or it failed as a whole: Ready=False with the reason, then a retry.</summary>
+    private sealed record CheckFailed(string Reason, string Message, TimeSpan Interval, TimeSpan Duration = default) : Outcome(Interval);
+
+    /// <summary>The check ran; its report says whether it succeeded.</summary>
+    private sealed record Checked(SequenceReport Report, TimeSpan Interval, TimeSpan Duration) : Outcome(Interval);
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "Checked {Sequences} sequence(s): {Behind} behind, {Repaired} repaired, {Errors} error(s)")]
     private static partial void LogChecked(ILogger logger, int sequences, int behind, int repaired, int errors);

@@ -25,7 +25,7 @@ public sealed class ReportWriterTests
     private static readonly SequenceReport Partial = new()
     {
         Sequences = [Entry("cards", SequenceStatus.Repaired), Entry("tags", SequenceStatus.Repaired)],
-        Errors = [new EntryError("nosuch", "table nosuch does not exist.")],
+        Errors = [new EntryError(TableSelector.Parse("nosuch"), "table nosuch does not exist.")],
     };
 
     private static readonly RunFailure Lost = new(EngineFailure.ConnectionFailed, "the connection to app@db:5432/city was lost: the server closed the connection");

@@ -74,14 +74,16 @@ public sealed class SequenceSyncPolicyStatusTests
     public void ObservedGeneration_IsStampedOnStatusAndConditions()
     {
         var status = new SequenceSyncPolicyStatus()
-            .WithObservedGeneration(7)
-            .WithReady(SequenceSyncPolicyReasons.CheckSucceeded, "ok", T0);
+            .WithReady(SequenceSyncPolicyReasons.CheckSucceeded, "ok", T0, observedGeneration: 7);
         Assert.Equal(7, status.ObservedGeneration);
         Assert.Equal(7, status.GetCondition(SequenceSyncPolicyConditions.Ready)!.ObservedGeneration);
 
         status = status.WithFailure(SequenceSyncPolicyReasons.ConnectionFailed, "down", T1, observedGeneration: 8);
         Assert.Equal(8, status.GetCondition(SequenceSyncPolicyConditions.Ready)!.ObservedGeneration);
-        Assert.Equal(7, status.ObservedGeneration);
+        Assert.Equal(8, status.ObservedGeneration); // the helper stamps the status too, as CloudNativePG's SetAsReady
+
+        status = status.WithFailure(SequenceSyncPolicyReasons.ConnectionFailed, "still down", T1);
+        Assert.Equal(8, status.ObservedGeneration); // none given: the status's own is kept
     }
 
     [Fact]
@@ -94,7 +96,7 @@ public sealed class SequenceSyncPolicyStatusTests
             Entry("c", SequenceEntryStatus.Repaired),
             Entry("d", SequenceEntryStatus.Error),
         };
-        var status = new SequenceSyncPolicyStatus().WithCheckResults(entries, explicitTables: true, T0, observedGeneration: 2);
+        var status = new SequenceSyncPolicyStatus().WithCheckResults(entries, [entries[1]], repaired: 1, explicitTables: true, T0, observedGeneration: 2);
         Assert.Equal(4, status.SequencesChecked);
         Assert.Equal(1, status.SequencesBehind);
         Assert.Equal(1, status.SequencesRepaired);
@@ -106,7 +108,7 @@ public sealed class SequenceSyncPolicyStatusTests
         Assert.Contains("public.b.id (12 behind)", inSync.Message, StringComparison.Ordinal);
         Assert.Equal(2, inSync.ObservedGeneration);
 
-        var later = status.WithCheckResults([Entry("a", SequenceEntryStatus.InSync)], explicitTables: true, T1);
+        var later = status.WithCheckResults([Entry("a", SequenceEntryStatus.InSync)], [], repaired: 0, explicitTables: true, T1);
         Assert.Equal(T0, later.LastRepairTime);
         Assert.Equal(T1, later.LastCheckTime);
         Assert.Equal(ConditionStatus.True, later.GetCondition(SequenceSyncPolicyConditions.InSync)!.Status);

@@ -1,4 +1,5 @@
 using SequenceOperator.Metrics;
+using SequenceOperator.Postgres;
 using SequenceOperator.Reconciliation.Insights;
 using SequenceOperator.Tests.Reconciliation.Insights;
 
@@ -120,7 +121,7 @@ public sealed class InsightMetricsTests
         {
             Succeeded = true,
             TablesListedExplicitly = true,
-            Sequences = [.. Enumerable.Range(0, 20).Select(t => new SequenceObservation("public", $"t{t}", "id", $"public.t{t}_id_seq", 0, 0.1, SequenceState.InSync))],
+            Sequences = [.. Enumerable.Range(0, 20).Select(t => new SequenceObservation("public", $"t{t}", "id", $"public.t{t}_id_seq", 0, 0.1, SequenceStatus.InSync))],
         });
 
         var m = await host.ScrapeAsync();

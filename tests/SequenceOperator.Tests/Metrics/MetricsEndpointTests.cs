@@ -1,4 +1,5 @@
 using SequenceOperator.Metrics;
+using SequenceOperator.Postgres;
 using SequenceOperator.Reconciliation.Insights;
 using SequenceOperator.Testing.Prometheus;
 
@@ -9,7 +10,7 @@ public sealed class MetricsEndpointTests
     private static readonly PolicyKey Worcester = new("worcester", "cityforge");
     private static readonly PolicyKey Leeds = new("leeds", "cityforge");
 
-    private static SequenceObservation Seq(string table, SequenceState state, long behindBy = 0, double capacity = 0.01, string schema = "public") =>
+    private static SequenceObservation Seq(string table, SequenceStatus state, long behindBy = 0, double capacity = 0.01, string schema = "public") =>
         new(schema, table, "id", $"{schema}.{table}_id_seq", behindBy, capacity, state);
 
     [Fact]
@@ -35,7 +36,7 @@ public sealed class MetricsEndpointTests
         {
             Succeeded = true,
             TablesListedExplicitly = true,
-            Sequences = [.. Enumerable.Range(0, 200).Select(t => Seq($"t{t}", SequenceState.Behind, behindBy: t + 1))],
+            Sequences = [.. Enumerable.Range(0, 200).Select(t => Seq($"t{t}", SequenceStatus.Behind, behindBy: t + 1))],
         });
         var plain = await host.ScrapeTextAsync();
 
@@ -70,7 +71,7 @@ public sealed class MetricsEndpointTests
             Succeeded = true,
             Duration = TimeSpan.FromMilliseconds(30),
             TablesListedExplicitly = true,
-            Sequences = [Seq("cards", SequenceState.Behind, behindBy: 12, capacity: 0.5)],
+            Sequences = [Seq("cards", SequenceStatus.Behind, behindBy: 12, capacity: 0.5)],
         });
 
         var expected = string.Join('\n',
@@ -146,7 +147,7 @@ public sealed class MetricsEndpointTests
             Duration = TimeSpan.FromSeconds(0.2),
             TablesListedExplicitly = true,
             RepairsSucceeded = 2,
-            Sequences = [Seq("cards", SequenceState.Repaired), Seq("ak_animes", SequenceState.InSync, capacity: 0.25), Seq("users", SequenceState.Error, capacity: double.NaN)],
+            Sequences = [Seq("cards", SequenceStatus.Repaired), Seq("ak_animes", SequenceStatus.InSync, capacity: 0.25), Seq("users", SequenceStatus.Error, capacity: double.NaN)],
         });
         host.Time.UtcNow = start.AddMinutes(5);
         host.Metrics.RecordCheck(Worcester, new CheckOutcome
@@ -155,7 +156,7 @@ public sealed class MetricsEndpointTests
             Duration = TimeSpan.FromSeconds(7),
             TablesListedExplicitly = true,
             RepairsFailed = 1,
-            Sequences = [Seq("cards", SequenceState.InSync), Seq("ak_animes", SequenceState.Behind, behindBy: 40, capacity: 0.5), Seq("users", SequenceState.Error, capacity: double.NaN)],
+            Sequences = [Seq("cards", SequenceStatus.InSync), Seq("ak_animes", SequenceStatus.Behind, behindBy: 40, capacity: 0.5), Seq("users", SequenceStatus.Error, capacity: double.NaN)],
         });
         host.Metrics.WatchRestarted();
         host.Metrics.WatchRestarted();
@@ -217,7 +218,7 @@ public sealed class MetricsEndpointTests
                 Duration = TimeSpan.FromSeconds(1),
                 TablesListedExplicitly = true,
                 RepairsSucceeded = 1,
-                Sequences = [Seq("cards", SequenceState.Behind, behindBy: 3)],
+                Sequences = [Seq("cards", SequenceStatus.Behind, behindBy: 3)],
             });
         }
 
@@ -265,12 +266,12 @@ public sealed class MetricsEndpointTests
             TablesListedExplicitly = false,
             Sequences =
             [
-                Seq("quiet", SequenceState.InSync, capacity: 0.2),
-                Seq("edge", SequenceState.InSync, capacity: 0.8),
-                Seq("full", SequenceState.InSync, capacity: 0.81),
-                Seq("behind", SequenceState.Behind, behindBy: 5),
-                Seq("repaired", SequenceState.Repaired),
-                Seq("broken", SequenceState.Error),
+                Seq("quiet", SequenceStatus.InSync, capacity: 0.2),
+                Seq("edge", SequenceStatus.InSync, capacity: 0.8),
+                Seq("full", SequenceStatus.InSync, capacity: 0.81),
+                Seq("behind", SequenceStatus.Behind, behindBy: 5),
+                Seq("repaired", SequenceStatus.Repaired),
+                Seq("broken", SequenceStatus.Error),
             ],
         });
         var m = await host.ScrapeAsync();
@@ -282,7 +283,7 @@ public sealed class MetricsEndpointTests
         host.Metrics.RecordCheck(Worcester, new CheckOutcome
         {
             Succeeded = true,
-            Sequences = [Seq("quiet", SequenceState.InSync), Seq("behind", SequenceState.InSync)],
+            Sequences = [Seq("quiet", SequenceStatus.InSync), Seq("behind", SequenceStatus.InSync)],
         });
         m = await host.ScrapeAsync();
         Assert.Empty(m.Samples("sequence_operator_sequence_behind"));
@@ -294,7 +295,7 @@ public sealed class MetricsEndpointTests
     public async Task FailedCheckWithoutObservations_KeepsTheLastKnownSequenceSeries()
     {
         await using var host = await MetricsHost.StartAsync();
-        host.Metrics.RecordCheck(Worcester, new CheckOutcome { Succeeded = true, Sequences = [Seq("cards", SequenceState.Behind, behindBy: 9)] });
+        host.Metrics.RecordCheck(Worcester, new CheckOutcome { Succeeded = true, Sequences = [Seq("cards", SequenceStatus.Behind, behindBy: 9)] });
         host.Metrics.RecordCheck(Worcester, new CheckOutcome { Succeeded = false, Sequences = null });
         var m = await host.ScrapeAsync();
         Assert.Equal(9, m.Value("sequence_operator_sequence_behind", "table=cards"));
@@ -311,7 +312,7 @@ public sealed class MetricsEndpointTests
         {
             Succeeded = true,
             TablesListedExplicitly = true,
-            Sequences = [Seq(table, SequenceState.InSync, schema: "Sch ema")],
+            Sequences = [Seq(table, SequenceStatus.InSync, schema: "Sch ema")],
         });
         var text = await host.ScrapeTextAsync();
         Assert.Contains("table=\"we\\\"ird\\\\ta\\nble\"", text, StringComparison.Ordinal);
@@ -332,7 +333,7 @@ public sealed class MetricsEndpointTests
             {
                 Succeeded = true,
                 TablesListedExplicitly = true,
-                Sequences = [.. Enumerable.Range(0, 20).Select(t => Seq($"t{t}", SequenceState.InSync, capacity: 0.1))],
+                Sequences = [.. Enumerable.Range(0, 20).Select(t => Seq($"t{t}", SequenceStatus.InSync, capacity: 0.1))],
             });
         }
 
@@ -353,7 +354,7 @@ public sealed class MetricsEndpointTests
         {
             Succeeded = true,
             TablesListedExplicitly = true,
-            Sequences = [.. Enumerable.Range(0, 20).Select(t => Seq($"t{t}", SequenceState.InSync))],
+            Sequences = [.. Enumerable.Range(0, 20).Select(t => Seq($"t{t}", SequenceStatus.InSync))],
         });
         var m = await host.ScrapeAsync();
         Assert.Contains(m.Samples("sequence_operator_sequence_behind"), s => s.Labels.GetValueOrDefault("otel_metric_overflow") == "true");
@@ -388,7 +389,7 @@ public sealed class MetricsEndpointTests
                 Succeeded = i % 3 != 0,
                 Duration = TimeSpan.FromMilliseconds(i),
                 TablesListedExplicitly = true,
-                Sequences = [Seq("cards", SequenceState.Behind, behindBy: i)],
+                Sequences = [Seq("cards", SequenceStatus.Behind, behindBy: i)],
             });
         }
 
