@@ -33,7 +33,8 @@ public sealed record SequenceSyncPolicySpec
     [Description("The database to check: credentials from a Secret in this namespace, with connection settings as fallbacks.")]
     public required DatabaseSpec Database { get; init; }
 
-    [Description("Tables to check, each optionally narrowed to one column. Empty or absent: every sequence-fed column in the database (discovery).")]
+    [Description("Tables to check, each optionally narrowed to one column. "
+        + "Empty or absent: every sequence-fed column in the database (discovery).")]
     [SchemaMaxItems(500)]
     public IReadOnlyList<TableSpec>? Tables { get; init; }
 
@@ -41,7 +42,8 @@ public sealed record SequenceSyncPolicySpec
     [SchemaDefault(nameof(PolicyMode.Observe))]
     public PolicyMode Mode { get; set; } = PolicyMode.Observe;
 
-    [Description("How often to check, as a duration such as 30s, 5m or 1h30m; at least 10s and at most 1176h (49 days, as a .NET timer holds at most about 49.7 days).")]
+    [Description("How often to check, as a duration such as 30s, 5m or 1h30m; "
+        + "at least 10s and at most 1176h (49 days, as a .NET timer holds at most about 49.7 days).")]
     [SchemaDefault(DefaultInterval)]
     [SchemaPattern(KubernetesDuration.Pattern)]
     [SchemaLength(2, 64)]
@@ -83,7 +85,8 @@ public enum DatabaseSslMode
 }
 
 /// <summary>The database connection. Values the Secret holds win over these fields.</summary>
-[Description("The database connection. The Secret holds the credentials and may also hold host, port, dbname and sslmode (or a uri / DATABASE_URL); values in the Secret win over these fields.")]
+[Description("The database connection. The Secret holds the credentials and may also hold host, port, dbname and sslmode "
+    + "(or a uri / DATABASE_URL); values in the Secret win over these fields.")]
 public sealed record DatabaseSpec
 {
     public const string DefaultHost = "cityforge-db";
@@ -166,13 +169,18 @@ public sealed record RepairSpec
     [SchemaMinimum(0)]
     public long Headroom { get; set; }
 
-    [Description("How long a check waits for a lock another session holds before reporting that table as locked, and a repair for its table locks (PostgreSQL lock_timeout), such as 2s or 500ms; more than 0 and at most 1h. The repair's statements may take this long on top of the operator's command timeout.")]
+    [Description("How long a check waits for a lock another session holds before reporting that table as locked, "
+        + "and a repair for its table locks (PostgreSQL lock_timeout), such as 2s or 500ms; more than 0 and at most 1h. "
+        + "The repair's statements may take this long on top of the operator's command timeout.")]
     [SchemaDefault(DefaultLockTimeout)]
     [SchemaPattern(KubernetesDuration.Pattern)]
     [SchemaLength(2, 64)]
     [SchemaValidation("duration(self) > duration('0s')", "lockTimeout must be more than 0s")]
     public string LockTimeout { get; set; } = DefaultLockTimeout;
 
-    /// <summary><see cref="LockTimeout"/> as a <see cref="TimeSpan"/>; throws <see cref="FormatException"/> if it is not a duration.</summary>
+    /// <summary>
+    /// <see cref="LockTimeout"/> as a <see cref="TimeSpan"/>; throws <see cref="FormatException"/> if it is not a
+    /// duration.
+    /// </summary>
     public TimeSpan GetLockTimeout() => KubernetesDuration.Parse(LockTimeout);
 }

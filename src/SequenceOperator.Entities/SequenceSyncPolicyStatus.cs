@@ -44,7 +44,8 @@ public sealed record SequenceSyncPolicyStatus
     [SchemaListMapKeys("type")]
     public IReadOnlyList<Condition>? Conditions { get; init; }
 
-    [Description("Per-sequence results: every entry for an explicit table list; with discovery only those behind, repaired, in error or over 80% of their capacity, at most 100.")]
+    [Description("Per-sequence results: every entry for an explicit table list; with discovery only those behind, repaired, "
+        + "in error or over 80% of their capacity, at most 100.")]
     public IReadOnlyList<SequenceStatusEntry>? Sequences { get; init; }
 
     /// <summary>The condition of that type, or null.</summary>
@@ -150,7 +151,9 @@ public sealed record SequenceSyncPolicyStatus
 
         return behind.Count == 0
             ? status.WithCondition(SequenceSyncPolicyConditions.InSync, ConditionStatus.True, SequenceSyncPolicyReasons.AllInSync,
-                repaired > 0 ? $"No sequence is behind; {repaired} repaired by the last check." : "No sequence is behind.", checkTime, observedGeneration)
+                repaired > 0 ? $"No sequence is behind; {repaired} repaired by the last check." : "No sequence is behind.",
+                checkTime,
+                observedGeneration)
             : status.WithCondition(SequenceSyncPolicyConditions.InSync, ConditionStatus.False, SequenceSyncPolicyReasons.SequencesBehind,
                 $"{behind.Count} sequence(s) behind their table's data, e.g. {Describe(behind[0])}; "
                 + "set spec.mode to Repair or run 'sequence-operator repair'.",
@@ -230,7 +233,8 @@ public sealed record SequenceStatusEntry
     [Description("Share of the sequence's range already handed out, 0 to 1.")]
     public double CapacityUsed { get; init; }
 
-    [Description("InSync, Behind, Repaired, Error or Skipped (the column does not hold the sequence's values, so it is not judged; the message says why).")]
+    [Description("InSync, Behind, Repaired, Error or Skipped (the column does not hold the sequence's values, so it is not judged; "
+        + "the message says why).")]
     public SequenceEntryStatus Status { get; init; }
 
     [Description("The next value after the repair, when repaired.")]

@@ -25,14 +25,18 @@ internal sealed record SequenceObservation(
     public static SequenceObservation Of(SequenceEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new(entry.Schema, entry.Table, entry.Column, $"{entry.SequenceSchema}.{entry.SequenceName}", entry.BehindBy, entry.CapacityUsed, entry.Status);
+        var sequence = $"{entry.SequenceSchema}.{entry.SequenceName}";
+        return new(entry.Schema, entry.Table, entry.Column, sequence, entry.BehindBy, entry.CapacityUsed, entry.Status);
     }
 }
 
 /// <summary>What one check of a policy came to.</summary>
 internal sealed record CheckOutcome
 {
-    /// <summary>A check that ran: its success is the report's (<see cref="SequenceReport.Succeeded"/>), as for the Ready condition.</summary>
+    /// <summary>
+    /// A check that ran: its success is the report's (<see cref="SequenceReport.Succeeded"/>), as for the Ready
+    /// condition.
+    /// </summary>
     public static CheckOutcome Of(SequenceReport report, TimeSpan duration, bool tablesListedExplicitly)
     {
         ArgumentNullException.ThrowIfNull(report);

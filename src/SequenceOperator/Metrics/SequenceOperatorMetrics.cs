@@ -14,13 +14,17 @@ namespace SequenceOperator.Metrics;
 internal sealed class SequenceOperatorMetrics : IDisposable
 {
     /// <summary>Histogram bucket bounds of <see cref="MetricNames.CheckDurationSeconds"/>, in seconds.</summary>
-    public static IReadOnlyList<double> CheckDurationBuckets { get; } = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+    public static IReadOnlyList<double> CheckDurationBuckets { get; } =
+        [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
     // In label order, as the series of one policy are then written. Skipped has no label of its own (yet): it is
     // counted as in_sync (not judged, so never behind), see Counted.
     private static readonly (SequenceStatus State, string Label)[] States =
     [
-        (SequenceStatus.Behind, "behind"), (SequenceStatus.Error, "error"), (SequenceStatus.InSync, "in_sync"), (SequenceStatus.Repaired, "repaired"),
+        (SequenceStatus.Behind, "behind"),
+        (SequenceStatus.Error, "error"),
+        (SequenceStatus.InSync, "in_sync"),
+        (SequenceStatus.Repaired, "repaired"),
     ];
 
     private static readonly int StateCount = Enum.GetValues<SequenceStatus>().Length;
@@ -59,14 +63,18 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             description: "1 on the instance that holds the leader lease (or runs without election), else 0.");
         Meter.CreateObservableCounter(MetricNames.WatchRestartsTotal, () => Interlocked.Read(ref _watchRestarts),
             description: "Watch streams restarted (ended, broke, or 410 Gone).");
-        Meter.CreateObservableCounter(MetricNames.ExplicitIdRowsTotal, () => ObserveInsights<long>(i => i.ExplicitIdRows, i => i.ColumnTags),
+        Meter.CreateObservableCounter(MetricNames.ExplicitIdRowsTotal,
+            () => ObserveInsights<long>(i => i.ExplicitIdRows, i => i.ColumnTags),
             unit: "{row}",
-            description: "Rows inserted into the column's table beyond the values its sequence handed out, i.e. with explicit ids (a lower bound).");
+            description: "Rows inserted into the column's table beyond the values its sequence handed out, "
+                + "i.e. with explicit ids (a lower bound).");
         Meter.CreateObservableCounter(MetricNames.DriftDetectedTotal, () => ObserveInsights<long>(i => i.DriftCount, i => i.ColumnTags),
             description: "Times the column's sequence fell behind its data: transitions from not behind to behind.");
-        Meter.CreateObservableGauge(MetricNames.SequenceExhaustionTimestampSeconds, () => ObserveInsights<double>(i => i.ExhaustionSeconds, i => i.SequenceTags),
+        Meter.CreateObservableGauge(MetricNames.SequenceExhaustionTimestampSeconds,
+            () => ObserveInsights<double>(i => i.ExhaustionSeconds, i => i.SequenceTags),
             unit: "s",
-            description: "Unix time the sequence runs out at its consumption rate over the smoothing window (absent when the rate is zero or unknown).");
+            description: "Unix time the sequence runs out at its consumption rate over the smoothing window "
+                + "(absent when the rate is zero or unknown).");
     }
 
     /// <summary>The meter every instrument above belongs to (one per instance, so test hosts do not see each other).</summary>
@@ -233,7 +241,8 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         }
     }
 
-    private List<Measurement<T>> ObserveInsights<T>(Func<InsightSeries, T?> value, Func<InsightSeries, KeyValuePair<string, object?>[]> tags)
+    private List<Measurement<T>> ObserveInsights<T>(
+        Func<InsightSeries, T?> value, Func<InsightSeries, KeyValuePair<string, object?>[]> tags)
         where T : struct
     {
         lock (_gate)

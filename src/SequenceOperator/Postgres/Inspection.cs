@@ -11,7 +11,8 @@ internal sealed class Inspection
     private readonly Dictionary<ColumnKey, decimal?> _extremes = [];
     private readonly Dictionary<ColumnKey, string> _columnErrors = [];
 
-    private Inspection(IReadOnlyList<Feed> targets, IReadOnlyList<EntryError> entryErrors, Dictionary<long, SequenceInspection> sequences, string role)
+    private Inspection(
+        IReadOnlyList<Feed> targets, IReadOnlyList<EntryError> entryErrors, Dictionary<long, SequenceInspection> sequences, string role)
     {
         Targets = targets;
         EntryErrors = entryErrors;
@@ -30,7 +31,8 @@ internal sealed class Inspection
     /// <summary>The database role the engine runs as (for GRANT hints).</summary>
     public string Role { get; }
 
-    public static Inspection Select(IReadOnlyList<Feed> feeds, IReadOnlyList<RelationRow> relations, IReadOnlyList<TableSelector> selectors, string role)
+    public static Inspection Select(
+        IReadOnlyList<Feed> feeds, IReadOnlyList<RelationRow> relations, IReadOnlyList<TableSelector> selectors, string role)
     {
         var targets = new List<Feed>();
         var errors = new List<EntryError>();
@@ -89,7 +91,8 @@ internal sealed class Inspection
 
             if (!feed.Row.CanSelectColumn)
             {
-                sequence.Fail($"permission denied: the check needs SELECT on table {Identifiers.Display(feed.Schema, feed.Table)}: GRANT SELECT ON {Identifiers.Quote(feed.Schema, feed.Table)} TO {Identifiers.Quote(role)};");
+                sequence.Fail($"permission denied: the check needs SELECT on table {Identifiers.Display(feed.Schema, feed.Table)}: "
+                    + $"GRANT SELECT ON {Identifiers.Quote(feed.Schema, feed.Table)} TO {Identifiers.Quote(role)};");
                 return;
             }
         }
@@ -100,12 +103,15 @@ internal sealed class Inspection
         }
         else if (!sequence.Row.CanSelect)
         {
-            sequence.Fail($"permission denied: the check needs SELECT on sequence {sequence.Display} (without it pg_sequences.last_value reads NULL): GRANT SELECT ON SEQUENCE {sequence.QuotedName} TO {Identifiers.Quote(role)};");
+            sequence.Fail($"permission denied: the check needs SELECT on sequence {sequence.Display} "
+                + "(without it pg_sequences.last_value reads NULL): "
+                + $"GRANT SELECT ON SEQUENCE {sequence.QuotedName} TO {Identifiers.Quote(role)};");
         }
     }
 
     private static string MissingUsage(string schema, string what, string role) =>
-        $"permission denied: the check needs USAGE on schema {Identifiers.Display(schema)} to read {what}: GRANT USAGE ON SCHEMA {Identifiers.Quote(schema)} TO {Identifiers.Quote(role)};";
+        $"permission denied: the check needs USAGE on schema {Identifiers.Display(schema)} to read {what}: "
+        + $"GRANT USAGE ON SCHEMA {Identifiers.Quote(schema)} TO {Identifiers.Quote(role)};";
 
     /// <summary>The sequences still to measure: judged on at least one column, and not failed.</summary>
     public IReadOnlyList<SequenceInspection> ToMeasure() =>
@@ -153,7 +159,8 @@ internal sealed class Inspection
         {
             return entry with
             {
-                Message = JoinParts([target.SkipReason!, .. sequence.Feeds.Take(1).Select(f => $"the sequence is judged on {f.Row.Display}")]),
+                Message = JoinParts(
+                    [target.SkipReason!, .. sequence.Feeds.Take(1).Select(f => $"the sequence is judged on {f.Row.Display}")]),
             };
         }
 
@@ -190,10 +197,12 @@ internal sealed class Inspection
                 parts.Add(error!);
                 break;
             case SequenceStatus.Repaired:
-                parts.Add(F($"repaired: next value {sequence.NextValue} -> {sequence.RepairedNextValue} (was behind by {sequence.BehindBy})"));
+                parts.Add(F(
+                    $"repaired: next value {sequence.NextValue} -> {sequence.RepairedNextValue} (was behind by {sequence.BehindBy})"));
                 break;
             case SequenceStatus.Behind:
-                parts.Add(F($"behind by {sequence.BehindBy}: next value {sequence.NextValue} does not pass {extreme} {sequence.Extreme}, so inserts can fail with a duplicate key"));
+                parts.Add(F($"behind by {sequence.BehindBy}: next value {sequence.NextValue} does not pass {extreme} {sequence.Extreme}, "
+                    + "so inserts can fail with a duplicate key"));
                 if (sequence.PlannedNextValue is { } planned)
                 {
                     parts.Add(F($"the repair sets the next value to {planned}"));
@@ -217,16 +226,19 @@ internal sealed class Inspection
 
         if (status != SequenceStatus.Error && sequence.Cycled)
         {
-            parts.Add(F($"the sequence cycles: after {(sequence.Ascending ? "its MAXVALUE" : "its MINVALUE")} its next value is {sequence.NextValue}"));
+            var bound = sequence.Ascending ? "its MAXVALUE" : "its MINVALUE";
+            parts.Add(F($"the sequence cycles: after {bound} its next value is {sequence.NextValue}"));
         }
 
         var others = sequence.Feeds.Where(f => f.RelationOid != target.RelationOid || f.AttributeNumber != target.AttributeNumber).ToList();
         if (others.Count > 0)
         {
-            parts.Add("the sequence also feeds " + string.Join(", ", others.Take(5).Select(f => f.Row.Display)) + (others.Count > 5 ? ", ..." : string.Empty));
+            parts.Add("the sequence also feeds " + string.Join(", ", others.Take(5).Select(f => f.Row.Display))
+                + (others.Count > 5 ? ", ..." : string.Empty));
         }
 
-        if (status != SequenceStatus.Error && sequence.NextValue is { } next && SequenceMath.Beyond(next, sequence.Limit, sequence.Increment))
+        if (status != SequenceStatus.Error && sequence.NextValue is { } next
+            && SequenceMath.Beyond(next, sequence.Limit, sequence.Increment))
         {
             parts.Add(F($"exhausted: next value {next} is beyond {sequence.LimitSource} ({sequence.Limit})"));
         }
@@ -240,8 +252,10 @@ internal sealed class Inspection
             var unindexed = target.Row.UnindexedPartitions;
             parts.Add(unindexed.Count == 0
                 ? $"no index on {Identifiers.Display(target.Column)}: {extreme} scans the whole table"
-                : $"no index on {Identifiers.Display(target.Column)} in {(target.Row.RelationKind == "p" ? "partition" : "child table")}{(unindexed.Count > 1 ? "s" : string.Empty)} "
-                  + string.Join(", ", unindexed.Take(5).Select(p => Identifiers.Display(p.Schema, p.Table))) + (unindexed.Count > 5 ? F($" and {unindexed.Count - 5} more") : string.Empty)
+                : $"no index on {Identifiers.Display(target.Column)} in "
+                  + $"{(target.Row.RelationKind == "p" ? "partition" : "child table")}{(unindexed.Count > 1 ? "s" : string.Empty)} "
+                  + string.Join(", ", unindexed.Take(5).Select(p => Identifiers.Display(p.Schema, p.Table)))
+                  + (unindexed.Count > 5 ? F($" and {unindexed.Count - 5} more") : string.Empty)
                   + $": {extreme} scans {(unindexed.Count > 1 ? "them" : "it")}");
         }
 

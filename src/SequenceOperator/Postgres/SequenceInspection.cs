@@ -19,7 +19,10 @@ internal sealed class SequenceInspection
 
     public SequenceRow Row { get; }
 
-    /// <summary>Every judged column that judges this sequence (partitions covered by their parent excluded); empty when none is judged.</summary>
+    /// <summary>
+    /// Every judged column that judges this sequence (partitions covered by their parent excluded); empty when none is
+    /// judged.
+    /// </summary>
     public IReadOnlyList<Feed> Feeds { get; }
 
     /// <summary>The reported columns this sequence feeds, judged or not.</summary>

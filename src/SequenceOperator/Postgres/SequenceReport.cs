@@ -71,7 +71,10 @@ public sealed record SequenceEntry
     /// <summary>The value the next <c>nextval</c> returns, before any repair; null when unknown.</summary>
     public long? NextValue { get; init; }
 
-    /// <summary>How many values the next value must advance to pass the data (over every column the sequence feeds); 0 when in sync.</summary>
+    /// <summary>
+    /// How many values the next value must advance to pass the data (over every column the sequence feeds); 0 when
+    /// in sync.
+    /// </summary>
     public long BehindBy { get; init; }
 
     /// <summary>Share of the usable range (sequence bounds and column type) already handed out, 0..1.</summary>
@@ -97,10 +100,16 @@ public sealed record SequenceEntry
     /// <summary>The next value after this run's repair; null when not repaired.</summary>
     public long? RepairedNextValue { get; init; }
 
-    /// <summary>For an entry still behind in a repair run (a dry run, or a run that failed before reaching it): the next value the repair sets; else null.</summary>
+    /// <summary>
+    /// For an entry still behind in a repair run (a dry run, or a run that failed before reaching it): the next value
+    /// the repair sets; else null.
+    /// </summary>
     public long? PlannedNextValue { get; init; }
 
-    /// <summary>False when no index serves MAX on the column (for a partitioned table: on every partition): the check scans the table.</summary>
+    /// <summary>
+    /// False when no index serves MAX on the column (for a partitioned table: on every partition): the check scans the
+    /// table.
+    /// </summary>
     public bool Indexed { get; init; } = true;
 
     public string Message { get; init; } = string.Empty;
@@ -144,9 +153,14 @@ public sealed record SequenceReport
 
     /// <summary>The error entries whose repair failed.</summary>
     [JsonIgnore]
-    public IReadOnlyList<SequenceEntry> RepairFailures => [.. Sequences.Where(s => s.Status == SequenceStatus.Error && s.Failure == EntryFailure.Repair)];
+    public IReadOnlyList<SequenceEntry> RepairFailures =>
+        [.. Sequences.Where(s => s.Status == SequenceStatus.Error && s.Failure == EntryFailure.Repair)];
 
-    /// <summary>The error entries whose check failed (every error entry but a failed repair); <see cref="Errors"/> are failed checks too.</summary>
+    /// <summary>
+    /// The error entries whose check failed (every error entry but a failed repair); <see cref="Errors"/> are failed
+    /// checks too.
+    /// </summary>
     [JsonIgnore]
-    public IReadOnlyList<SequenceEntry> CheckFailures => [.. Sequences.Where(s => s.Status == SequenceStatus.Error && s.Failure != EntryFailure.Repair)];
+    public IReadOnlyList<SequenceEntry> CheckFailures =>
+        [.. Sequences.Where(s => s.Status == SequenceStatus.Error && s.Failure != EntryFailure.Repair)];
 }

@@ -74,7 +74,8 @@ internal sealed partial class PolicyReconciler(
         Namespaced: true);
 
     /// <summary>Reconciles the policy; its database work waits for its turn on the server through <paramref name="servers"/>.</summary>
-    public async Task<ReconcileResult> ReconcileAsync(V1Alpha1SequenceSyncPolicy policy, ServerTurns servers, CancellationToken cancellationToken)
+    public async Task<ReconcileResult> ReconcileAsync(
+        V1Alpha1SequenceSyncPolicy policy, ServerTurns servers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(servers);
@@ -98,7 +99,8 @@ internal sealed partial class PolicyReconciler(
         var spec = policy.Spec;
         if (spec.Suspend)
         {
-            return new Paused(SequenceSyncPolicyReasons.Suspended, "Checks and repairs are paused (spec.suspend is true).", Announce: false);
+            return new Paused(
+                SequenceSyncPolicyReasons.Suspended, "Checks and repairs are paused (spec.suspend is true).", Announce: false);
         }
 
         if (!TryReadSpec(spec, out var run, out var specError))
@@ -119,7 +121,8 @@ internal sealed partial class PolicyReconciler(
         Secret? secret;
         try
         {
-            secret = await client.TryGetAsync(ResourceType.Secrets, ns, secretName, KubernetesJsonContext.Default.Secret, cancellationToken);
+            secret = await client.TryGetAsync(
+                ResourceType.Secrets, ns, secretName, KubernetesJsonContext.Default.Secret, cancellationToken);
         }
         catch (ForbiddenException)
         {
@@ -147,7 +150,11 @@ internal sealed partial class PolicyReconciler(
 
     /// <summary>Checks (and in Repair mode repairs) the database, once its server's turn comes.</summary>
     private async Task<Outcome> CheckAsync(
-        V1Alpha1SequenceSyncPolicy policy, RunSpec run, NpgsqlConnectionStringBuilder settings, ServerTurns servers, CancellationToken cancellationToken)
+        V1Alpha1SequenceSyncPolicy policy,
+        RunSpec run,
+        NpgsqlConnectionStringBuilder settings,
+        ServerTurns servers,
+        CancellationToken cancellationToken)
     {
         var key = KeyOf(policy);
         var server = DatabaseServer.Of(settings);
@@ -155,6 +162,7 @@ internal sealed partial class PolicyReconciler(
         // A repair may wait lockTimeout for its locks on top of the statement's own time.
         var statementTimeout = repair ? Min(timeouts.Command + run.LockTimeout, MaxPostgresTimeout) : timeouts.Command;
         var check = new CheckOptions { Tables = run.Tables, StatementTimeout = statementTimeout, LockTimeout = run.LockTimeout };
+        var repairOptions = new RepairOptions { Headroom = policy.Spec.Repair.Headroom, LockTimeout = run.LockTimeout };
         var stopwatch = new Stopwatch();
         try
         {
@@ -167,8 +175,7 @@ internal sealed partial class PolicyReconciler(
                 stopwatch.Start();
                 await using var pool = databases.Open(key, settings, timeouts.Connect, statementTimeout);
                 var report = repair
-                    ? await engine.RepairAsync(pool.DataSource, check, new RepairOptions { Headroom = policy.Spec.Repair.Headroom, LockTimeout = run.LockTimeout },
-                        cancellationToken)
+                    ? await engine.RepairAsync(pool.DataSource, check, repairOptions, cancellationToken)
                     : await engine.CheckAsync(pool.DataSource, check, cancellationToken);
                 return new Checked(report, run.Interval, stopwatch.Elapsed);
             }
@@ -181,7 +188,8 @@ internal sealed partial class PolicyReconciler(
         catch (SequenceEngineException ex)
         {
             var message = ex.Failure == EngineFailure.Timeout
-                ? $"The database server {server} did not answer in time ({ex.Message}; connect timeout {KubernetesDuration.Format(timeouts.Connect)}, "
+                ? $"The database server {server} did not answer in time ({ex.Message}; "
+                  + $"connect timeout {KubernetesDuration.Format(timeouts.Connect)}, "
                   + $"statement timeout {KubernetesDuration.Format(statementTimeout)})."
                 : ex.Message;
             return new CheckFailed(ReasonFor(ex.Failure), message, run.Interval, stopwatch.Elapsed);
@@ -222,7 +230,8 @@ internal sealed partial class PolicyReconciler(
         if (ready.Status != ConditionStatus.True && outcome is not Paused { Announce: false })
         {
             LogFailed(logger, ready.Reason, ready.Message);
-            await events.RecordAsync(policy, EventType.Warning, EventReasons.CheckFailed, $"{ready.Reason}: {ready.Message}", EventActions.Check, cancellationToken);
+            var note = $"{ready.Reason}: {ready.Message}";
+            await events.RecordAsync(policy, EventType.Warning, EventReasons.CheckFailed, note, EventActions.Check, cancellationToken);
         }
 
         await WriteStatusAsync(policy, status, cancellationToken);
@@ -238,7 +247,8 @@ internal sealed partial class PolicyReconciler(
     /// An Event per sequence behind or repaired, at most <see cref="MaxSequenceEventsPerCheck"/>; then one for the
     /// rest of each kind, named for what happened to them.
     /// </summary>
-    private async Task RecordSequenceEventsAsync(V1Alpha1SequenceSyncPolicy policy, SequenceReport report, CancellationToken cancellationToken)
+    private async Task RecordSequenceEventsAsync(
+        V1Alpha1SequenceSyncPolicy policy, SequenceReport report, CancellationToken cancellationToken)
     {
         var notable = report.Sequences.Where(s => s.Status is SequenceStatus.Behind or SequenceStatus.Repaired).ToList();
         foreach (var s in notable.Take(MaxSequenceEventsPerCheck))
@@ -248,13 +258,16 @@ internal sealed partial class PolicyReconciler(
             if (s.Status == SequenceStatus.Behind)
             {
                 await events.RecordAsync(policy, EventType.Warning, EventReasons.SequenceBehind, string.Create(CultureInfo.InvariantCulture,
-                    $"Sequence {sequence} of {column} is behind by {s.BehindBy}: next value {s.NextValue}, highest value in use {s.MaxValue}."),
+                    $"Sequence {sequence} of {column} is behind by {s.BehindBy}: "
+                    + $"next value {s.NextValue}, highest value in use {s.MaxValue}."),
                     EventActions.Check, cancellationToken);
             }
             else
             {
-                await events.RecordAsync(policy, EventType.Normal, EventReasons.SequenceRepaired, string.Create(CultureInfo.InvariantCulture,
-                    $"Repaired sequence {sequence} of {column}: next value {s.NextValue} -> {s.RepairedNextValue} (highest value in use {s.MaxValue})."),
+                await events.RecordAsync(policy, EventType.Normal, EventReasons.SequenceRepaired,
+                    string.Create(CultureInfo.InvariantCulture,
+                        $"Repaired sequence {sequence} of {column}: "
+                        + $"next value {s.NextValue} -> {s.RepairedNextValue} (highest value in use {s.MaxValue})."),
                     EventActions.Repair, cancellationToken);
             }
         }
@@ -270,7 +283,8 @@ internal sealed partial class PolicyReconciler(
     }
 
     /// <summary>A merge patch to the status subresource, sent only when the status changed.</summary>
-    private async Task WriteStatusAsync(V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, CancellationToken cancellationToken)
+    private async Task WriteStatusAsync(
+        V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, CancellationToken cancellationToken)
     {
         var before = policy.Status is null
             ? new JsonObject()
@@ -282,8 +296,13 @@ internal sealed partial class PolicyReconciler(
             return;
         }
 
-        await client.PatchStatusAsync(PolicyType, policy.Metadata.Namespace, policy.Metadata.Name!, KubernetesPatch.Merge(new JsonObject { ["status"] = diff }),
-            SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy, cancellationToken);
+        await client.PatchStatusAsync(
+            PolicyType,
+            policy.Metadata.Namespace,
+            policy.Metadata.Name!,
+            KubernetesPatch.Merge(new JsonObject { ["status"] = diff }),
+            SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy,
+            cancellationToken);
     }
 
     /// <summary>The spec's values a check runs with, or why the spec is invalid.</summary>
@@ -295,14 +314,17 @@ internal sealed partial class PolicyReconciler(
         if (!KubernetesDuration.TryParse(spec.Interval, out var interval)
             || interval < SequenceSyncPolicySpec.MinimumInterval || interval > SequenceSyncPolicySpec.MaximumInterval)
         {
-            error = $"spec.interval '{spec.Interval}' is not a duration of at least {KubernetesDuration.Format(SequenceSyncPolicySpec.MinimumInterval)} "
-                + $"and at most {SequenceSyncPolicySpec.MaximumIntervalText} (such as 30s, 5m or 1h).";
+            error = $"spec.interval '{spec.Interval}' is not a duration of at least "
+                + $"{KubernetesDuration.Format(SequenceSyncPolicySpec.MinimumInterval)} and at most "
+                + $"{SequenceSyncPolicySpec.MaximumIntervalText} (such as 30s, 5m or 1h).";
             return false;
         }
 
-        if (!KubernetesDuration.TryParse(spec.Repair.LockTimeout, out var lockTimeout) || lockTimeout <= TimeSpan.Zero || lockTimeout > RepairSpec.MaximumLockTimeout)
+        if (!KubernetesDuration.TryParse(spec.Repair.LockTimeout, out var lockTimeout)
+            || lockTimeout <= TimeSpan.Zero || lockTimeout > RepairSpec.MaximumLockTimeout)
         {
-            error = $"spec.repair.lockTimeout '{spec.Repair.LockTimeout}' is not a positive duration of at most {RepairSpec.MaximumLockTimeoutText} (such as 2s or 500ms).";
+            error = $"spec.repair.lockTimeout '{spec.Repair.LockTimeout}' is not a positive duration of at most "
+                + $"{RepairSpec.MaximumLockTimeoutText} (such as 2s or 500ms).";
             return false;
         }
 
@@ -339,7 +361,8 @@ internal sealed partial class PolicyReconciler(
         EngineFailure.AuthenticationFailed => SequenceSyncPolicyReasons.AuthenticationFailed,
         EngineFailure.InvalidConnectionString => SequenceSyncPolicyReasons.SecretInvalid,
         EngineFailure.PermissionDenied => SequenceSyncPolicyReasons.PermissionDenied,
-        EngineFailure.ConnectionFailed or EngineFailure.Timeout or EngineFailure.DatabaseNotFound => SequenceSyncPolicyReasons.ConnectionFailed,
+        EngineFailure.ConnectionFailed or EngineFailure.Timeout or EngineFailure.DatabaseNotFound =>
+            SequenceSyncPolicyReasons.ConnectionFailed,
         _ => SequenceSyncPolicyReasons.CheckFailed,
     };
 
@@ -350,7 +373,10 @@ internal sealed partial class PolicyReconciler(
     /// <param name="Interval">The policy's interval: the requeue delay after a check, the longest backoff after a failure.</param>
     private abstract record Outcome(TimeSpan Interval);
 
-    /// <summary>Nothing to do until the policy changes: suspended, or an invalid spec (<paramref name="Announce"/>: with a warning Event).</summary>
+    /// <summary>
+    /// Nothing to do until the policy changes: suspended, or an invalid spec (<paramref name="Announce"/>: with a
+    /// warning Event).
+    /// </summary>
     private sealed record Paused(string Reason, string Message, bool Announce) : Outcome(TimeSpan.Zero);
 
     /// <summary>No check could run, or it failed as a whole: Ready=False with the reason, then a retry.</summary>
@@ -359,12 +385,14 @@ internal sealed partial class PolicyReconciler(
     /// <summary>The check ran; its report says whether it succeeded.</summary>
     private sealed record Checked(SequenceReport Report, TimeSpan Interval, TimeSpan Duration) : Outcome(Interval);
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "Checked {Sequences} sequence(s): {Behind} behind, {Repaired} repaired, {Errors} error(s)")]
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Information,
+        Message = "Checked {Sequences} sequence(s): {Behind} behind, {Repaired} repaired, {Errors} error(s)")]
     private static partial void LogChecked(ILogger logger, int sequences, int behind, int repaired, int errors);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Check failed ({Reason}): {Message}")]
     private static partial void LogFailed(ILogger logger, string reason, string message);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Policy {Namespace}/{Name} deleted: its metric series are dropped")]
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information,
+        Message = "Policy {Namespace}/{Name} deleted: its metric series are dropped")]
     private static partial void LogDeleted(ILogger logger, string @namespace, string name);
 }

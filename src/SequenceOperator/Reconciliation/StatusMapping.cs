@@ -28,8 +28,9 @@ internal static class StatusMapping
             generation);
         if (report.Succeeded)
         {
-            return next.WithReady(SequenceSyncPolicyReasons.CheckSucceeded, string.Create(CultureInfo.InvariantCulture,
-                $"Checked {report.Sequences.Count} sequence(s): {report.Behind.Count} behind, {report.Repaired.Count} repaired."), now, generation);
+            var message = string.Create(CultureInfo.InvariantCulture,
+                $"Checked {report.Sequences.Count} sequence(s): {report.Behind.Count} behind, {report.Repaired.Count} repaired.");
+            return next.WithReady(SequenceSyncPolicyReasons.CheckSucceeded, message, now, generation);
         }
 
         if (report.RepairFailures is { Count: > 0 } repairs)

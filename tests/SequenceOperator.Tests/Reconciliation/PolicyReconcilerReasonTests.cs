@@ -83,19 +83,22 @@ public sealed class PolicyReconcilerReasonTests(PostgresFixture fixture)
         Assert.Contains("public.events_eu.id", ready.Message);
         Assert.Equal(ConditionStatus.False, InSync(policy)!.Status);
         Assert.Equal(ReconcileOutcome.Retry, result.Outcome);
-        Assert.Contains(rig.Events(), e => e.Reason == EventReasons.CheckFailed && e.Note.StartsWith(SequenceSyncPolicyReasons.TableErrors, StringComparison.Ordinal));
+        Assert.Contains(rig.Events(), e => e.Reason == EventReasons.CheckFailed
+            && e.Note.StartsWith(SequenceSyncPolicyReasons.TableErrors, StringComparison.Ordinal));
         Assert.Equal(0, rig.Metric(MetricNames.PolicyReady));
         Assert.Equal(1, rig.Metric(MetricNames.ChecksTotal, ("result", "failure")));
 
         var database = new NpgsqlConnectionStringBuilder(tenant.ConnectionString).Database!;
-        var cli = await CliRunner.RunAsync("check", "--connection", fixture.Server.ConnectionStringFor(database, "reason_rls_reader", "rls-pw"), "--table", "events_eu");
+        var connection = fixture.Server.ConnectionStringFor(database, "reason_rls_reader", "rls-pw");
+        var cli = await CliRunner.RunAsync("check", "--connection", connection, "--table", "events_eu");
         Assert.Equal(2, cli.ExitCode);
     }
 
     [Fact]
     public async Task InvalidSpec_WaitsForAChange_WithoutReadingTheSecret()
     {
-        await using var rig = await ReconcilerRig.StartAsync(fixture.Server, celRules: false); // an API server older than 1.25 lets 5s through
+        // An API server older than 1.25 ignores the CEL rule that rejects 5s.
+        await using var rig = await ReconcilerRig.StartAsync(fixture.Server, celRules: false);
         await rig.TenantAsync(CardsBehind);
         var spec = ReconcilerRig.Spec();
         spec.Interval = "5s";
@@ -170,7 +173,8 @@ public sealed class PolicyReconcilerReasonTests(PostgresFixture fixture)
     public async Task SecretInvalid_RetriesAndNamesTheMissingKey()
     {
         await using var rig = await ReconcilerRig.StartAsync(fixture.Server);
-        await rig.Env.PutSecretAsync(ReconcilerRig.Namespace, "cityforge-db-credentials", new Dictionary<string, string> { ["password"] = "pw" });
+        await rig.Env.PutSecretAsync(
+            ReconcilerRig.Namespace, "cityforge-db-credentials", new Dictionary<string, string> { ["password"] = "pw" });
         await rig.CreatePolicyAsync(ReconcilerRig.Spec());
 
         var (result, policy) = await rig.ReconcileAsync();
@@ -243,7 +247,8 @@ public sealed class PolicyReconcilerReasonTests(PostgresFixture fixture)
         Assert.Equal(3, Assert.Single(policy.Status!.Sequences!, s => s.Table == "cards").BehindBy);
         var unknown = Assert.Single(policy.Status.Sequences!, s => s.Table == "forum_posts");
         Assert.Equal((SequenceEntryStatus.Error, string.Empty, string.Empty), (unknown.Status, unknown.Schema, unknown.Column));
-        Assert.Contains(rig.Events(), e => e.Reason == EventReasons.CheckFailed && e.Note.StartsWith("TableErrors: 1 table entry", StringComparison.Ordinal));
+        Assert.Contains(rig.Events(), e => e.Reason == EventReasons.CheckFailed
+            && e.Note.StartsWith("TableErrors: 1 table entry", StringComparison.Ordinal));
         Assert.Contains(rig.Events(), e => e.Reason == EventReasons.SequenceBehind);
         Assert.Equal(0, rig.Metric(MetricNames.PolicyReady));
         Assert.Equal(1, rig.Metric(MetricNames.ChecksTotal, ("result", "failure")));
@@ -265,7 +270,10 @@ public sealed class PolicyReconcilerReasonTests(PostgresFixture fixture)
         Assert.Equal(ReconcileOutcome.Retry, result.Outcome);
         var ready = Ready(policy);
         Assert.Equal((ConditionStatus.False, SequenceSyncPolicyReasons.RepairFailed), (ready.Status, ready.Reason));
-        Assert.StartsWith("1 sequence(s) could not be repaired: public.cards.id: repair needs UPDATE on sequence public.cards_id_seq", ready.Message, StringComparison.Ordinal);
+        Assert.StartsWith(
+            "1 sequence(s) could not be repaired: public.cards.id: repair needs UPDATE on sequence public.cards_id_seq",
+            ready.Message,
+            StringComparison.Ordinal);
         Assert.Contains("GRANT UPDATE ON SEQUENCE \"public\".\"cards_id_seq\" TO \"reason_no_update\";", ready.Message);
         var cards = Assert.Single(policy.Status!.Sequences!);
         Assert.Equal((SequenceEntryStatus.Error, 3L), (cards.Status, cards.BehindBy));
@@ -300,7 +308,8 @@ public sealed class PolicyReconcilerReasonTests(PostgresFixture fixture)
     public async Task ManySequences_TenEventsEach_ThenOneForTheRest_NamedForWhatHappened()
     {
         await using var rig = await ReconcilerRig.StartAsync(fixture.Server);
-        await rig.TenantAsync(string.Concat(Enumerable.Range(1, 12).Select(i => $"CREATE TABLE t{i:D2} (id serial PRIMARY KEY); INSERT INTO t{i:D2} (id) VALUES ({i});")));
+        await rig.TenantAsync(string.Concat(Enumerable.Range(1, 12).Select(i =>
+            $"CREATE TABLE t{i:D2} (id serial PRIMARY KEY); INSERT INTO t{i:D2} (id) VALUES ({i});")));
         await rig.CreatePolicyAsync(ReconcilerRig.Spec());
         await rig.ReconcileAsync();
 
@@ -310,7 +319,8 @@ public sealed class PolicyReconcilerReasonTests(PostgresFixture fixture)
         Assert.Single(behind, e => e.Note == "2 more sequence(s) behind; see the policy's status.");
 
         await rig.Env.Client.PatchAsync(PolicyReconciler.PolicyType, ReconcilerRig.Namespace, ReconcilerRig.PolicyName,
-            KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["mode"] = "Repair" } }), SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy);
+            KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["mode"] = "Repair" } }),
+            SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy);
         await rig.ReconcileAsync();
 
         var repaired = rig.Events().Where(e => e.Reason == EventReasons.SequenceRepaired).ToList();
@@ -320,8 +330,12 @@ public sealed class PolicyReconcilerReasonTests(PostgresFixture fixture)
         Assert.Equal(11, rig.Events().Count(e => e.Reason == EventReasons.SequenceBehind)); // none new: nothing is behind now
     }
 
-    /// <summary>A failure before any sequence was seen: Ready=False with the reason, a retry, one Event, a failed check in the metrics.</summary>
-    private static void AssertFailed(ReconcilerRig rig, ReconcileResult result, V1Alpha1SequenceSyncPolicy policy, string reason, string message)
+    /// <summary>
+    /// A failure before any sequence was seen: Ready=False with the reason, a retry, one Event, a failed check in the
+    /// metrics.
+    /// </summary>
+    private static void AssertFailed(
+        ReconcilerRig rig, ReconcileResult result, V1Alpha1SequenceSyncPolicy policy, string reason, string message)
     {
         Assert.Equal(new ReconcileResult(ReconcileOutcome.Retry, TimeSpan.FromMinutes(5)), result);
         var ready = Ready(policy);

@@ -29,8 +29,15 @@ internal sealed class ReconcilerRig : IAsyncDisposable
         Env = env;
         _events = new EventRecorder(env.Client, timeProvider: Time);
         Metrics = new SequenceOperatorMetrics(Time);
-        Reconciler = new PolicyReconciler(env.Client, _events, new SequenceEngine(NullLogger<SequenceEngine>.Instance), new PolicyDatabases(),
-            new CheckTimeouts(), Metrics, Time, NullLogger<PolicyReconciler>.Instance);
+        Reconciler = new PolicyReconciler(
+            env.Client,
+            _events,
+            new SequenceEngine(NullLogger<SequenceEngine>.Instance),
+            new PolicyDatabases(),
+            new CheckTimeouts(),
+            Metrics,
+            Time,
+            NullLogger<PolicyReconciler>.Instance);
     }
 
     public OperatorEnvironment Env { get; }
@@ -49,12 +56,17 @@ internal sealed class ReconcilerRig : IAsyncDisposable
     public static SequenceSyncPolicySpec Spec(PolicyMode mode = PolicyMode.Observe, params string[] tables) => new()
     {
         Database = new DatabaseSpec { SecretRef = new SecretReference { Name = "cityforge-db-credentials" } },
-        Tables = tables.Length == 0 ? null : [.. tables.Select(t => t.Split(':')).Select(p => new TableSpec { Name = p[0], Column = p.Length > 1 ? p[1] : null })],
+        Tables = tables.Length == 0
+            ? null
+            : [.. tables.Select(t => t.Split(':')).Select(p => new TableSpec { Name = p[0], Column = p.Length > 1 ? p[1] : null })],
         Mode = mode,
         Interval = "5m",
     };
 
-    /// <summary>A tenant database loaded with <paramref name="setupSql"/> and a Secret naming it (as the superuser, or as <paramref name="role"/>).</summary>
+    /// <summary>
+    /// A tenant database loaded with <paramref name="setupSql"/> and a Secret naming it (as the superuser, or as
+    /// <paramref name="role"/>).
+    /// </summary>
     public async Task<Tenant> TenantAsync(string setupSql, (string User, string Password)? role = null)
     {
         var tenant = await Env.CreateTenantAsync(Namespace, setupSql);
@@ -75,15 +87,20 @@ internal sealed class ReconcilerRig : IAsyncDisposable
         return tenant;
     }
 
-    public Task<V1Alpha1SequenceSyncPolicy> CreatePolicyAsync(SequenceSyncPolicySpec spec) => Env.CreatePolicyAsync(Namespace, PolicyName, spec);
+    public Task<V1Alpha1SequenceSyncPolicy> CreatePolicyAsync(SequenceSyncPolicySpec spec) =>
+        Env.CreatePolicyAsync(Namespace, PolicyName, spec);
 
-    /// <summary>Reconciles the policy as stored now (as the informer's cache would hand it over); returns the result and the policy after it.</summary>
+    /// <summary>
+    /// Reconciles the policy as stored now (as the informer's cache would hand it over); returns the result and the
+    /// policy after it.
+    /// </summary>
     public async Task<(ReconcileResult Result, V1Alpha1SequenceSyncPolicy Policy)> ReconcileAsync()
     {
         var policy = await Env.GetPolicyAsync(Namespace, PolicyName);
         using var workers = new SemaphoreSlim(0, 1); // the permit below holds the one worker
         using var permit = new WorkerPermit(workers);
-        var result = await Reconciler.ReconcileAsync(policy, new ServerTurns(new DatabaseServerGate(), permit, CancellationToken.None), CancellationToken.None);
+        var servers = new ServerTurns(new DatabaseServerGate(), permit, CancellationToken.None);
+        var result = await Reconciler.ReconcileAsync(policy, servers, CancellationToken.None);
         return (result, await Env.GetPolicyAsync(Namespace, PolicyName));
     }
 
@@ -92,7 +109,8 @@ internal sealed class ReconcilerRig : IAsyncDisposable
         [.. Env.Events(Namespace).Select(e => ((string)e["reason"]!, (string)e["type"]!, (string)e["note"]!))];
 
     /// <summary>Status writes the double received (merge patches to the status subresource).</summary>
-    public int StatusWrites() => Env.Api.Requests.Count(r => r.Info.Resource?.Plural == "sequencesyncpolicies" && r.Info.Subresource == "status");
+    public int StatusWrites() =>
+        Env.Api.Requests.Count(r => r.Info.Resource?.Plural == "sequencesyncpolicies" && r.Info.Subresource == "status");
 
     /// <summary>The value an observable instrument reports now for the policy (and the extra <paramref name="tags"/>), or null.</summary>
     public double? Metric(string name, params (string Key, string Value)[] tags)
