@@ -16,6 +16,7 @@ namespace SequenceOperator.Postgres;
 /// <param name="OwnIndex">A valid, unconditional btree index leads with the column (always true for a partitioned table, which holds no rows).</param>
 /// <param name="UnindexedPartitions">Partitions and inheritance children, at any depth, with no such index of their own: MAX scans them.</param>
 /// <param name="LockWeight">How many relations reading MAX locks: the table, its children, and their indexes.</param>
+/// <param name="RowsInserted">Rows ever inserted into the table and its partitions or children, by the statistics (<c>n_tup_ins</c>).</param>
 internal sealed record ColumnRow(
     long RelationOid,
     string Schema,
@@ -37,7 +38,8 @@ internal sealed record ColumnRow(
     int LockWeight,
     bool CanSelectColumn,
     bool CanLockTable,
-    bool SchemaUsable)
+    bool SchemaUsable,
+    long RowsInserted)
 {
     public bool Indexed => OwnIndex && UnindexedPartitions.Count == 0;
 
@@ -56,24 +58,74 @@ internal sealed record ColumnRow(
         return byTable != 0 ? byTable : x.AttributeNumber.CompareTo(y.AttributeNumber);
     }
 
-    public static ColumnRow Read(NpgsqlDataReader r)
+    /// <summary>Reads a row; <see cref="Ancestors"/> come from <see cref="Inheritance.AncestorsOf"/>.</summary>
+    public static ColumnRow Read(NpgsqlDataReader r, Inheritance inheritance)
     {
-        var (partitionWeight, unindexed) = r.IsDBNull(20) ? (0, []) : Partitions(r.GetString(20));
+        var (partitionWeight, partitionRows, unindexed) = r.IsDBNull(19) ? (0, 0L, []) : Partitions(r.GetString(19));
+        var relation = r.GetInt64(0);
         return new(
-            r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt16(5), r.GetInt64(6),
-            r.GetString(7), r.GetInt64(8), r.GetString(9), r.GetString(10), r.IsDBNull(11) ? null : r.GetString(11),
-            r.GetFieldValue<long[]>(12), r.GetFieldValue<long[]>(13), r.GetFieldValue<long[]>(14), r.GetBoolean(15),
-            unindexed, r.GetInt32(16) + partitionWeight, r.GetBoolean(17), r.GetBoolean(18), r.GetBoolean(19));
+            relation, r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt16(5), r.GetInt64(6),
+            r.GetString(7), r.GetInt64(8), r.IsDBNull(9) ? r.GetString(7) : r.GetString(9), r.GetString(10),
+            r.IsDBNull(11) ? null : r.GetString(11), r.GetFieldValue<long[]>(12), r.GetFieldValue<long[]>(13),
+            inheritance.AncestorsOf(relation), r.GetBoolean(14), unindexed, r.GetInt32(15) + partitionWeight,
+            r.GetBoolean(16), r.GetBoolean(17), r.GetBoolean(18), r.GetInt64(20) + partitionRows);
     }
 
-    /// <summary>The JSON the catalog query writes for a table with partitions or children: <c>{"weight": n, "unindexed": [["schema", "table"], ...]}</c>.</summary>
-    private static (int Weight, IReadOnlyList<(string Schema, string Table)> Unindexed) Partitions(string json)
+    /// <summary>
+    /// The JSON the catalog query writes for a table with partitions or children:
+    /// <c>{"weight": n, "inserted": n, "unindexed": [["schema", "table"], ...]}</c>.
+    /// </summary>
+    private static (int Weight, long Inserted, IReadOnlyList<(string Schema, string Table)> Unindexed) Partitions(string json)
     {
         using var document = JsonDocument.Parse(json);
         var root = document.RootElement;
         var weight = root.GetProperty("weight") is { ValueKind: JsonValueKind.Number } w ? w.GetInt32() : 0;
+        var inserted = root.GetProperty("inserted") is { ValueKind: JsonValueKind.Number } n ? n.GetInt64() : 0;
         var unindexed = root.GetProperty("unindexed").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!)).ToList();
-        return (weight, unindexed);
+        return (weight, inserted, unindexed);
+    }
+}
+
+/// <summary>
+/// The rows of <see cref="SequenceSql.Inheritance"/>: which table inherits from which (partitions from their
+/// parent), so each table's ancestors are worked out here rather than by a recursive query per catalog row.
+/// </summary>
+internal sealed class Inheritance
+{
+    private readonly Dictionary<long, List<long>> _parents = [];
+
+    public void Add(long child, long parent)
+    {
+        if (!_parents.TryGetValue(child, out var parents))
+        {
+            _parents[child] = parents = [];
+        }
+
+        parents.Add(parent);
+    }
+
+    /// <summary>Every table <paramref name="relation"/> inherits from, at any depth; empty for most tables.</summary>
+    public IReadOnlyList<long> AncestorsOf(long relation)
+    {
+        if (!_parents.ContainsKey(relation))
+        {
+            return [];
+        }
+
+        var seen = new HashSet<long>();
+        var pending = new Stack<long>([relation]);
+        while (pending.TryPop(out var current))
+        {
+            foreach (var parent in _parents.GetValueOrDefault(current) ?? [])
+            {
+                if (seen.Add(parent))
+                {
+                    pending.Push(parent);
+                }
+            }
+        }
+
+        return [.. seen];
     }
 }
 

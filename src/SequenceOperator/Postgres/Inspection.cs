@@ -31,6 +31,9 @@ internal sealed class Inspection
     /// <summary>The database role the engine runs as (for GRANT hints).</summary>
     public string Role { get; }
 
+    /// <summary><c>pg_stat_database.stats_reset</c> of the database, read with the catalog.</summary>
+    public DateTimeOffset? StatsResetTime { get; set; }
+
     public static Inspection Select(
         IReadOnlyList<Feed> feeds, IReadOnlyList<RelationRow> relations, IReadOnlyList<TableSelector> selectors, string role)
     {
@@ -154,6 +157,9 @@ internal sealed class Inspection
             SequenceName = sequence.Name,
             Status = SequenceStatus.Skipped,
             Indexed = target.Row.Indexed,
+            SequenceOid = sequence.Oid,
+            Increment = sequence.Increment,
+            RowsInserted = target.Row.RowsInserted,
         };
         if (!target.Judged)
         {
@@ -179,6 +185,8 @@ internal sealed class Inspection
             NextValue = SequenceMath.ToInt64(sequence.NextValue),
             BehindBy = SequenceMath.Saturate(sequence.BehindBy),
             CapacityUsed = sequence.CapacityUsed,
+            Limit = SequenceMath.ToInt64(sequence.Limit),
+            ColumnType = SequenceMath.IntegerTypeName(target.LimitTypeOid),
             Status = status,
             Failure = failure,
             RepairedNextValue = status == SequenceStatus.Repaired ? sequence.RepairedNextValue : null,

@@ -82,10 +82,10 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     }
 
     private static SequenceReport Report(Inspection inspection) =>
-        new() { Sequences = inspection.Entries(), Errors = inspection.EntryErrors };
+        new() { Sequences = inspection.Entries(), Errors = inspection.EntryErrors, StatsResetTime = inspection.StatsResetTime };
 
     private static SequenceReport Partial(Inspection inspection) =>
-        new() { Sequences = inspection.SettledEntries(), Errors = inspection.EntryErrors };
+        new() { Sequences = inspection.SettledEntries(), Errors = inspection.EntryErrors, StatsResetTime = inspection.StatsResetTime };
 
     /// <summary>
     /// Reads the catalog (one round trip; a second only to name the parts of defaults that are not judged) and works
@@ -96,17 +96,24 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         var columns = new List<ColumnRow>();
         var sequenceRows = new List<SequenceRow>();
         var relations = new List<RelationRow>();
+        var inheritance = new Inheritance();
         var role = string.Empty;
         var database = string.Empty;
+        DateTimeOffset? statsReset = null;
         List<NpgsqlBatchCommand> commands =
         [
-            new(SequenceSql.CurrentUser), new(SequenceSql.DiscoverColumns), new(SequenceSql.DiscoverSequences),
+            new(SequenceSql.CurrentUser), new(SequenceSql.Inheritance), new(SequenceSql.DiscoverColumns),
+            new(SequenceSql.DiscoverSequences),
         ];
         if (options.Tables.Count > 0)
         {
-            commands.Add(new NpgsqlBatchCommand(SequenceSql.FindRelations) { Parameters = { new NpgsqlParameter { Value = TableResolver.CandidateNames(options.Tables) } } });
+            commands.Add(new NpgsqlBatchCommand(SequenceSql.FindRelations)
+            {
+                Parameters = { new NpgsqlParameter { Value = TableResolver.CandidateNames(options.Tables) } },
+            });
         }
 
+        // Result sets come in order, so every inheritance link is known before the first column row is read.
         await RunBatchAsync(connection, ReadOnly(settings, commands), (resultSet, reader) =>
         {
             switch (resultSet)
@@ -114,11 +121,15 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 case 0:
                     role = reader.GetString(0);
                     database = reader.GetString(1);
+                    statsReset = reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2);
                     break;
                 case 1:
-                    columns.Add(ColumnRow.Read(reader));
+                    inheritance.Add(reader.GetInt64(0), reader.GetInt64(1));
                     break;
                 case 2:
+                    columns.Add(ColumnRow.Read(reader, inheritance));
+                    break;
+                case 3:
                     sequenceRows.Add(SequenceRow.Read(reader));
                     break;
                 default:
@@ -144,6 +155,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 
         var feeds = plan.Feeds(names);
         var inspection = Inspection.Select(feeds, relations, options.Tables, role);
+        inspection.StatsResetTime = statsReset;
         LogInspected(logger, database, feeds.Count, inspection.Targets.Count, inspection.EntryErrors.Count);
         return inspection;
     }
@@ -198,39 +210,57 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         await MeasureOneByOneAsync(connection, inspection, rest, settings, cancellationToken);
     }
 
-    /// <summary>Reads a chunk in one transaction; the SQLSTATE of the statement error that stopped it, or null.</summary>
-    private static async Task<string?> TryMeasureBatchAsync(NpgsqlConnection connection, Inspection inspection, IReadOnlyList<SequenceInspection> chunk, RunSettings settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a chunk in one transaction: every MAX (MIN), in UNION ALL statements of a few arms, then the state of
+    /// every sequence in one statement (<c>pg_sequence_last_value</c>, no statement planned per sequence). That
+    /// function reads NULL for a sequence whose <c>is_called</c> is false, whose next value is its
+    /// <c>last_value</c>: those few are read from the sequence relation in a second round trip. Returns the SQLSTATE
+    /// of the statement error that stopped it, or null.
+    /// </summary>
+    private static async Task<string?> TryMeasureBatchAsync(NpgsqlConnection connection, Inspection inspection,
+        IReadOnlyList<SequenceInspection> chunk, RunSettings settings, CancellationToken cancellationToken)
     {
         var columns = Inspection.ColumnsOf(chunk);
-        var commands = new List<NpgsqlBatchCommand>();
-        var isColumnSet = new List<bool>();
-        foreach (var arms in columns.Select((c, i) => SequenceSql.ExtremeArm(i, c.Schema, c.Table, c.Column, c.Descending)).Chunk(ArmsPerStatement))
+        var commands = columns
+            .Select((c, i) => SequenceSql.ExtremeArm(i, c.Schema, c.Table, c.Column, c.Descending))
+            .Chunk(ArmsPerStatement)
+            .Select(arms => new NpgsqlBatchCommand(SequenceSql.UnionAll(arms)))
+            .ToList();
+        var columnSets = commands.Count;
+        commands.Add(new NpgsqlBatchCommand(SequenceSql.SequenceLastValues)
         {
-            commands.Add(new NpgsqlBatchCommand(SequenceSql.UnionAll(arms)));
-            isColumnSet.Add(true);
-        }
-
-        foreach (var arms in chunk.Select((s, i) => SequenceSql.SequenceArm(i, s.Schema, s.Name)).Chunk(ArmsPerStatement))
-        {
-            commands.Add(new NpgsqlBatchCommand(SequenceSql.UnionAll(arms)));
-            isColumnSet.Add(false);
-        }
-
+            Parameters = { new NpgsqlParameter { Value = chunk.Select(s => s.Oid).ToArray() } },
+        });
+        var notCalled = new List<SequenceInspection>();
         try
         {
-            // Every column arm comes before every sequence arm, so a sequence is judged once all its columns are read.
+            // Every column arm comes before the sequences, so a sequence is judged once all its columns are read.
             await RunBatchAsync(connection, ReadOnly(settings, commands), (resultSet, reader) =>
             {
                 var i = reader.GetInt32(0);
-                if (isColumnSet[resultSet])
+                if (resultSet < columnSets)
                 {
                     inspection.SetExtreme(columns[i].ColumnKey, reader.IsDBNull(1) ? null : reader.GetDecimal(1));
                 }
+                else if (reader.IsDBNull(1))
+                {
+                    notCalled.Add(chunk[i]);
+                }
                 else
                 {
-                    inspection.SetSequenceState(chunk[i], reader.GetInt64(1), reader.GetBoolean(2));
+                    inspection.SetSequenceState(chunk[i], reader.GetInt64(1), true);
                 }
             }, cancellationToken);
+            if (notCalled.Count == 0)
+            {
+                return null;
+            }
+
+            var reads = notCalled.Select((s, i) => SequenceSql.SequenceArm(i, s.Schema, s.Name)).Chunk(ArmsPerStatement)
+                .Select(arms => new NpgsqlBatchCommand(SequenceSql.UnionAll(arms)));
+            await RunBatchAsync(connection, ReadOnly(settings, reads),
+                (_, reader) => inspection.SetSequenceState(notCalled[reader.GetInt32(0)], reader.GetInt64(1), reader.GetBoolean(2)),
+                cancellationToken);
             return null;
         }
         catch (PostgresException ex)

@@ -63,6 +63,15 @@ internal static class SequenceMath
         _ => null,
     };
 
+    /// <summary>PostgreSQL's short name of an integer type (<c>int2</c>, <c>int4</c>, <c>int8</c>); empty for any other type.</summary>
+    public static string IntegerTypeName(long typeOid) => typeOid switch
+    {
+        21 => "int2",
+        23 => "int4",
+        20 => "int8",
+        _ => string.Empty,
+    };
+
     /// <summary>A name for the bound, for messages.</summary>
     public static string LimitSource(long increment, long sequenceMin, long sequenceMax, decimal limit, IEnumerable<(long TypeOid, string TypeName)> types)
     {

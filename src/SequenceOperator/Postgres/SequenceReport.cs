@@ -113,6 +113,31 @@ public sealed record SequenceEntry
     public bool Indexed { get; init; } = true;
 
     public string Message { get; init; } = string.Empty;
+
+    // What the drift insight reads (in process; not part of the CLI's JSON document).
+
+    /// <summary>The sequence's <c>pg_class.oid</c>.</summary>
+    [JsonIgnore]
+    public long SequenceOid { get; init; }
+
+    /// <summary>The sequence's increment (negative for a descending sequence).</summary>
+    [JsonIgnore]
+    public long Increment { get; init; }
+
+    /// <summary>
+    /// The last value the sequence may hand out: its MAXVALUE (MINVALUE when descending) tightened by the types of
+    /// the columns it is judged on; null for an entry that is not judged.
+    /// </summary>
+    [JsonIgnore]
+    public long? Limit { get; init; }
+
+    /// <summary>The integer type that bounds the column's values (<c>int2</c>, <c>int4</c>, <c>int8</c>); empty when not an integer column.</summary>
+    [JsonIgnore]
+    public string ColumnType { get; init; } = string.Empty;
+
+    /// <summary><c>n_tup_ins</c> of the table (pg_stat_user_tables), summed over its partitions or children.</summary>
+    [JsonIgnore]
+    public long RowsInserted { get; init; }
 }
 
 /// <summary>
@@ -138,6 +163,13 @@ public sealed record SequenceReport
 
     /// <summary>For a dry-run repair: the exact SQL the repair would run; else null.</summary>
     public string? RepairSql { get; init; }
+
+    /// <summary>
+    /// <c>pg_stat_database.stats_reset</c> of the database: when its statistics (<see cref="SequenceEntry.RowsInserted"/>)
+    /// were last reset.
+    /// </summary>
+    [JsonIgnore]
+    public DateTimeOffset? StatsResetTime { get; init; }
 
     /// <summary>True when nothing failed: no entry error and no entry in <see cref="SequenceStatus.Error"/>.</summary>
     [JsonIgnore]

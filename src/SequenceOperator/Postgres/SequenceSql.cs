@@ -19,81 +19,95 @@ internal static class SequenceSql
 
     public const string Rollback = "ROLLBACK";
 
-    public const string CurrentUser = "SELECT current_user::text, current_database()::text";
+    /// <summary>
+    /// Who runs the check, in which database, whether that role is a superuser (then the per-row privilege
+    /// functions are skipped), and when this database's statistics were last reset (for <c>RowsInserted</c>).
+    /// </summary>
+    public const string CurrentUser = """
+        SELECT current_user::text, pg_catalog.current_database()::text,
+               pg_catalog.pg_stat_get_db_stat_reset_time(
+                   (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()))
+        """;
 
     /// <summary>
-    /// Every column a sequence may feed, outside the system schemas: a column linked to a sequence in
-    /// <c>pg_depend</c> (serial and identity columns own theirs: deptype 'a' and 'i'; a default naming a sequence
-    /// depends on it) or whose default calls <c>nextval</c> at all (<c>nextval('s'::text)</c> records no
-    /// dependency). Reads the catalog only: the default comes as its node tree (<c>adbin::text</c>), never through
-    /// <c>pg_get_expr</c>, which opens the table and so waits for any lock on it. Also: the type beneath a domain,
-    /// the ancestors (partitions are covered by a parent fed by the same sequence), whether an index serves MAX on
-    /// the table, what its partitions add (JSON: how many relations, which ones lack such an index), and how many
-    /// relations reading MAX locks. Schema USAGE is computed once per schema.
-    /// <para>Right after a restore the catalog's statistics are stale (no sequence in pg_class, to the planner's
-    /// mind): every per-row lookup is therefore a subquery on a unique or leading index column, never a join the
-    /// planner could turn into a loop over a whole catalog per row. The rows come unordered; the engine sorts them.</para>
+    /// Every column a sequence may feed, outside the system schemas: a column that owns a sequence (serial and
+    /// identity columns: <c>pg_depend</c> deptype 'a' and 'i', found from each sequence), or whose default depends on
+    /// a sequence or calls <c>nextval</c> at all (<c>nextval('s'::text)</c> records no dependency). Reads the catalog
+    /// only: the default comes as its node tree (<c>adbin::text</c>), never through <c>pg_get_expr</c>, which opens
+    /// the table and so waits for any lock on it. Also: the type beneath a domain, whether an index serves MAX on the
+    /// table, how many relations reading MAX locks, what its partitions add (JSON: how many relations, their rows
+    /// inserted, which ones lack such an index), and the rows inserted into the table (statistics, no grant needed).
+    /// <para>Lean: per column only index probes on unique or leading index columns (the table, the column, its
+    /// indexes), the privilege functions only when the role is not a superuser, and nothing recursive except for
+    /// tables that have partitions or children; ancestors come from <see cref="Inheritance"/>. Right after a restore
+    /// the catalog's statistics are stale (no sequence in pg_class, to the planner's mind): every lookup is
+    /// therefore a join or subquery on a unique or leading index column, never a join the planner could turn into a
+    /// loop over a whole catalog per row. The rows come unordered; the engine sorts them.</para>
     /// </summary>
     public const string DiscoverColumns = """
-        WITH links AS (
-            SELECT d.objid AS seq_oid, d.refobjid AS rel_oid, d.refobjsubid::int2 AS attnum, true AS owned
-            FROM pg_catalog.pg_depend d
-            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-              AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-              AND d.refobjsubid > 0
-              AND d.deptype IN ('a', 'i')
-            UNION ALL
-            SELECT d.refobjid, ad.adrelid, ad.adnum, false
-            FROM pg_catalog.pg_depend d
-            JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid
-            WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
-              AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-        ),
-        column_links AS (
-            SELECT l.rel_oid, l.attnum,
-                   pg_catalog.array_agg(DISTINCT l.seq_oid::int8) FILTER (WHERE l.owned) AS owned,
-                   pg_catalog.array_agg(DISTINCT l.seq_oid::int8) FILTER (WHERE NOT l.owned) AS by_default
-            FROM links l
-            WHERE (SELECT s.relkind FROM pg_catalog.pg_class s WHERE s.oid = l.seq_oid) = 'S'
-            GROUP BY l.rel_oid, l.attnum
-        ),
-        candidates AS (
-            SELECT COALESCE(cl.rel_oid, nv.adrelid) AS rel_oid, COALESCE(cl.attnum, nv.adnum) AS attnum, cl.owned, cl.by_default
-            FROM column_links cl
-            FULL JOIN (
-                SELECT ad.adrelid, ad.adnum FROM pg_catalog.pg_attrdef ad WHERE ad.adbin::text LIKE '%:funcid 1574 %'
-            ) nv ON nv.adrelid = cl.rel_oid AND nv.adnum = cl.attnum
-        ),
-        schemas AS MATERIALIZED (
+        WITH RECURSIVE schemas AS MATERIALIZED (
             SELECT n.oid, n.nspname, pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS usable
             FROM pg_catalog.pg_namespace n
             WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+        ),
+        domain_chain AS (
+            SELECT ty.oid AS domain_oid, ty.typbasetype AS base, 1 AS depth
+            FROM pg_catalog.pg_type ty WHERE ty.typtype = 'd'
+            UNION ALL
+            SELECT dc.domain_oid, ty.typbasetype, dc.depth + 1
+            FROM domain_chain dc JOIN pg_catalog.pg_type ty ON ty.oid = dc.base AND ty.typtype = 'd'
+        ),
+        domains AS MATERIALIZED (
+            SELECT DISTINCT ON (dc.domain_oid) dc.domain_oid, dc.base
+            FROM domain_chain dc ORDER BY dc.domain_oid, dc.depth DESC
+        ),
+        owned AS (
+            SELECT o.refobjid AS rel_oid, o.refobjsubid::int2 AS attnum, pg_catalog.array_agg(sq.seqrelid::int8) AS owned
+            FROM pg_catalog.pg_sequence sq
+            CROSS JOIN LATERAL (
+                SELECT d.refobjid, d.refobjsubid
+                FROM pg_catalog.pg_depend d
+                WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = sq.seqrelid AND d.objsubid = 0
+                  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjsubid > 0
+                  AND d.deptype IN ('a', 'i')
+            ) o
+            GROUP BY o.refobjid, o.refobjsubid
+        ),
+        defaults AS MATERIALIZED (
+            SELECT ad.adrelid AS rel_oid, ad.adnum AS attnum, ad.adbin::text AS tree,
+                   ARRAY(SELECT d.refobjid::int8
+                         FROM pg_catalog.pg_depend d
+                         WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid
+                           AND d.objsubid = 0 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                           AND d.deptype = 'n'
+                           AND (SELECT s.relkind FROM pg_catalog.pg_class s WHERE s.oid = d.refobjid) = 'S') AS by_default
+            FROM pg_catalog.pg_attrdef ad
+        ),
+        candidates AS (
+            SELECT COALESCE(o.rel_oid, df.rel_oid) AS rel_oid, COALESCE(o.attnum, df.attnum) AS attnum,
+                   o.owned, df.by_default, df.tree
+            FROM owned o
+            FULL JOIN (
+                SELECT * FROM defaults df
+                WHERE pg_catalog.cardinality(df.by_default) > 0 OR df.tree LIKE '%:funcid 1574 %'
+            ) df ON df.rel_oid = o.rel_oid AND df.attnum = o.attnum
+        ),
+        role AS MATERIALIZED (
+            SELECT COALESCE((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user), false) AS super
         )
         SELECT c.rel_oid::int8, tn.nspname::text, t.relname::text, t.relkind::text,
                a.attname::text, c.attnum, a.atttypid::int8, pg_catalog.format_type(a.atttypid, a.atttypmod),
-               b.base_oid::int8, pg_catalog.format_type(b.base_oid, NULL),
+               COALESCE(dm.base, a.atttypid)::int8,
+               CASE WHEN dm.base IS NOT NULL THEN pg_catalog.format_type(dm.base, NULL) END,
                a.attidentity::text,
-               (SELECT ad.adbin::text FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.rel_oid AND ad.adnum = c.attnum),
+               CASE WHEN c.tree IS NOT NULL THEN c.tree ELSE (
+                   SELECT ad.adbin::text FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.rel_oid AND ad.adnum = c.attnum
+               ) END,
                COALESCE(c.owned, '{}'), COALESCE(c.by_default, '{}'),
-               CASE WHEN t.relispartition OR EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.rel_oid) THEN ARRAY(
-                   WITH RECURSIVE up AS (
-                       SELECT i.inhparent AS oid FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.rel_oid
-                       UNION
-                       SELECT i.inhparent FROM up JOIN pg_catalog.pg_inherits i ON i.inhrelid = up.oid
-                   )
-                   SELECT up.oid::int8 FROM up
-               ) ELSE '{}' END,
-               t.relkind = 'p' OR EXISTS (
-                   SELECT 1
-                   FROM pg_catalog.pg_index i
-                   JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                   JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-                   WHERE i.indrelid = c.rel_oid AND i.indkey[0] = c.attnum AND am.amname = 'btree'
-                     AND i.indpred IS NULL AND i.indisvalid
-               ) AS own_index,
-               (1 + (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = c.rel_oid))::int4 AS lock_weight,
-               pg_catalog.has_column_privilege(c.rel_oid, c.attnum, 'SELECT') AS can_select_column,
-               pg_catalog.has_table_privilege(c.rel_oid, 'UPDATE, DELETE, TRUNCATE') AS can_lock_table,
+               t.relkind = 'p' OR COALESCE(ix.own, false),
+               (1 + ix.indexes)::int4,
+               r.super OR pg_catalog.has_column_privilege(c.rel_oid, c.attnum, 'SELECT'),
+               r.super OR pg_catalog.has_table_privilege(c.rel_oid, 'UPDATE, DELETE, TRUNCATE'),
                tn.usable,
                CASE WHEN t.relhassubclass THEN (
                    WITH RECURSIVE down AS (
@@ -102,8 +116,10 @@ internal static class SequenceSql
                        SELECT i.inhrelid FROM down JOIN pg_catalog.pg_inherits i ON i.inhparent = down.oid
                    )
                    SELECT pg_catalog.json_build_object(
-                       'weight', pg_catalog.sum(1 + (SELECT count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = lc.oid)),
-                       'unindexed', COALESCE(pg_catalog.json_agg(pg_catalog.json_build_array(ln.nspname, lc.relname) ORDER BY ln.nspname, lc.relname)
+                       'weight', pg_catalog.sum(1 + (SELECT pg_catalog.count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = lc.oid)),
+                       'inserted', pg_catalog.sum(pg_catalog.pg_stat_get_tuples_inserted(lc.oid)),
+                       'unindexed', COALESCE(pg_catalog.json_agg(pg_catalog.json_build_array(ln.nspname, lc.relname)
+                                                                 ORDER BY ln.nspname, lc.relname)
                            FILTER (WHERE lc.relkind <> 'p' AND NOT EXISTS (
                                SELECT 1
                                FROM pg_catalog.pg_attribute la
@@ -115,37 +131,47 @@ internal static class SequenceSql
                    FROM down
                    JOIN pg_catalog.pg_class lc ON lc.oid = down.oid
                    JOIN pg_catalog.pg_namespace ln ON ln.oid = lc.relnamespace
-               ) END AS partitions
+               ) END AS partitions,
+               pg_catalog.pg_stat_get_tuples_inserted(c.rel_oid)
         FROM candidates c
         JOIN pg_catalog.pg_class t ON t.oid = c.rel_oid AND t.relkind IN ('r', 'p')
         JOIN schemas tn ON tn.oid = t.relnamespace
         JOIN pg_catalog.pg_attribute a ON a.attrelid = c.rel_oid AND a.attnum = c.attnum AND NOT a.attisdropped
+        LEFT JOIN domains dm ON dm.domain_oid = a.atttypid
+        CROSS JOIN role r
         CROSS JOIN LATERAL (
-            SELECT CASE WHEN (SELECT ty.typtype FROM pg_catalog.pg_type ty WHERE ty.oid = a.atttypid) = 'd' THEN (
-                WITH RECURSIVE base AS (
-                    SELECT ty.typbasetype AS oid, 1 AS depth FROM pg_catalog.pg_type ty WHERE ty.oid = a.atttypid
-                    UNION ALL
-                    SELECT ty.typbasetype, base.depth + 1 FROM base JOIN pg_catalog.pg_type ty ON ty.oid = base.oid AND ty.typtype = 'd'
-                )
-                SELECT base.oid FROM base ORDER BY base.depth DESC LIMIT 1
-            ) ELSE a.atttypid END AS base_oid
-        ) b
+            SELECT pg_catalog.count(*) AS indexes,
+                   pg_catalog.bool_or(i.indkey[0] = c.attnum AND i.indpred IS NULL AND i.indisvalid AND (
+                       SELECT am.amname FROM pg_catalog.pg_class ic JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+                       WHERE ic.oid = i.indexrelid) = 'btree') AS own
+            FROM pg_catalog.pg_index i
+            WHERE i.indrelid = c.rel_oid
+        ) ix
         """;
+
+    /// <summary>Every inheritance link (partition or child, and its parent): the engine works out each table's ancestors.</summary>
+    public const string Inheritance = "SELECT i.inhrelid::int8, i.inhparent::int8 FROM pg_catalog.pg_inherits i";
 
     /// <summary>
     /// Every sequence, with what a check and a repair need to know of it; whether the search_path finds it by its
-    /// bare name resolves legacy <c>nextval('s'::text)</c> defaults. Catalog only.
+    /// bare name resolves legacy <c>nextval('s'::text)</c> defaults. Catalog only; the privilege functions only
+    /// when the role is not a superuser.
     /// </summary>
     public const string DiscoverSequences = """
         WITH schemas AS MATERIALIZED (
             SELECT n.oid, n.nspname, pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS usable FROM pg_catalog.pg_namespace n
+        ),
+        role AS MATERIALIZED (
+            SELECT COALESCE((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user), false) AS super
         )
         SELECT s.oid::int8, sn.nspname::text, s.relname::text, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle,
-               pg_catalog.has_sequence_privilege(s.oid, 'SELECT'), pg_catalog.has_sequence_privilege(s.oid, 'UPDATE'),
+               r.super OR pg_catalog.has_sequence_privilege(s.oid, 'SELECT'),
+               r.super OR pg_catalog.has_sequence_privilege(s.oid, 'UPDATE'),
                sn.usable, pg_catalog.pg_table_is_visible(s.oid)
         FROM pg_catalog.pg_class s
         JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
         JOIN schemas sn ON sn.oid = s.relnamespace
+        CROSS JOIN role r
         WHERE s.relkind = 'S'
         """;
 
@@ -204,6 +230,17 @@ internal static class SequenceSql
     public static string SequenceArm(int index, string schema, string name) =>
         string.Create(CultureInfo.InvariantCulture,
             $"SELECT {index} AS i, last_value, is_called FROM {Identifiers.Quote(schema, name)}");
+
+    /// <summary>
+    /// The state of the sequences <c>$1</c> (OIDs), one row each: (position in <c>$1</c>, <c>last_value</c>), one
+    /// statement however many there are. <c>last_value</c> is NULL when <c>is_called</c> is false (the next value is
+    /// then <c>last_value</c> itself, which only the sequence relation tells). Takes the same ROW EXCLUSIVE lock on
+    /// each sequence as <c>nextval</c>, under the run's lock_timeout.
+    /// </summary>
+    public const string SequenceLastValues = """
+        SELECT (x.i - 1)::int4, pg_catalog.pg_sequence_last_value(x.oid::pg_catalog.oid::pg_catalog.regclass)
+        FROM pg_catalog.unnest($1::int8[]) WITH ORDINALITY AS x(oid, i)
+        """;
 
     /// <summary>Joins arms into one statement.</summary>
     public static string UnionAll(IEnumerable<string> arms) => string.Join("\nUNION ALL\n", arms);

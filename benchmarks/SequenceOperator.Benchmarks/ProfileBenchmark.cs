@@ -1,0 +1,175 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using SequenceOperator.Postgres;
+using SequenceOperator.Testing.Postgres;
+
+namespace SequenceOperator.Benchmarks;
+
+/// <summary>
+/// Where a check's server time goes, at N drifted tables: the engine's discovery batch, and each way of reading
+/// every MAX and every sequence that was measured for the engine (the engine's own shape first), each in a fresh
+/// connection (cold caches, as a check's own connection has them), by wall-clock time and by the CPU time of the
+/// server process (<c>/proc/self/schedstat</c>, read through <c>pg_read_file</c>: the throwaway server's superuser
+/// may). Then a whole check by the engine in process. Usage: <c>profile [--sizes 1000,10000] [--runs 3]</c>.
+/// </summary>
+internal static class ProfileBenchmark
+{
+    private const int TablesPerChunk = 130; // the engine's lock budget: about 400 relations (table, index, sequence)
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output)
+    {
+        IReadOnlyList<int> sizes = [1_000, 10_000];
+        var runs = 3;
+        for (var i = 0; i + 1 < args.Count; i += 2)
+        {
+            switch (args[i])
+            {
+                case "--sizes":
+                    sizes = args[i + 1].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+                    break;
+                case "--runs":
+                    runs = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
+                default:
+                    throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+
+        await using var server = await PostgresServer.StartWithStockLockSettingsAsync();
+        output.WriteLine($"Server time of a check's parts, fresh connection each, median of {runs}; milliseconds (wall / server CPU).");
+        output.WriteLine();
+        output.WriteLine("| tables | part | wall | server CPU |");
+        output.WriteLine("|---:|---|---:|---:|");
+        foreach (var size in sizes)
+        {
+            var cs = await server.CreateDatabaseAsync(string.Create(CultureInfo.InvariantCulture, $"profile{size}"));
+            await CreateDriftedAsync(cs, size);
+            var parts = new List<(string Name, Func<int, IEnumerable<string>> Batches)>
+            {
+                ("discovery (catalog, one round trip)", _ => [Discovery]),
+                ("MAX: UNION ALL of 16 arms; sequences: pg_sequence_last_value, one statement (the engine)", n => Chunked(n, c =>
+                    [.. Arms(c, Max).Chunk(16).Select(Union), LastValues(c)])),
+                ("MAX and sequences: UNION ALL of 16 arms each (before)", n => Chunked(n, c =>
+                    [.. Arms(c, Max).Chunk(16).Select(Union), .. Arms(c, Sequence).Chunk(16).Select(Union)])),
+                ("one statement per table: MAX and the sequence, pipelined", n => Chunked(n, c =>
+                    c.Select(i => string.Create(CultureInfo.InvariantCulture, $"SELECT (SELECT max(id) FROM t_{i}), last_value, is_called FROM t_{i}_id_seq")))),
+                ("MAX: one UNION ALL per chunk (130 arms); sequences: pg_sequence_last_value", n => Chunked(n, c =>
+                    [Union(Arms(c, Max)), LastValues(c)])),
+            };
+            foreach (var (name, batches) in parts)
+            {
+                var measured = new List<(double Wall, double Cpu)>();
+                for (var run = 0; run < runs; run++)
+                {
+                    measured.Add(await MeasureAsync(cs, batches(size)));
+                }
+
+                Row(output, size, name, measured);
+            }
+
+            var engine = new SequenceEngine(NullLogger<SequenceEngine>.Instance);
+            var whole = new List<(double Wall, double Cpu)>();
+            for (var run = 0; run < runs; run++)
+            {
+                var builder = new NpgsqlConnectionStringBuilder(cs) { ApplicationName = "profile", Pooling = true, MaxPoolSize = 1 };
+                await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+                var clock = Stopwatch.StartNew();
+                var report = await engine.CheckAsync(dataSource, new CheckOptions(), CancellationToken.None);
+                var wall = clock.Elapsed.TotalMilliseconds;
+                if (report.Sequences.Count(s => s.Status == SequenceStatus.Behind) != size)
+                {
+                    throw new InvalidOperationException($"expected {size} behind");
+                }
+
+                // The engine's connection is back in the pool, idle: its server process's CPU time so far.
+                await using var connection = await dataSource.OpenConnectionAsync();
+                whole.Add((wall, await CpuAsync(connection)));
+            }
+
+            Row(output, size, "a whole check by the engine, in process (connection included)", whole);
+        }
+
+        return 0;
+    }
+
+    private static void Row(TextWriter output, int size, string name, List<(double Wall, double Cpu)> measured) =>
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {size:N0} | {name} | {Median(measured.Select(m => m.Wall)):F0} | {Median(measured.Select(m => m.Cpu)):F0} |"));
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private static string Discovery => string.Join(";\n",
+        SequenceSql.CurrentUser, SequenceSql.Inheritance, SequenceSql.DiscoverColumns, SequenceSql.DiscoverSequences);
+
+    private static string Max(int i) => string.Create(CultureInfo.InvariantCulture, $"SELECT {i} AS i, (SELECT max(id) FROM t_{i})::numeric AS v");
+
+    private static string Sequence(int i) => string.Create(CultureInfo.InvariantCulture, $"SELECT {i} AS i, last_value, is_called FROM t_{i}_id_seq");
+
+    private static IEnumerable<string> Arms(int[] chunk, Func<int, string> arm) => chunk.Select(arm);
+
+    private static string Union(IEnumerable<string> arms) => string.Join("\nUNION ALL\n", arms);
+
+    private static string LastValues(int[] chunk) =>
+        SequenceSql.SequenceLastValues.Replace("$1::int8[]", "ARRAY[" + string.Join(", ", chunk.Select(i =>
+            string.Create(CultureInfo.InvariantCulture, $"'t_{i}_id_seq'::regclass::oid::int8"))) + "]", StringComparison.Ordinal);
+
+    /// <summary>A batch (one transaction, one round trip) per chunk of tables, as the engine reads them.</summary>
+    private static IEnumerable<string> Chunked(int tables, Func<int[], IEnumerable<string>> statements) =>
+        Enumerable.Range(0, tables).Chunk(TablesPerChunk).Select(c => string.Join(";\n", ["BEGIN READ ONLY", .. statements(c), "COMMIT"]));
+
+    /// <summary>Runs the batches in a fresh connection; the wall-clock time and the server process's CPU time they took.</summary>
+    private static async Task<(double Wall, double Cpu)> MeasureAsync(string cs, IEnumerable<string> batches)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        var cpuBefore = await CpuAsync(connection);
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in batches)
+        {
+            await using var command = new NpgsqlCommand(batch, connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            do
+            {
+                while (await reader.ReadAsync())
+                {
+                }
+            }
+            while (await reader.NextResultAsync());
+        }
+
+        var wall = clock.Elapsed.TotalMilliseconds;
+        return (wall, await CpuAsync(connection) - cpuBefore);
+    }
+
+    /// <summary>The CPU time the connection's server process has used so far, in milliseconds.</summary>
+    private static async Task<double> CpuAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("SELECT split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::int8", connection);
+        return (long)(await command.ExecuteScalarAsync())! / 1e6;
+    }
+
+    private static async Task CreateDriftedAsync(string cs, int tables)
+    {
+        for (var start = 0; start < tables; start += 250)
+        {
+            var end = Math.Min(tables, start + 250) - 1;
+            await PostgresServer.ExecuteAsync(cs, string.Create(CultureInfo.InvariantCulture, $"""
+                DO $$ BEGIN
+                  FOR i IN {start}..{end} LOOP
+                    EXECUTE format('CREATE TABLE t_%s (id serial PRIMARY KEY, payload text)', i);
+                    EXECUTE format('INSERT INTO t_%s (payload) VALUES (%L), (%L), (%L)', i, 'a', 'b', 'c');
+                    EXECUTE format('INSERT INTO t_%s (id, payload) VALUES (1000, %L)', i, 'imported');
+                  END LOOP;
+                END $$;
+                """));
+        }
+
+        await PostgresServer.ExecuteAsync(cs, "VACUUM ANALYZE");
+    }
+}
