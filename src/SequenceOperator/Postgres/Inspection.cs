@@ -201,8 +201,8 @@ internal sealed class Inspection
                     $"repaired: next value {sequence.NextValue} -> {sequence.RepairedNextValue} (was behind by {sequence.BehindBy})"));
                 break;
             case SequenceStatus.Behind:
-                parts.Add(F($"behind by {sequence.BehindBy}: next value {sequence.NextValue} does not pass {extreme} {sequence.Extreme}, "
-                    + "so inserts can fail with a duplicate key"));
+                parts.Add(F($"behind by {sequence.BehindBy}: next value {sequence.NextValue} does not pass {extreme} {sequence.Extreme}, ")
+                    + "so inserts can fail with a duplicate key");
                 if (sequence.PlannedNextValue is { } planned)
                 {
                     parts.Add(F($"the repair sets the next value to {planned}"));
