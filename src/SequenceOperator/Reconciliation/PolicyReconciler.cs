@@ -197,33 +197,65 @@ internal sealed partial class PolicyReconciler(
     }
 
     /// <summary>
-    /// Records the outcome, exactly once per reconcile: metrics and Events first, the status last, so a status that
-    /// shows this reconcile means all of it is recorded. The one place to add what a reconcile records.
+    /// Records the outcome, exactly once per reconcile, in this order: metrics, Events, then the status, so a status
+    /// that shows this reconcile means all of it is recorded. The one place to add what a reconcile records.
     /// </summary>
     private async Task<ReconcileResult> FinishAsync(V1Alpha1SequenceSyncPolicy policy, Outcome outcome, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow(); // the reconcile's one reading of the clock
+        var status = NextStatus(policy, outcome, now);
+        RecordMetrics(policy, outcome);
+        await RecordEventsAsync(policy, outcome, status, cancellationToken);
+        await WriteStatusAsync(policy, status, cancellationToken);
+        return outcome switch
+        {
+            Paused => new ReconcileResult(ReconcileOutcome.Wait),
+            Checked c when c.Report.Succeeded => new ReconcileResult(ReconcileOutcome.Requeue, c.Interval),
+            _ => new ReconcileResult(ReconcileOutcome.Retry, outcome.Interval),
+        };
+    }
+
+    /// <summary>The status the outcome leaves; each helper stamps the policy's generation.</summary>
+    private static SequenceSyncPolicyStatus NextStatus(V1Alpha1SequenceSyncPolicy policy, Outcome outcome, DateTimeOffset now)
+    {
+        var status = policy.Status ?? new SequenceSyncPolicyStatus();
+        var generation = policy.Metadata.Generation;
+        return outcome switch
+        {
+            Checked c => StatusMapping.Checked(status, c.Report, policy.Spec.HasExplicitTables, now, generation),
+            CheckFailed f => (status with { LastCheckTime = now }).WithFailure(f.Reason, f.Message, now, generation),
+            Paused p => status.WithFailure(p.Reason, p.Message, now, generation),
+            _ => throw new UnreachableException(),
+        };
+    }
+
+    private void RecordMetrics(V1Alpha1SequenceSyncPolicy policy, Outcome outcome)
+    {
         var key = KeyOf(policy);
         var explicitTables = policy.Spec.HasExplicitTables;
-        var generation = policy.Metadata.Generation;
-        var status = policy.Status ?? new SequenceSyncPolicyStatus();
         switch (outcome)
         {
             case Checked c:
                 metrics.RecordCheck(key, CheckOutcome.Of(c.Report, c.Duration, explicitTables));
-                status = StatusMapping.Checked(status, c.Report, explicitTables, now, generation);
-                await RecordSequenceEventsAsync(policy, c.Report, cancellationToken);
-                LogChecked(logger, c.Report.Sequences.Count, c.Report.Behind.Count, c.Report.Repaired.Count,
-                    c.Report.Errors.Count + c.Report.CheckFailures.Count + c.Report.RepairFailures.Count);
                 break;
             case CheckFailed f:
                 metrics.RecordCheck(key, CheckOutcome.Failed(f.Duration, explicitTables));
-                status = (status with { LastCheckTime = now }).WithFailure(f.Reason, f.Message, now, generation);
                 break;
-            case Paused p:
-                metrics.SetPolicyReady(key, false);
-                status = status.WithFailure(p.Reason, p.Message, now, generation);
+            default:
+                metrics.SetPolicyReady(key, false); // no check ran
                 break;
+        }
+    }
+
+    /// <summary>The sequences' Events of a check, then a warning when the policy is not Ready (but for a suspended one).</summary>
+    private async Task RecordEventsAsync(
+        V1Alpha1SequenceSyncPolicy policy, Outcome outcome, SequenceSyncPolicyStatus status, CancellationToken cancellationToken)
+    {
+        if (outcome is Checked c)
+        {
+            await RecordSequenceEventsAsync(policy, c.Report, cancellationToken);
+            LogChecked(logger, c.Report.Sequences.Count, c.Report.Behind.Count, c.Report.Repaired.Count,
+                c.Report.Errors.Count + c.Report.CheckFailures.Count + c.Report.RepairFailures.Count);
         }
 
         var ready = status.GetCondition(SequenceSyncPolicyConditions.Ready)!;
@@ -233,14 +265,6 @@ internal sealed partial class PolicyReconciler(
             var note = $"{ready.Reason}: {ready.Message}";
             await events.RecordAsync(policy, EventType.Warning, EventReasons.CheckFailed, note, EventActions.Check, cancellationToken);
         }
-
-        await WriteStatusAsync(policy, status, cancellationToken);
-        return outcome switch
-        {
-            Paused => new ReconcileResult(ReconcileOutcome.Wait),
-            Checked c when c.Report.Succeeded => new ReconcileResult(ReconcileOutcome.Requeue, c.Interval),
-            _ => new ReconcileResult(ReconcileOutcome.Retry, outcome.Interval),
-        };
     }
 
     /// <summary>
