@@ -1,6 +1,11 @@
 using System.Reflection;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SequenceOperator.Crd;
+using SequenceOperator.Hosting;
+using SequenceOperator.Kubernetes.Configuration;
 using SequenceOperator.Postgres;
 
 namespace SequenceOperator.Cli;
@@ -59,19 +64,19 @@ internal static class CommandLine
 
     private static async Task<int> RunOperatorAsync(List<string> args, TextWriter stderr, Func<string, string?> environment, CancellationToken cancellationToken)
     {
-        var settings = Hosting.OperatorArguments.Parse(args, environment);
-        Hosting.OperatorArguments.AddOpenTelemetry(settings, Environment.GetEnvironmentVariables());
-        Microsoft.AspNetCore.Builder.WebApplication app;
+        var settings = OperatorArguments.Parse(args, environment);
+        OperatorArguments.AddOpenTelemetry(settings, Environment.GetEnvironmentVariables());
+        WebApplication app;
         try
         {
-            app = Hosting.OperatorHost.Build(settings);
+            app = OperatorHost.Build(settings);
         }
-        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        catch (OptionsValidationException ex)
         {
             WriteError(stderr, string.Join("; ", ex.Failures) + ".");
             return Error;
         }
-        catch (Kubernetes.Configuration.KubeconfigException ex)
+        catch (KubeconfigException ex)
         {
             WriteError(stderr, ex.Message);
             return Error;
@@ -87,7 +92,7 @@ internal static class CommandLine
 
     private static int WriteCrd(TextWriter stdout)
     {
-        stdout.Write(Crd.CrdGenerator.GenerateYaml());
+        stdout.Write(CrdGenerator.GenerateYaml());
         return Ok;
     }
 

@@ -32,7 +32,7 @@ internal static class OperatorHost
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(settings); // OTEL_* variables come in here too (OperatorArguments)
         var options = builder.Configuration.GetSection(OperatorOptions.SectionName).Get<OperatorOptions>() ?? new OperatorOptions();
-        var validation = new OperatorOptionsValidator().Validate(null, options);
+        var validation = new OperatorOptionsValidator().Validate(Options.DefaultName, options);
         if (validation.Failed)
         {
             throw new OptionsValidationException(OperatorOptions.SectionName, typeof(OperatorOptions), validation.Failures);
@@ -48,8 +48,7 @@ internal static class OperatorHost
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
 
         var services = builder.Services;
-        services.AddOptions<OperatorOptions>().Bind(builder.Configuration.GetSection(OperatorOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<OperatorOptions>, OperatorOptionsValidator>();
+        services.AddSingleton(Options.Create(options)); // validated above, once: not bound and checked again
         services.AddSequenceOperatorMetrics(builder.Configuration);
         var identity = options.Identity ?? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..6]}";
         var kube = kubernetes ?? KubernetesConfigurationLoader.Load(KubernetesConfigurationSource.FromEnvironment(options.Kubeconfig, options.Context));

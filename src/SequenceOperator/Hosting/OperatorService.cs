@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SequenceOperator.Entities;
 using SequenceOperator.Kubernetes.Informers;
 using SequenceOperator.Kubernetes.LeaderElection;
+using SequenceOperator.Logging;
 using SequenceOperator.Metrics;
 using SequenceOperator.Reconciliation;
 
@@ -84,9 +85,9 @@ internal sealed partial class OperatorService(
         await controller.RunAsync(options.Value.MaxConcurrentReconciles, leading, abort.Token);
     }
 
-    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Instance {Identity} leading: {Leading}")]
+    [LoggerMessage(EventId = LogEvents.Hosting.Leadership, Level = LogLevel.Information, Message = "Instance {Identity} leading: {Leading}")]
     private static partial void LogLeadership(ILogger logger, string identity, bool leading);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Critical, Message = "The operator loop stopped unexpectedly")]
+    [LoggerMessage(EventId = LogEvents.Hosting.Crashed, Level = LogLevel.Critical, Message = "The operator loop stopped unexpectedly")]
     private static partial void LogCrashed(ILogger logger, Exception exception);
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
+using SequenceOperator.Logging;
 
 namespace SequenceOperator.Metrics;
 
@@ -24,6 +25,7 @@ internal sealed partial class MetricsPipeline : IDisposable
     private readonly ScrapeExporter scrapeExporter;
     private readonly SemaphoreSlim scrapeLock = new(1, 1);
 
+    /// <param name="options">Validated by <see cref="MetricsOptionsValidator"/> (the options system does it on start).</param>
     /// <param name="configureOtlp">Tests only: adjusts the OTLP exporter options after configuration was applied.</param>
     public MetricsPipeline(
         MetricsOptions options,
@@ -34,10 +36,6 @@ internal sealed partial class MetricsPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(configuration);
-        if (options.SequenceSeriesLimit < 1 || options.PolicySeriesLimit < 1 || options.InsightSeriesLimit < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), "Metrics:SequenceSeriesLimit, Metrics:InsightSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.");
-        }
 
         Metrics = new SequenceOperatorMetrics(timeProvider);
         var meter = Metrics.Meter;
@@ -148,7 +146,7 @@ internal sealed partial class MetricsPipeline : IDisposable
         scrapeLock.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Exporting metrics over OTLP to {Endpoint} as well as on /metrics")]
+    [LoggerMessage(EventId = LogEvents.Metrics.OtlpEnabled, Level = LogLevel.Information, Message = "Exporting metrics over OTLP to {Endpoint} as well as on /metrics")]
     private static partial void LogOtlpEnabled(ILogger logger, string endpoint);
 
     /// <summary>Serializes each collection of the pull reader; the result is read right after <c>Collect()</c> returns.</summary>

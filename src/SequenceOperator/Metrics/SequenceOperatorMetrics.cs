@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using SequenceOperator.Entities;
-using SequenceOperator.Reconciliation.Insights;
 
 namespace SequenceOperator.Metrics;
 
@@ -23,7 +22,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     ];
 
     private readonly Lock gate = new();
-    private readonly Dictionary<PolicyKey, PolicyState> policies = [];
+    private readonly Dictionary<PolicyLabels, PolicyState> policies = [];
     private readonly TimeProvider timeProvider;
     private readonly Histogram<double> checkDuration;
     private long watchRestarts;
@@ -70,7 +69,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     public Meter Meter { get; }
 
     /// <summary>Records a finished check of <paramref name="policy"/>; see <see cref="CheckOutcome"/> for what each field feeds.</summary>
-    public void RecordCheck(PolicyKey policy, CheckOutcome outcome)
+    public void RecordCheck(PolicyLabels policy, CheckOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
@@ -121,26 +120,26 @@ internal sealed class SequenceOperatorMetrics : IDisposable
 
     /// <summary>
     /// Replaces the policy's drift-history series with <paramref name="insights"/> (every column the insight model
-    /// tracks for it, <see cref="InsightReport.Sequences"/>): <see cref="MetricNames.DriftDetectedTotal"/> and
+    /// tracks for it): <see cref="MetricNames.DriftDetectedTotal"/> and
     /// <see cref="MetricNames.ExplicitIdRowsTotal"/> for each (at 0 before the first drift, so that <c>increase()</c>
     /// counts the first one), <see cref="MetricNames.SequenceExhaustionTimestampSeconds"/> for those with an
     /// exhaustion time. Call it after the check's <see cref="RecordCheck"/>; a check that saw no sequence calls
     /// neither, and the previous series stay.
     /// </summary>
-    public void RecordInsights(PolicyKey policy, IReadOnlyList<SequenceInsight> insights)
+    public void RecordInsights(PolicyLabels policy, IReadOnlyList<IColumnInsight> insights)
     {
         ArgumentNullException.ThrowIfNull(insights);
         lock (gate)
         {
             var state = GetOrAdd(policy);
-            var series = new Dictionary<FedColumn, InsightSeries>();
+            var series = new Dictionary<(string, string, string), InsightSeries>();
             foreach (var i in insights)
             {
-                var (schema, table, column) = i.Column;
-                series[i.Column] = new InsightSeries(
-                    i.History.DriftCount,
-                    i.History.ExplicitIdRows,
-                    i.Forecast.ExhaustionTime?.ToUnixTimeMilliseconds() / 1000.0,
+                var (schema, table, column) = (i.Schema, i.Table, i.Column);
+                series[(schema, table, column)] = new InsightSeries(
+                    i.DriftCount,
+                    i.ExplicitIdRows,
+                    i.ExhaustionTime?.ToUnixTimeMilliseconds() / 1000.0,
                     [
                         new("column", column), new("namespace", policy.Namespace), new("policy", policy.Name),
                         new("schema", schema), new("table", table),
@@ -156,7 +155,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     }
 
     /// <summary>Sets <see cref="MetricNames.PolicyReady"/> outside a check (e.g. Ready=False when the policy is suspended).</summary>
-    public void SetPolicyReady(PolicyKey policy, bool ready)
+    public void SetPolicyReady(PolicyLabels policy, bool ready)
     {
         lock (gate)
         {
@@ -168,7 +167,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     /// Drops every series of a deleted policy. Call it after the policy's last <see cref="RecordCheck"/>: a later one
     /// brings the policy back.
     /// </summary>
-    public void RemovePolicy(PolicyKey policy)
+    public void RemovePolicy(PolicyLabels policy)
     {
         lock (gate)
         {
@@ -187,7 +186,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     {
         lock (gate)
         {
-            return policies.ContainsKey(new PolicyKey(@namespace, policy));
+            return policies.ContainsKey(new PolicyLabels(@namespace, policy));
         }
     }
 
@@ -197,7 +196,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     internal static bool IsExportedWhenDiscovered(SequenceObservation s) =>
         s.State != SequenceState.InSync || s.CapacityUsed > SequenceSyncPolicyStatus.CapacityWarningThreshold;
 
-    private PolicyState GetOrAdd(PolicyKey policy)
+    private PolicyState GetOrAdd(PolicyLabels policy)
     {
         ArgumentException.ThrowIfNullOrEmpty(policy.Namespace);
         ArgumentException.ThrowIfNullOrEmpty(policy.Name);

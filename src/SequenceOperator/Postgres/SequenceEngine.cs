@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using SequenceOperator.Logging;
 
 namespace SequenceOperator.Postgres;
 
@@ -495,21 +496,21 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         }, cancellationToken);
     }
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Inspected database {Database}: {Feeds} sequence-fed columns, {Targets} to report, {Errors} entry errors")]
+    [LoggerMessage(EventId = LogEvents.Postgres.Inspected, Level = LogLevel.Debug, Message = "Inspected database {Database}: {Feeds} sequence-fed columns, {Targets} to report, {Errors} entry errors")]
     private static partial void LogInspected(ILogger logger, string database, int feeds, int targets, int errors);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "A batched read failed ({SqlState}); reading its items again to isolate the failing table")]
+    [LoggerMessage(EventId = LogEvents.Postgres.BatchFallback, Level = LogLevel.Warning, Message = "A batched read failed ({SqlState}); reading its items again to isolate the failing table")]
     private static partial void LogBatchFallback(ILogger logger, string sqlState);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Repaired sequence {Sequence}: next value {From} -> {To}")]
+    [LoggerMessage(EventId = LogEvents.Postgres.Repaired, Level = LogLevel.Information, Message = "Repaired sequence {Sequence}: next value {From} -> {To}")]
     private static partial void LogRepaired(ILogger logger, string sequence, long? from, long to);
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "A repair transaction of {Count} sequences failed ({SqlState}); repairing them one at a time")]
+    [LoggerMessage(EventId = LogEvents.Postgres.RepairGroupRetry, Level = LogLevel.Warning, Message = "A repair transaction of {Count} sequences failed ({SqlState}); repairing them one at a time")]
     private static partial void LogGroupRetry(ILogger logger, int count, string sqlState);
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Repair of sequence {Sequence} failed ({SqlState})")]
+    [LoggerMessage(EventId = LogEvents.Postgres.RepairFailed, Level = LogLevel.Warning, Message = "Repair of sequence {Sequence} failed ({SqlState})")]
     private static partial void LogRepairFailed(ILogger logger, string sequence, string sqlState);
 
-    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "{Count} sequences were not checked: another session holds their tables locked")]
+    [LoggerMessage(EventId = LogEvents.Postgres.LockedSkipped, Level = LogLevel.Warning, Message = "{Count} sequences were not checked: another session holds their tables locked")]
     private static partial void LogLockedSkipped(ILogger logger, int count);
 }

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SequenceOperator.Entities;
 using SequenceOperator.Kubernetes.Informers;
+using SequenceOperator.Logging;
 using SequenceOperator.Metrics;
 
 namespace SequenceOperator.Reconciliation;
@@ -211,18 +212,18 @@ internal sealed partial class PolicyController(
 
     private static PolicyKey Key(V1Alpha1SequenceSyncPolicy policy) => new(policy.Metadata.Namespace ?? string.Empty, policy.Metadata.Name ?? string.Empty);
 
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Controller started with {Workers} workers and {Policies} policies")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.ControllerStarted, Level = LogLevel.Information, Message = "Controller started with {Workers} workers and {Policies} policies")]
     private static partial void LogStarted(ILogger logger, int workers, int policies);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Controller stopped")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.ControllerStopped, Level = LogLevel.Information, Message = "Controller stopped")]
     private static partial void LogStopped(ILogger logger);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Reconcile of {Namespace}/{Name} failed ({Error}); retrying in {Delay}")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.ReconcileError, Level = LogLevel.Error, Message = "Reconcile of {Namespace}/{Name} failed ({Error}); retrying in {Delay}")]
     private static partial void LogReconcileError(ILogger logger, string @namespace, string name, string error, TimeSpan delay, Exception exception);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} not ready; retrying in {Delay}")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.ReconcileRetry, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} not ready; retrying in {Delay}")]
     private static partial void LogRetry(ILogger logger, string @namespace, string name, TimeSpan delay);
 
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} stopped waiting for its database server: the controller stops")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.StoppedWaiting, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} stopped waiting for its database server: the controller stops")]
     private static partial void LogStoppedWaiting(ILogger logger, string @namespace, string name);
 }

@@ -7,6 +7,7 @@ using SequenceOperator.Entities;
 using SequenceOperator.Kubernetes;
 using SequenceOperator.Kubernetes.Events;
 using SequenceOperator.Kubernetes.Models;
+using SequenceOperator.Logging;
 using SequenceOperator.Metrics;
 using SequenceOperator.Postgres;
 using EngineTableSelector = SequenceOperator.Postgres.TableSelector;
@@ -341,12 +342,12 @@ internal sealed partial class PolicyReconciler(
         return string.Join("; ", list.Take(3)) + (list.Count > 3 ? $"; and {list.Count - 3} more" : string.Empty);
     }
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Information, Message = "Checked {Sequences} sequence(s): {Behind} behind, {Repaired} repaired, {Errors} error(s)")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.Checked, Level = LogLevel.Information, Message = "Checked {Sequences} sequence(s): {Behind} behind, {Repaired} repaired, {Errors} error(s)")]
     private static partial void LogChecked(ILogger logger, int sequences, int behind, int repaired, int errors);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Check failed ({Reason}): {Message}")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.CheckFailed, Level = LogLevel.Warning, Message = "Check failed ({Reason}): {Message}")]
     private static partial void LogFailed(ILogger logger, string reason, string message);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Policy {Namespace}/{Name} deleted: its metric series are dropped")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.PolicyDeleted, Level = LogLevel.Information, Message = "Policy {Namespace}/{Name} deleted: its metric series are dropped")]
     private static partial void LogDeleted(ILogger logger, string @namespace, string name);
 }

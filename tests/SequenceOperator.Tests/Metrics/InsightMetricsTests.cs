@@ -1,4 +1,5 @@
 using SequenceOperator.Metrics;
+using SequenceOperator.Reconciliation;
 using SequenceOperator.Reconciliation.Insights;
 using SequenceOperator.Tests.Reconciliation.Insights;
 
@@ -6,8 +7,8 @@ namespace SequenceOperator.Tests.Metrics;
 
 public sealed class InsightMetricsTests
 {
-    private static readonly PolicyKey Worcester = new("worcester", "cityforge");
-    private static readonly PolicyKey Leeds = new("leeds", "cityforge");
+    private static readonly PolicyLabels Worcester = new("worcester", "cityforge");
+    private static readonly PolicyLabels Leeds = new("leeds", "cityforge");
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
     private static SequenceInsight Insight(string table, long drifts = 0, long explicitRows = 0, DateTimeOffset? exhaustion = null) => new()
@@ -56,7 +57,7 @@ public sealed class InsightMetricsTests
         async Task<Testing.Prometheus.PrometheusDocument> CheckAsync(TimeSpan after)
         {
             host.Time.UtcNow += after;
-            host.Metrics.RecordInsights(Worcester, store.Observe(Worcester, [cards.Check()]).Sequences);
+            host.Metrics.RecordInsights(Worcester, store.Observe(new PolicyKey(Worcester.Namespace, Worcester.Name), [cards.Check()]).Sequences);
             return await host.ScrapeAsync();
         }
 
@@ -136,7 +137,7 @@ public sealed class InsightMetricsTests
         var soon = host.Time.UtcNow.AddDays(20);
         for (var p = 0; p < 500; p++)
         {
-            host.Metrics.RecordInsights(new PolicyKey($"ns{p}", "policy"), [.. Enumerable.Range(0, 20).Select(t => Insight($"t{t}", exhaustion: soon))]);
+            host.Metrics.RecordInsights(new PolicyLabels($"ns{p}", "policy"), [.. Enumerable.Range(0, 20).Select(t => Insight($"t{t}", exhaustion: soon))]);
         }
 
         var m = await host.ScrapeAsync();

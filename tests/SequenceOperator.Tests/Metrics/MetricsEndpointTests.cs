@@ -6,8 +6,8 @@ namespace SequenceOperator.Tests.Metrics;
 
 public sealed class MetricsEndpointTests
 {
-    private static readonly PolicyKey Worcester = new("worcester", "cityforge");
-    private static readonly PolicyKey Leeds = new("leeds", "cityforge");
+    private static readonly PolicyLabels Worcester = new("worcester", "cityforge");
+    private static readonly PolicyLabels Leeds = new("leeds", "cityforge");
 
     private static SequenceObservation Seq(string table, SequenceState state, long behindBy = 0, double capacity = 0.01, string schema = "public") =>
         new(schema, table, "id", $"{schema}.{table}_id_seq", behindBy, capacity, state);
@@ -307,7 +307,7 @@ public sealed class MetricsEndpointTests
     {
         await using var host = await MetricsHost.StartAsync();
         const string table = "we\"ird\\ta\nble";
-        host.Metrics.RecordCheck(new PolicyKey("ns", "p\"1"), new CheckOutcome
+        host.Metrics.RecordCheck(new PolicyLabels("ns", "p\"1"), new CheckOutcome
         {
             Succeeded = true,
             TablesListedExplicitly = true,
@@ -328,7 +328,7 @@ public sealed class MetricsEndpointTests
         await using var host = await MetricsHost.StartAsync();
         for (var p = 0; p < 500; p++)
         {
-            host.Metrics.RecordCheck(new PolicyKey($"ns{p}", "policy"), new CheckOutcome
+            host.Metrics.RecordCheck(new PolicyLabels($"ns{p}", "policy"), new CheckOutcome
             {
                 Succeeded = true,
                 TablesListedExplicitly = true,
@@ -383,7 +383,7 @@ public sealed class MetricsEndpointTests
         var scrapes = Enumerable.Range(0, 8).Select(_ => Task.Run(host.ScrapeTextAsync)).ToList();
         for (var i = 0; i < 50; i++)
         {
-            host.Metrics.RecordCheck(new PolicyKey("ns", $"p{i % 5}"), new CheckOutcome
+            host.Metrics.RecordCheck(new PolicyLabels("ns", $"p{i % 5}"), new CheckOutcome
             {
                 Succeeded = i % 3 != 0,
                 Duration = TimeSpan.FromMilliseconds(i),

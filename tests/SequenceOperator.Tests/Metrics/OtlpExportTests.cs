@@ -50,8 +50,8 @@ public sealed class OtlpExportTests
         using (var pipeline = new MetricsPipeline(new MetricsOptions(), configuration, TimeProvider.System, NullLogger<MetricsPipeline>.Instance))
         {
             Assert.True(pipeline.OtlpEnabled);
-            pipeline.Metrics.RecordCheck(new PolicyKey("worcester", "cityforge"), new CheckOutcome { Succeeded = true, Duration = TimeSpan.FromSeconds(1), Sequences = [] });
-            pipeline.Metrics.RecordInsights(new PolicyKey("worcester", "cityforge"),
+            pipeline.Metrics.RecordCheck(new PolicyLabels("worcester", "cityforge"), new CheckOutcome { Succeeded = true, Duration = TimeSpan.FromSeconds(1), Sequences = [] });
+            pipeline.Metrics.RecordInsights(new PolicyLabels("worcester", "cityforge"),
             [
                 new SequenceInsight
                 {

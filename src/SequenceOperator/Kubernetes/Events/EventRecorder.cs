@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SequenceOperator.Entities.Meta;
 using SequenceOperator.Kubernetes.Authentication;
 using SequenceOperator.Kubernetes.Models;
+using SequenceOperator.Logging;
 
 namespace SequenceOperator.Kubernetes.Events;
 
@@ -366,10 +367,10 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
 
     private static string Limit(string value, int max) => value.Length <= max ? value : value[..max];
 
-    [LoggerMessage(EventId = 2200, Level = LogLevel.Warning, Message = "Could not record the event {Reason} on {Kind} {Name} ({Error})")]
+    [LoggerMessage(EventId = LogEvents.Kubernetes.EventRecordFailed, Level = LogLevel.Warning, Message = "Could not record the event {Reason} on {Kind} {Name} ({Error})")]
     private static partial void LogRecordFailed(ILogger logger, string reason, string kind, string name, string error, Exception exception);
 
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "The background pass over Event series failed ({Error})")]
+    [LoggerMessage(EventId = LogEvents.Kubernetes.EventSweepFailed, Level = LogLevel.Error, Message = "The background pass over Event series failed ({Error})")]
     private static partial void LogSweepFailed(ILogger logger, string error, Exception exception);
 
     private sealed record SeriesKey(

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using SequenceOperator.Logging;
 
 namespace SequenceOperator.Kubernetes.Http;
 
@@ -132,6 +133,6 @@ internal sealed partial class ResilienceHandler : DelegatingHandler
         code == HttpStatusCode.TooManyRequests
         || ((int)code >= 500 && code is not HttpStatusCode.NotImplemented and not HttpStatusCode.HttpVersionNotSupported);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubernetes API request failed ({Failure}); retry {Attempt} in {Delay}")]
+    [LoggerMessage(EventId = LogEvents.Kubernetes.RequestRetry, Level = LogLevel.Warning, Message = "Kubernetes API request failed ({Failure}); retry {Attempt} in {Delay}")]
     private static partial void LogRetry(ILogger logger, int attempt, string failure, TimeSpan delay);
 }

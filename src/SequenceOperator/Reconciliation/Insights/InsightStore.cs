@@ -1,5 +1,3 @@
-using SequenceOperator.Metrics;
-
 namespace SequenceOperator.Reconciliation.Insights;
 
 /// <summary>

@@ -1,4 +1,4 @@
-using SequenceOperator.Metrics;
+using SequenceOperator.Reconciliation;
 using SequenceOperator.Reconciliation.Insights;
 using SequenceOperator.Tests.Kubernetes;
 

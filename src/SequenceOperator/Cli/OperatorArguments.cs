@@ -1,7 +1,7 @@
-using SequenceOperator.Cli;
 using SequenceOperator.Entities;
+using SequenceOperator.Hosting;
 
-namespace SequenceOperator.Hosting;
+namespace SequenceOperator.Cli;
 
 /// <summary>
 /// Turns <c>run</c>'s flags and their environment variables into configuration keys (flags win). Every flag has an

@@ -1,7 +1,7 @@
 using SequenceOperator.Cli;
 using SequenceOperator.Hosting;
 
-namespace SequenceOperator.Tests.Hosting;
+namespace SequenceOperator.Tests.Cli;
 
 public sealed class OperatorArgumentsTests
 {
