@@ -46,8 +46,8 @@ internal static class CommandLine
                 "check" or "repair" when rest.Contains("--help") => WriteUsage(stdout),
                 "crd" when rest.Count == 0 => WriteCrd(stdout),
                 "run" when rest.Contains("--help") => WriteUsage(stdout),
-                "run" => await RunOperatorAsync(rest, stderr, environment ?? Environment.GetEnvironmentVariable, cancellationToken),
-                "check" or "repair" => await RunDatabaseCommandAsync(command, rest, stdout, stderr, loggerFactory ?? NullLoggerFactory.Instance, environment ?? Environment.GetEnvironmentVariable, cancellationToken),
+                "run" => await RunOperatorAsync(rest, stderr, environment ?? Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
+                "check" or "repair" => await RunDatabaseCommandAsync(command, rest, stdout, stderr, loggerFactory ?? NullLoggerFactory.Instance, environment ?? Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'."),
             };
         }
@@ -84,7 +84,7 @@ internal static class CommandLine
 
         await using (app)
         {
-            await app.RunAsync(cancellationToken);
+            await app.RunAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return Ok;
@@ -110,7 +110,7 @@ internal static class CommandLine
         RunFailure? failure = null;
         try
         {
-            report = await RunEngineAsync(options, repair, loggerFactory, cancellationToken);
+            report = await RunEngineAsync(options, repair, loggerFactory, cancellationToken).ConfigureAwait(false);
         }
         catch (SequenceEngineException ex)
         {
@@ -166,12 +166,13 @@ internal static class CommandLine
             settings.Host = "localhost"; // as libpq: a URI without a host means this machine
         }
 
-        await using var dataSource = DatabaseConnection.CreateDataSource(settings, maxPoolSize: 1, statementTimeout: options.StatementTimeout);
+        var dataSource = DatabaseConnection.CreateDataSource(settings, maxPoolSize: 1, statementTimeout: options.StatementTimeout);
+        await using var dataSourceScope = dataSource.ConfigureAwait(false);
         var engine = new SequenceEngine(loggerFactory.CreateLogger<SequenceEngine>());
         var check = new CheckOptions { Tables = options.Tables, StatementTimeout = options.StatementTimeout, LockTimeout = options.LockTimeout };
         return repair
-            ? await engine.RepairAsync(dataSource, check, new RepairOptions { Headroom = options.Headroom, LockTimeout = options.LockTimeout, DryRun = options.DryRun }, cancellationToken)
-            : await engine.CheckAsync(dataSource, check, cancellationToken);
+            ? await engine.RepairAsync(dataSource, check, new RepairOptions { Headroom = options.Headroom, LockTimeout = options.LockTimeout, DryRun = options.DryRun }, cancellationToken).ConfigureAwait(false)
+            : await engine.CheckAsync(dataSource, check, cancellationToken).ConfigureAwait(false);
     }
 
     public const string Usage = """

@@ -40,7 +40,7 @@ internal sealed partial class OperatorService(
             if (elector is null)
             {
                 metrics.SetLeader(true);
-                await controller.RunAsync(options.Value.MaxConcurrentReconciles, stoppingToken, CancellationToken.None);
+                await controller.RunAsync(options.Value.MaxConcurrentReconciles, stoppingToken, CancellationToken.None).ConfigureAwait(false);
                 return;
             }
 
@@ -52,7 +52,7 @@ internal sealed partial class OperatorService(
             metrics.SetLeader(false);
             while (!stoppingToken.IsCancellationRequested)
             {
-                await elector.RunAsync(leading => LeadAsync(leading, stoppingToken), () => { }, stoppingToken);
+                await elector.RunAsync(leading => LeadAsync(leading, stoppingToken), () => { }, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -66,8 +66,8 @@ internal sealed partial class OperatorService(
         }
         finally
         {
-            await informerStop.CancelAsync();
-            await cache;
+            await informerStop.CancelAsync().ConfigureAwait(false);
+            await cache.ConfigureAwait(false);
         }
     }
 
@@ -81,8 +81,8 @@ internal sealed partial class OperatorService(
             {
                 abort.Cancel();
             }
-        });
-        await controller.RunAsync(options.Value.MaxConcurrentReconciles, leading, abort.Token);
+        }).ConfigureAwait(false);
+        await controller.RunAsync(options.Value.MaxConcurrentReconciles, leading, abort.Token).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = LogEvents.Hosting.Leadership, Level = LogLevel.Information, Message = "Instance {Identity} leading: {Leading}")]

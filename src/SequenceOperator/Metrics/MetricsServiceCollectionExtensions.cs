@@ -61,8 +61,8 @@ internal static class MetricsServiceCollectionExtensions
                 }
 
                 context.Response.ContentLength = page.Length;
-                await page.CopyToAsync(context.Response.Body, context.RequestAborted);
-            }, context.RequestAborted, gzip);
+                await page.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+            }, context.RequestAborted, gzip).ConfigureAwait(false);
         });
     }
 

@@ -21,16 +21,16 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         (SequenceState.Behind, "behind"), (SequenceState.Error, "error"), (SequenceState.InSync, "in_sync"), (SequenceState.Repaired, "repaired"),
     ];
 
-    private readonly Lock gate = new();
-    private readonly Dictionary<PolicyLabels, PolicyState> policies = [];
-    private readonly TimeProvider timeProvider;
-    private readonly Histogram<double> checkDuration;
-    private long watchRestarts;
-    private int leader;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<PolicyLabels, PolicyState> _policies = [];
+    private readonly TimeProvider _timeProvider;
+    private readonly Histogram<double> _checkDuration;
+    private long _watchRestarts;
+    private int _leader;
 
     public SequenceOperatorMetrics(TimeProvider timeProvider)
     {
-        this.timeProvider = timeProvider;
+        _timeProvider = timeProvider;
         Meter = new Meter(MetricNames.MeterName, typeof(SequenceOperatorMetrics).Assembly.GetName().Version?.ToString());
 
         Meter.CreateObservableGauge(MetricNames.SequenceBehind, () => ObserveSequences(s => s.BehindBy),
@@ -43,7 +43,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             description: "Sequence repairs by result (success or failure).");
         Meter.CreateObservableCounter(MetricNames.ChecksTotal, ObserveChecks,
             description: "Policy checks by result (success: the check ran without error; failure).");
-        checkDuration = Meter.CreateHistogram<double>(MetricNames.CheckDurationSeconds, unit: "s",
+        _checkDuration = Meter.CreateHistogram<double>(MetricNames.CheckDurationSeconds, unit: "s",
             description: "How long a policy check took, including repairs, in seconds.");
         Meter.CreateObservableGauge(MetricNames.LastCheckTimestampSeconds, () => ObservePolicies(p => p.LastCheck), unit: "s",
             description: "Unix time of the policy's last check, successful or not.");
@@ -51,9 +51,9 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             description: "Unix time of the policy's last successful check (absent until one succeeded since the operator started).");
         Meter.CreateObservableGauge(MetricNames.PolicyReady, () => ObservePolicies(p => p.Ready is { } ready ? (ready ? 1 : 0) : null),
             description: "1 when the policy's Ready condition is True (its last check ran without error), else 0.");
-        Meter.CreateObservableGauge(MetricNames.Leader, () => (double)Volatile.Read(ref leader),
+        Meter.CreateObservableGauge(MetricNames.Leader, () => (double)Volatile.Read(ref _leader),
             description: "1 on the instance that holds the leader lease (or runs without election), else 0.");
-        Meter.CreateObservableCounter(MetricNames.WatchRestartsTotal, () => Interlocked.Read(ref watchRestarts),
+        Meter.CreateObservableCounter(MetricNames.WatchRestartsTotal, () => Interlocked.Read(ref _watchRestarts),
             description: "Watch streams restarted (ended, broke, or 410 Gone).");
         Meter.CreateObservableCounter(MetricNames.ExplicitIdRowsTotal, () => ObserveInsights<long>(i => i.ExplicitIdRows, i => i.ColumnTags),
             unit: "{row}",
@@ -72,8 +72,8 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     public void RecordCheck(PolicyLabels policy, CheckOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        var now = timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
-        lock (gate)
+        var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
+        lock (_gate)
         {
             var state = GetOrAdd(policy);
             if (outcome.Succeeded)
@@ -114,7 +114,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             }
 
             // Inside the lock, so a concurrent RemovePolicy cannot slip between registering the policy and recording.
-            checkDuration.Record(Math.Max(0, outcome.Duration.TotalSeconds), state.Tags);
+            _checkDuration.Record(Math.Max(0, outcome.Duration.TotalSeconds), state.Tags);
         }
     }
 
@@ -129,7 +129,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     public void RecordInsights(PolicyLabels policy, IReadOnlyList<IColumnInsight> insights)
     {
         ArgumentNullException.ThrowIfNull(insights);
-        lock (gate)
+        lock (_gate)
         {
             var state = GetOrAdd(policy);
             var series = new Dictionary<(string, string, string), InsightSeries>();
@@ -157,7 +157,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     /// <summary>Sets <see cref="MetricNames.PolicyReady"/> outside a check (e.g. Ready=False when the policy is suspended).</summary>
     public void SetPolicyReady(PolicyLabels policy, bool ready)
     {
-        lock (gate)
+        lock (_gate)
         {
             GetOrAdd(policy).Ready = ready;
         }
@@ -169,24 +169,24 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     /// </summary>
     public void RemovePolicy(PolicyLabels policy)
     {
-        lock (gate)
+        lock (_gate)
         {
-            policies.Remove(policy);
+            _policies.Remove(policy);
         }
     }
 
     /// <summary>Sets <see cref="MetricNames.Leader"/>.</summary>
-    public void SetLeader(bool isLeader) => Volatile.Write(ref leader, isLeader ? 1 : 0);
+    public void SetLeader(bool isLeader) => Volatile.Write(ref _leader, isLeader ? 1 : 0);
 
     /// <summary>Counts a watch restart: <see cref="MetricNames.WatchRestartsTotal"/>.</summary>
-    public void WatchRestarted() => Interlocked.Increment(ref watchRestarts);
+    public void WatchRestarted() => Interlocked.Increment(ref _watchRestarts);
 
     /// <summary>True while the policy has series (it was recorded and not removed).</summary>
     public bool IsLive(string @namespace, string policy)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return policies.ContainsKey(new PolicyLabels(@namespace, policy));
+            return _policies.ContainsKey(new PolicyLabels(@namespace, policy));
         }
     }
 
@@ -200,10 +200,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(policy.Namespace);
         ArgumentException.ThrowIfNullOrEmpty(policy.Name);
-        if (!policies.TryGetValue(policy, out var state))
+        if (!_policies.TryGetValue(policy, out var state))
         {
             state = new PolicyState([new("namespace", policy.Namespace), new("policy", policy.Name)]);
-            policies.Add(policy, state);
+            _policies.Add(policy, state);
         }
 
         return state;
@@ -211,10 +211,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
 
     private List<Measurement<double>> ObserveSequences(Func<SequenceSeries, double> value)
     {
-        lock (gate)
+        lock (_gate)
         {
-            var measurements = new List<Measurement<double>>(policies.Values.Sum(p => p.Sequences.Count));
-            foreach (var state in policies.Values)
+            var measurements = new List<Measurement<double>>(_policies.Values.Sum(p => p.Sequences.Count));
+            foreach (var state in _policies.Values)
             {
                 foreach (var series in state.Sequences)
                 {
@@ -229,10 +229,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     private List<Measurement<T>> ObserveInsights<T>(Func<InsightSeries, T?> value, Func<InsightSeries, KeyValuePair<string, object?>[]> tags)
         where T : struct
     {
-        lock (gate)
+        lock (_gate)
         {
             var measurements = new List<Measurement<T>>();
-            foreach (var state in policies.Values)
+            foreach (var state in _policies.Values)
             {
                 foreach (var series in state.Insights)
                 {
@@ -249,10 +249,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
 
     private List<Measurement<long>> ObserveStateCounts()
     {
-        lock (gate)
+        lock (_gate)
         {
             var measurements = new List<Measurement<long>>();
-            foreach (var state in policies.Values)
+            foreach (var state in _policies.Values)
             {
                 if (state.StateCounts is { } counts)
                 {
@@ -274,10 +274,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     // Both results from the policy's first check on, so rate() and increase() see a counter start at 0.
     private List<Measurement<long>> ObserveResults(Func<PolicyState, (long Success, long Failure)> value)
     {
-        lock (gate)
+        lock (_gate)
         {
             var measurements = new List<Measurement<long>>();
-            foreach (var state in policies.Values.Where(p => p.LastCheck is not null))
+            foreach (var state in _policies.Values.Where(p => p.LastCheck is not null))
             {
                 var (success, failure) = value(state);
                 measurements.Add(new Measurement<long>(failure, [.. state.Tags, new("result", "failure")]));
@@ -290,10 +290,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
 
     private List<Measurement<double>> ObservePolicies(Func<PolicyState, double?> value)
     {
-        lock (gate)
+        lock (_gate)
         {
             var measurements = new List<Measurement<double>>();
-            foreach (var state in policies.Values)
+            foreach (var state in _policies.Values)
             {
                 if (value(state) is { } v)
                 {

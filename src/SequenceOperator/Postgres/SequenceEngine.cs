@@ -46,9 +46,10 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         Inspection? inspection = null;
         try
         {
-            await using var connection = await PostgresErrors.OpenAsync(dataSource, cancellationToken);
-            inspection = await DiscoverAsync(connection, options, settings, cancellationToken);
-            await MeasureAsync(connection, inspection, settings, cancellationToken);
+            var connection = await PostgresErrors.OpenAsync(dataSource, cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            inspection = await DiscoverAsync(connection, options, settings, cancellationToken).ConfigureAwait(false);
+            await MeasureAsync(connection, inspection, settings, cancellationToken).ConfigureAwait(false);
             if (repair is null)
             {
                 return Report(inspection);
@@ -62,7 +63,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 
             foreach (var group in groups)
             {
-                await RunRepairGroupAsync(connection, group, repair.Headroom, settings, cancellationToken);
+                await RunRepairGroupAsync(connection, group, repair.Headroom, settings, cancellationToken).ConfigureAwait(false);
             }
 
             return Report(inspection);
@@ -126,7 +127,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                     relations.Add(RelationRow.Read(reader));
                     break;
             }
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
 
         // The catalog query leaves the order to us (sorting there would carry every default through the sort).
         columns.Sort(ColumnRow.CatalogOrder);
@@ -140,7 +141,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 Parameters = { new NpgsqlParameter { Value = operators }, new NpgsqlParameter { Value = functions }, new NpgsqlParameter { Value = types } },
             };
             await RunBatchAsync(connection, ReadOnly(settings, [query]),
-                (_, reader) => names[(reader.GetString(0)[0], reader.GetInt64(1))] = reader.GetString(2), cancellationToken);
+                (_, reader) => names[(reader.GetString(0)[0], reader.GetInt64(1))] = reader.GetString(2), cancellationToken).ConfigureAwait(false);
         }
 
         var feeds = plan.Feeds(names);
@@ -157,7 +158,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     {
         foreach (var chunk in Chunks(inspection.ToMeasure(), s => s.LockWeight, LocksPerTransaction, int.MaxValue))
         {
-            await MeasureChunkAsync(connection, inspection, chunk, settings, cancellationToken);
+            await MeasureChunkAsync(connection, inspection, chunk, settings, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -168,7 +169,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     /// </summary>
     private async Task MeasureChunkAsync(NpgsqlConnection connection, Inspection inspection, IReadOnlyList<SequenceInspection> chunk, RunSettings settings, CancellationToken cancellationToken)
     {
-        var sqlState = await TryMeasureBatchAsync(connection, inspection, chunk, settings, cancellationToken);
+        var sqlState = await TryMeasureBatchAsync(connection, inspection, chunk, settings, cancellationToken).ConfigureAwait(false);
         if (sqlState is null)
         {
             return;
@@ -178,7 +179,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         var rest = chunk;
         if (sqlState == PostgresErrorCodes.LockNotAvailable)
         {
-            var locked = await LockedRelationsAsync(connection, settings, cancellationToken);
+            var locked = await LockedRelationsAsync(connection, settings, cancellationToken).ConfigureAwait(false);
             foreach (var sequence in chunk)
             {
                 FailLocked(inspection, sequence, locked);
@@ -190,13 +191,13 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 LogLockedSkipped(logger, chunk.Count - rest.Count);
             }
 
-            if (rest.Count == 0 || await TryMeasureBatchAsync(connection, inspection, rest, settings, cancellationToken) is null)
+            if (rest.Count == 0 || await TryMeasureBatchAsync(connection, inspection, rest, settings, cancellationToken).ConfigureAwait(false) is null)
             {
                 return;
             }
         }
 
-        await MeasureOneByOneAsync(connection, inspection, rest, settings, cancellationToken);
+        await MeasureOneByOneAsync(connection, inspection, rest, settings, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads a chunk in one transaction; the SQLSTATE of the statement error that stopped it, or null.</summary>
@@ -231,7 +232,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 {
                     inspection.SetSequenceState(chunk[i], reader.GetInt64(1), reader.GetBoolean(2));
                 }
-            }, cancellationToken);
+            }, cancellationToken).ConfigureAwait(false);
             return null;
         }
         catch (PostgresException ex)
@@ -270,7 +271,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     {
         var locked = new Dictionary<long, bool>();
         await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(SequenceSql.LockedRelations)]),
-            (_, reader) => locked[reader.GetInt64(0)] = reader.GetBoolean(1), cancellationToken);
+            (_, reader) => locked[reader.GetInt64(0)] = reader.GetBoolean(1), cancellationToken).ConfigureAwait(false);
         return locked;
     }
 
@@ -279,7 +280,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         foreach (var column in Inspection.ColumnsOf(sequences))
         {
             var sql = SequenceSql.ExtremeArm(0, column.Schema, column.Table, column.Column, column.Descending);
-            var (value, error) = await ReadOneAsync(connection, sql, settings, r => r.IsDBNull(1) ? (decimal?)null : r.GetDecimal(1), cancellationToken);
+            var (value, error) = await ReadOneAsync(connection, sql, settings, r => r.IsDBNull(1) ? (decimal?)null : r.GetDecimal(1), cancellationToken).ConfigureAwait(false);
             var table = Identifiers.Display(column.Schema, column.Table);
             if (error is null)
             {
@@ -295,7 +296,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 
         foreach (var sequence in sequences.Where(s => s.Error is null))
         {
-            var (state, error) = await ReadOneAsync(connection, SequenceSql.SequenceArm(0, sequence.Schema, sequence.Name), settings, r => (r.GetInt64(1), r.GetBoolean(2)), cancellationToken);
+            var (state, error) = await ReadOneAsync(connection, SequenceSql.SequenceArm(0, sequence.Schema, sequence.Name), settings, r => (r.GetInt64(1), r.GetBoolean(2)), cancellationToken).ConfigureAwait(false);
             if (error is null)
             {
                 inspection.SetSequenceState(sequence, state.Item1, state.Item2);
@@ -314,7 +315,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         T value = default!;
         try
         {
-            await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(sql)]), (_, reader) => value = read(reader), cancellationToken);
+            await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(sql)]), (_, reader) => value = read(reader), cancellationToken).ConfigureAwait(false);
             return (value, null);
         }
         catch (PostgresException ex)
@@ -394,7 +395,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         {
             await RunBatchAsync(connection, group.Statements(headroom, settings).Select(s => new NpgsqlBatchCommand(s)), (_, reader) =>
                 outcomes.Add((group.Sequences[reader.GetInt32(0)], reader.IsDBNull(1) ? null : reader.GetDecimal(1), reader.GetInt64(2), reader.GetBoolean(3), reader.IsDBNull(4) ? null : reader.GetInt64(4))),
-                cancellationToken);
+                cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex)
         {
@@ -403,7 +404,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 LogGroupRetry(logger, group.Sequences.Count, ex.SqlState);
                 foreach (var sequence in group.Sequences)
                 {
-                    await RunRepairGroupAsync(connection, new RepairGroup([sequence]), headroom, settings, cancellationToken);
+                    await RunRepairGroupAsync(connection, new RepairGroup([sequence]), headroom, settings, cancellationToken).ConfigureAwait(false);
                 }
 
                 return;
@@ -454,13 +455,15 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         {
             await PostgresErrors.RunAsync(connection, async () =>
             {
-                await using var batch = new NpgsqlBatch(connection);
+                var batch = new NpgsqlBatch(connection);
+                await using var batchScope = batch.ConfigureAwait(false);
                 foreach (var command in commands)
                 {
                     batch.BatchCommands.Add(command);
                 }
 
-                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
                 var resultSet = 0;
                 do
                 {
@@ -469,19 +472,19 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                         continue;
                     }
 
-                    while (await reader.ReadAsync(cancellationToken))
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
                         read(resultSet, reader);
                     }
 
                     resultSet++;
                 }
-                while (await reader.NextResultAsync(cancellationToken));
-            }, cancellationToken);
+                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException)
         {
-            await RollbackAsync(connection, cancellationToken);
+            await RollbackAsync(connection, cancellationToken).ConfigureAwait(false);
             throw;
         }
     }
@@ -490,10 +493,11 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     {
         await PostgresErrors.RunAsync(connection, async () =>
         {
-            await using var rollback = new NpgsqlCommand(SequenceSql.Rollback, connection);
-            await rollback.ExecuteNonQueryAsync(cancellationToken);
+            var rollback = new NpgsqlCommand(SequenceSql.Rollback, connection);
+            await using var rollbackScope = rollback.ConfigureAwait(false);
+            await rollback.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return 0;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(EventId = LogEvents.Postgres.Inspected, Level = LogLevel.Debug, Message = "Inspected database {Database}: {Feeds} sequence-fed columns, {Targets} to report, {Errors} entry errors")]

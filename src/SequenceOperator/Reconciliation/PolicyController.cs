@@ -42,7 +42,7 @@ internal sealed partial class PolicyController(
         var servers = new DatabaseServerGate(slots: Math.Max(1, workers / 2));
         var seen = new ConcurrentDictionary<PolicyKey, Trigger>();
         using var subscription = informer.Subscribe();
-        await informer.WaitForSyncAsync(stop);
+        await informer.WaitForSyncAsync(stop).ConfigureAwait(false);
         foreach (var policy in informer.List())
         {
             Offer(queue, seen, policy);
@@ -51,7 +51,7 @@ internal sealed partial class PolicyController(
         LogStarted(logger, workers, informer.List().Count);
         var pump = PumpAsync(subscription.Reader, queue, seen, stop);
         var running = new HashSet<Task>();
-        while (await TakeAsync(queue, permits, stop) is { } key)
+        while (await TakeAsync(queue, permits, stop).ConfigureAwait(false) is { } key)
         {
             var permit = new WorkerPermit(permits);
             var work = WorkAsync(queue, new ServerTurns(servers, permit, stop), seen, key, permit, stop, abort);
@@ -75,9 +75,9 @@ internal sealed partial class PolicyController(
             inFlight = [.. running];
         }
 
-        await Task.WhenAll(inFlight); // in-flight checks finish; reconciles still waiting for a server stop waiting
+        await Task.WhenAll(inFlight).ConfigureAwait(false); // in-flight checks finish; reconciles still waiting for a server stop waiting
         queue.ShutDown();
-        await pump;
+        await pump.ConfigureAwait(false);
         LogStopped(logger);
     }
 
@@ -85,7 +85,7 @@ internal sealed partial class PolicyController(
     {
         try
         {
-            await foreach (var change in reader.ReadAllAsync(stop))
+            await foreach (var change in reader.ReadAllAsync(stop).ConfigureAwait(false))
             {
                 if (change.Type == InformerEventType.Deleted)
                 {
@@ -124,7 +124,7 @@ internal sealed partial class PolicyController(
     {
         try
         {
-            await permits.WaitAsync(stop);
+            await permits.WaitAsync(stop).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -133,7 +133,7 @@ internal sealed partial class PolicyController(
 
         try
         {
-            return await queue.TakeAsync(stop);
+            return await queue.TakeAsync(stop).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
         {
@@ -148,7 +148,7 @@ internal sealed partial class PolicyController(
         await Task.Yield(); // the dispatcher goes on taking keys
         try
         {
-            await ProcessAsync(queue, servers, seen, key, abort);
+            await ProcessAsync(queue, servers, seen, key, abort).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
@@ -185,7 +185,7 @@ internal sealed partial class PolicyController(
             return;
         }
 
-        var result = await reconciler.ReconcileAsync(policy, servers, abort);
+        var result = await reconciler.ReconcileAsync(policy, servers, abort).ConfigureAwait(false);
         switch (result.Outcome)
         {
             case ReconcileOutcome.Requeue:

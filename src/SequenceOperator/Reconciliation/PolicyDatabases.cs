@@ -56,7 +56,7 @@ internal sealed class PolicyDatabases
     private async ValueTask CloseAsync(PolicyKey policy, NpgsqlDataSource dataSource)
     {
         _open.TryRemove(new KeyValuePair<PolicyKey, NpgsqlDataSource>(policy, dataSource));
-        await dataSource.DisposeAsync();
+        await dataSource.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>A policy's pool for the length of one check.</summary>

@@ -82,14 +82,14 @@ internal sealed partial class PolicyReconciler(
         {
             metrics.SetPolicyReady(key, false);
             await WriteStatusAsync(policy, status.WithFailure(SequenceSyncPolicyReasons.Suspended,
-                "Checks and repairs are paused (spec.suspend is true).", now, generation), cancellationToken);
+                "Checks and repairs are paused (spec.suspend is true).", now, generation), cancellationToken).ConfigureAwait(false);
             return new ReconcileResult(ReconcileOutcome.Wait);
         }
 
         if (!TryReadSpec(spec, out var interval, out var lockTimeout, out var selectors, out var specError))
         {
             metrics.SetPolicyReady(key, false);
-            await FailAsync(policy, status, SequenceSyncPolicyReasons.InvalidSpec, specError, cancellationToken);
+            await FailAsync(policy, status, SequenceSyncPolicyReasons.InvalidSpec, specError, cancellationToken).ConfigureAwait(false);
             return new ReconcileResult(ReconcileOutcome.Wait);
         }
 
@@ -97,18 +97,18 @@ internal sealed partial class PolicyReconciler(
         Secret? secret;
         try
         {
-            secret = await client.TryGetAsync(ResourceType.Secrets, key.Namespace, secretName, KubernetesJsonContext.Default.Secret, cancellationToken);
+            secret = await client.TryGetAsync(ResourceType.Secrets, key.Namespace, secretName, KubernetesJsonContext.Default.Secret, cancellationToken).ConfigureAwait(false);
         }
         catch (ForbiddenException)
         {
             return await FailCheckAsync(key, policy, status, interval, SequenceSyncPolicyReasons.SecretForbidden,
-                $"The operator may not read Secret {key.Namespace}/{secretName}: grant its service account 'get' on secrets in namespace {key.Namespace} (with watchNamespaces, add the namespace to the list).", cancellationToken);
+                $"The operator may not read Secret {key.Namespace}/{secretName}: grant its service account 'get' on secrets in namespace {key.Namespace} (with watchNamespaces, add the namespace to the list).", cancellationToken).ConfigureAwait(false);
         }
 
         if (secret is null)
         {
             return await FailCheckAsync(key, policy, status, interval, SequenceSyncPolicyReasons.SecretNotFound,
-                $"Secret {secretName} not found in namespace {key.Namespace}: create it with the database credentials (keys username and password, or a uri).", cancellationToken);
+                $"Secret {secretName} not found in namespace {key.Namespace}: create it with the database credentials (keys username and password, or a uri).", cancellationToken).ConfigureAwait(false);
         }
 
         Npgsql.NpgsqlConnectionStringBuilder settings;
@@ -118,7 +118,7 @@ internal sealed partial class PolicyReconciler(
         }
         catch (SecretInvalidException ex)
         {
-            return await FailCheckAsync(key, policy, status, interval, SequenceSyncPolicyReasons.SecretInvalid, ex.Message, cancellationToken);
+            return await FailCheckAsync(key, policy, status, interval, SequenceSyncPolicyReasons.SecretInvalid, ex.Message, cancellationToken).ConfigureAwait(false);
         }
 
         var server = DatabaseServer.Of(settings);
@@ -132,14 +132,15 @@ internal sealed partial class PolicyReconciler(
             // A bounded number of checks per database server: wait for this one's turn. The pool lives for this check only:
             // built from the Secret just read, closed with its connections here, and the server's next check goes
             // before this one writes its status.
-            using var turn = await servers.WaitAsync(server, cancellationToken);
+            using var turn = await servers.WaitAsync(server, cancellationToken).ConfigureAwait(false);
             try
             {
                 stopwatch.Start();
-                await using var pool = databases.Open(key, settings, timeouts.Connect, statementTimeout);
+                var pool = databases.Open(key, settings, timeouts.Connect, statementTimeout);
+                await using var poolScope = pool.ConfigureAwait(false);
                 report = repair
-                    ? await engine.RepairAsync(pool.DataSource, check, new RepairOptions { Headroom = spec.Repair.Headroom, LockTimeout = lockTimeout }, cancellationToken)
-                    : await engine.CheckAsync(pool.DataSource, check, cancellationToken);
+                    ? await engine.RepairAsync(pool.DataSource, check, new RepairOptions { Headroom = spec.Repair.Headroom, LockTimeout = lockTimeout }, cancellationToken).ConfigureAwait(false)
+                    : await engine.CheckAsync(pool.DataSource, check, cancellationToken).ConfigureAwait(false);
             }
             catch (SequenceEngineException ex) when (ex.Failure is EngineFailure.Timeout or EngineFailure.ConnectionFailed)
             {
@@ -153,10 +154,10 @@ internal sealed partial class PolicyReconciler(
             var message = ex.Failure == EngineFailure.Timeout
                 ? $"The database server {server} did not answer in time ({ex.Message}; connect timeout {KubernetesDuration.Format(timeouts.Connect)}, statement timeout {KubernetesDuration.Format(statementTimeout)})."
                 : ex.Message;
-            return await FailCheckAsync(key, policy, status, interval, ReasonFor(ex.Failure), message, cancellationToken, recorded: true);
+            return await FailCheckAsync(key, policy, status, interval, ReasonFor(ex.Failure), message, cancellationToken, recorded: true).ConfigureAwait(false);
         }
 
-        return await ReportAsync(key, policy, status, report, selectors, repair, interval, stopwatch.Elapsed, cancellationToken);
+        return await ReportAsync(key, policy, status, report, selectors, repair, interval, stopwatch.Elapsed, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -211,14 +212,14 @@ internal sealed partial class PolicyReconciler(
             RepairsFailed = repair ? repairErrors.Count : 0,
         });
         metrics.SetPolicyReady(key, next.IsReady);
-        await RecordSequenceEventsAsync(policy, report, cancellationToken);
+        await RecordSequenceEventsAsync(policy, report, cancellationToken).ConfigureAwait(false);
         if (!next.IsReady)
         {
             var condition = next.GetCondition(SequenceSyncPolicyConditions.Ready)!;
-            await events.RecordAsync(policy, EventType.Warning, "CheckFailed", $"{condition.Reason}: {condition.Message}", "Check", cancellationToken);
+            await events.RecordAsync(policy, EventType.Warning, "CheckFailed", $"{condition.Reason}: {condition.Message}", "Check", cancellationToken).ConfigureAwait(false);
         }
 
-        await WriteStatusAsync(policy, next, cancellationToken);
+        await WriteStatusAsync(policy, next, cancellationToken).ConfigureAwait(false);
         LogChecked(logger, entries.Count, behindCount, repairedCount, unresolved.Count + checkErrors.Count + repairErrors.Count);
         return new ReconcileResult(next.IsReady ? ReconcileOutcome.Requeue : ReconcileOutcome.Retry, interval);
     }
@@ -233,19 +234,19 @@ internal sealed partial class PolicyReconciler(
             if (s.Status == SequenceStatus.Behind)
             {
                 await events.RecordAsync(policy, EventType.Warning, "SequenceBehind", string.Create(CultureInfo.InvariantCulture,
-                    $"Sequence {sequence} of {column} is behind by {s.BehindBy}: next value {s.NextValue}, highest value in use {s.MaxValue}."), "Check", cancellationToken);
+                    $"Sequence {sequence} of {column} is behind by {s.BehindBy}: next value {s.NextValue}, highest value in use {s.MaxValue}."), "Check", cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 await events.RecordAsync(policy, EventType.Normal, "SequenceRepaired", string.Create(CultureInfo.InvariantCulture,
-                    $"Repaired sequence {sequence} of {column}: next value {s.NextValue} -> {s.RepairedNextValue} (highest value in use {s.MaxValue})."), "Repair", cancellationToken);
+                    $"Repaired sequence {sequence} of {column}: next value {s.NextValue} -> {s.RepairedNextValue} (highest value in use {s.MaxValue})."), "Repair", cancellationToken).ConfigureAwait(false);
             }
         }
 
         if (notable.Count > MaxSequenceEventsPerCheck)
         {
             await events.RecordAsync(policy, EventType.Warning, "SequenceBehind", string.Create(CultureInfo.InvariantCulture,
-                $"{notable.Count - MaxSequenceEventsPerCheck} more sequence(s) behind or repaired; see the policy's status."), "Check", cancellationToken);
+                $"{notable.Count - MaxSequenceEventsPerCheck} more sequence(s) behind or repaired; see the policy's status."), "Check", cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -258,15 +259,15 @@ internal sealed partial class PolicyReconciler(
         }
 
         metrics.SetPolicyReady(key, false);
-        await FailAsync(policy, status with { LastCheckTime = time.GetUtcNow() }, reason, message, cancellationToken);
+        await FailAsync(policy, status with { LastCheckTime = time.GetUtcNow() }, reason, message, cancellationToken).ConfigureAwait(false);
         return new ReconcileResult(ReconcileOutcome.Retry, interval);
     }
 
     private async Task FailAsync(V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, string reason, string message, CancellationToken cancellationToken)
     {
         LogFailed(logger, reason, message);
-        await events.RecordAsync(policy, EventType.Warning, "CheckFailed", $"{reason}: {message}", "Check", cancellationToken);
-        await WriteStatusAsync(policy, status.WithFailure(reason, message, time.GetUtcNow(), policy.Metadata.Generation), cancellationToken);
+        await events.RecordAsync(policy, EventType.Warning, "CheckFailed", $"{reason}: {message}", "Check", cancellationToken).ConfigureAwait(false);
+        await WriteStatusAsync(policy, status.WithFailure(reason, message, time.GetUtcNow(), policy.Metadata.Generation), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A merge patch to the status subresource, sent only when the status changed.</summary>
@@ -281,7 +282,7 @@ internal sealed partial class PolicyReconciler(
         }
 
         await client.PatchStatusAsync(PolicyType, policy.Metadata.Namespace, policy.Metadata.Name!, KubernetesPatch.Merge(new JsonObject { ["status"] = diff }),
-            SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy, cancellationToken);
+            SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy, cancellationToken).ConfigureAwait(false);
     }
 
     private static bool TryReadSpec(SequenceSyncPolicySpec spec, out TimeSpan interval, out TimeSpan lockTimeout, out IReadOnlyList<EngineTableSelector> selectors, out string error)

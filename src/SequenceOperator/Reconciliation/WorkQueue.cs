@@ -169,7 +169,7 @@ internal sealed class WorkQueue<TKey> : IDisposable
     {
         while (true)
         {
-            var key = await _ready.Reader.ReadAsync(cancellationToken);
+            var key = await _ready.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             lock (_lock)
             {
                 if (!_queued.Remove(key))
