@@ -21,9 +21,16 @@ internal static class CommandLine
     public const int Error = 2;
 
     public static string Version { get; } =
-        typeof(CommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+        typeof(CommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+            ?? "0.0.0";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, ILoggerFactory? loggerFactory = null, Func<string, string?>? environment = null)
+    public static async Task<int> RunAsync(
+        string[] args,
+        TextWriter stdout,
+        TextWriter stderr,
+        CancellationToken cancellationToken,
+        ILoggerFactory? loggerFactory = null,
+        Func<string, string?>? environment = null)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
@@ -46,8 +53,19 @@ internal static class CommandLine
                 "check" or "repair" when rest.Contains("--help") => WriteUsage(stdout),
                 "crd" when rest.Count == 0 => WriteCrd(stdout),
                 "run" when rest.Contains("--help") => WriteUsage(stdout),
-                "run" => await RunOperatorAsync(rest, stderr, environment ?? Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
-                "check" or "repair" => await RunDatabaseCommandAsync(command, rest, stdout, stderr, loggerFactory ?? NullLoggerFactory.Instance, environment ?? Environment.GetEnvironmentVariable, cancellationToken).ConfigureAwait(false),
+                "run" => await RunOperatorAsync(
+                    rest,
+                    stderr,
+                    environment ?? Environment.GetEnvironmentVariable,
+                    cancellationToken).ConfigureAwait(false),
+                "check" or "repair" => await RunDatabaseCommandAsync(
+                    command,
+                    rest,
+                    stdout,
+                    stderr,
+                    loggerFactory ?? NullLoggerFactory.Instance,
+                    environment ?? Environment.GetEnvironmentVariable,
+                    cancellationToken).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'."),
             };
         }
@@ -62,7 +80,11 @@ internal static class CommandLine
     private static void WriteError(TextWriter stderr, string message) =>
         stderr.WriteLine("sequence-operator: " + ReportWriter.OneLine(message));
 
-    private static async Task<int> RunOperatorAsync(List<string> args, TextWriter stderr, Func<string, string?> environment, CancellationToken cancellationToken)
+    private static async Task<int> RunOperatorAsync(
+        List<string> args,
+        TextWriter stderr,
+        Func<string, string?> environment,
+        CancellationToken cancellationToken)
     {
         var settings = OperatorArguments.Parse(args, environment);
         OperatorArguments.AddOpenTelemetry(settings, Environment.GetEnvironmentVariables());
@@ -102,7 +124,14 @@ internal static class CommandLine
         return Ok;
     }
 
-    private static async Task<int> RunDatabaseCommandAsync(string command, List<string> args, TextWriter stdout, TextWriter stderr, ILoggerFactory loggerFactory, Func<string, string?> environment, CancellationToken cancellationToken)
+    private static async Task<int> RunDatabaseCommandAsync(
+        string command,
+        List<string> args,
+        TextWriter stdout,
+        TextWriter stderr,
+        ILoggerFactory loggerFactory,
+        Func<string, string?> environment,
+        CancellationToken cancellationToken)
     {
         var options = DatabaseCommandOptions.Parse(command, args, environment("DATABASE_URL"));
         var repair = command == "repair";
@@ -158,7 +187,11 @@ internal static class CommandLine
         return report.HasBehind ? Behind : Ok;
     }
 
-    private static async Task<SequenceReport> RunEngineAsync(DatabaseCommandOptions options, bool repair, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    private static async Task<SequenceReport> RunEngineAsync(
+        DatabaseCommandOptions options,
+        bool repair,
+        ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
     {
         var settings = DatabaseConnection.Parse(options.Connection);
         if (string.IsNullOrEmpty(settings.Host))
@@ -169,9 +202,18 @@ internal static class CommandLine
         var dataSource = DatabaseConnection.CreateDataSource(settings, maxPoolSize: 1, statementTimeout: options.StatementTimeout);
         await using var dataSourceScope = dataSource.ConfigureAwait(false);
         var engine = new SequenceEngine(loggerFactory.CreateLogger<SequenceEngine>());
-        var check = new CheckOptions { Tables = options.Tables, StatementTimeout = options.StatementTimeout, LockTimeout = options.LockTimeout };
+        var check = new CheckOptions
+        {
+            Tables = options.Tables,
+            StatementTimeout = options.StatementTimeout,
+            LockTimeout = options.LockTimeout,
+        };
         return repair
-            ? await engine.RepairAsync(dataSource, check, new RepairOptions { Headroom = options.Headroom, LockTimeout = options.LockTimeout, DryRun = options.DryRun }, cancellationToken).ConfigureAwait(false)
+            ? await engine.RepairAsync(
+                dataSource,
+                check,
+                new RepairOptions { Headroom = options.Headroom, LockTimeout = options.LockTimeout, DryRun = options.DryRun },
+                cancellationToken).ConfigureAwait(false)
             : await engine.CheckAsync(dataSource, check, cancellationToken).ConfigureAwait(false);
     }
 

@@ -132,13 +132,18 @@ internal sealed partial class OperatorOptionsValidator : IValidateOptions<Operat
         {
             if (value < min || value > max || (flag == "--connect-timeout" && value.Ticks % TimeSpan.TicksPerSecond != 0))
             {
-                errors.Add($"{flag} must be from {KubernetesDuration.Format(min)} to {KubernetesDuration.Format(max)}{(flag == "--connect-timeout" ? " in whole seconds" : string.Empty)}");
+                errors.Add(
+                    $"{flag} must be from {KubernetesDuration.Format(min)} to "
+                        + $"{KubernetesDuration.Format(max)}{(flag == "--connect-timeout" ? " in whole seconds" : string.Empty)}");
             }
         }
 
         if (options.LeaderElect)
         {
-            errors.AddRange(LeaderElectionOptionsValidator.TimingFailures(options.LeaseDuration, options.RenewDeadline, options.RetryPeriod));
+            errors.AddRange(LeaderElectionOptionsValidator.TimingFailures(
+                options.LeaseDuration,
+                options.RenewDeadline,
+                options.RetryPeriod));
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

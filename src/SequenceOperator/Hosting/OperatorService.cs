@@ -40,7 +40,10 @@ internal sealed partial class OperatorService(
             if (elector is null)
             {
                 metrics.SetLeader(true);
-                await controller.RunAsync(options.Value.MaxConcurrentReconciles, stoppingToken, CancellationToken.None).ConfigureAwait(false);
+                await controller.RunAsync(
+                    options.Value.MaxConcurrentReconciles,
+                    stoppingToken,
+                    CancellationToken.None).ConfigureAwait(false);
                 return;
             }
 
@@ -85,7 +88,10 @@ internal sealed partial class OperatorService(
         await controller.RunAsync(options.Value.MaxConcurrentReconciles, leading, abort.Token).ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = LogEvents.Hosting.Leadership, Level = LogLevel.Information, Message = "Instance {Identity} leading: {Leading}")]
+    [LoggerMessage(
+        EventId = LogEvents.Hosting.Leadership,
+        Level = LogLevel.Information,
+        Message = "Instance {Identity} leading: {Leading}")]
     private static partial void LogLeadership(ILogger logger, string identity, bool leading);
 
     [LoggerMessage(EventId = LogEvents.Hosting.Crashed, Level = LogLevel.Critical, Message = "The operator loop stopped unexpectedly")]

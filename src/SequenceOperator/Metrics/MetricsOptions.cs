@@ -25,7 +25,9 @@ internal sealed class MetricsOptions
     public int PolicySeriesLimit { get; set; } = 5_000;
 }
 
-/// <summary>The one check of <see cref="MetricsOptions"/>: registered with <c>ValidateOnStart</c>, so a bad limit stops the host at start.</summary>
+/// <summary>
+/// The one check of <see cref="MetricsOptions"/>: registered with <c>ValidateOnStart</c>, so a bad limit stops the host at start.
+/// </summary>
 internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
 {
     public ValidateOptionsResult Validate(string? name, MetricsOptions options)

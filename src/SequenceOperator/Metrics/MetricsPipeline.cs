@@ -146,7 +146,10 @@ internal sealed partial class MetricsPipeline : IDisposable
         _scrapeLock.Dispose();
     }
 
-    [LoggerMessage(EventId = LogEvents.Metrics.OtlpEnabled, Level = LogLevel.Information, Message = "Exporting metrics over OTLP to {Endpoint} as well as on /metrics")]
+    [LoggerMessage(
+        EventId = LogEvents.Metrics.OtlpEnabled,
+        Level = LogLevel.Information,
+        Message = "Exporting metrics over OTLP to {Endpoint} as well as on /metrics")]
     private static partial void LogOtlpEnabled(ILogger logger, string endpoint);
 
     /// <summary>Serializes each collection of the pull reader; the result is read right after <c>Collect()</c> returns.</summary>

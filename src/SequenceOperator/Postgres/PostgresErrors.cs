@@ -71,12 +71,18 @@ internal static class PostgresErrors
             return pg.SqlState switch
             {
                 PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
-                    new SequenceEngineException(EngineFailure.AuthenticationFailed, $"authentication failed for {target}: {pg.MessageText}", pg),
+                    new SequenceEngineException(
+                        EngineFailure.AuthenticationFailed,
+                        $"authentication failed for {target}: {pg.MessageText}",
+                        pg),
                 PostgresErrorCodes.InvalidCatalogName =>
                     new SequenceEngineException(EngineFailure.DatabaseNotFound, $"{pg.MessageText} ({target})", pg),
                 PostgresErrorCodes.InsufficientPrivilege =>
                     new SequenceEngineException(EngineFailure.PermissionDenied, $"permission denied for {target}: {pg.MessageText}", pg),
-                _ => new SequenceEngineException(EngineFailure.ConnectionFailed, $"the database at {target} refused the connection: {pg.MessageText}", pg),
+                _ => new SequenceEngineException(
+                    EngineFailure.ConnectionFailed,
+                    $"the database at {target} refused the connection: {pg.MessageText}",
+                    pg),
             };
         }
 

@@ -85,7 +85,9 @@ internal static class CSharpNames
         return (ns, types);
     }
 
-    /// <summary>The code of <paramref name="source"/> as tokens: identifiers (without <c>@</c>), <c>.</c>, <c>::</c>, other symbols.</summary>
+    /// <summary>
+    /// The code of <paramref name="source"/> as tokens: identifiers (without <c>@</c>), <c>.</c>, <c>::</c>, other symbols.
+    /// </summary>
     public static IReadOnlyList<CodeToken> Tokens(string source) => new Lexer(source).Run();
 
     // `global::SequenceOperator.X`: the chain starts after `global ::`.
@@ -238,7 +240,8 @@ internal static class CSharpNames
                 if (char.IsDigit(c))
                 {
                     var start = _at;
-                    while (_at < source.Length && (char.IsLetterOrDigit(Peek()) || Peek() == '_' || (Peek() == '.' && char.IsDigit(Peek(1)))))
+                    while (
+                        _at < source.Length && (char.IsLetterOrDigit(Peek()) || Peek() == '_' || (Peek() == '.' && char.IsDigit(Peek(1)))))
                     {
                         _at++;
                     }

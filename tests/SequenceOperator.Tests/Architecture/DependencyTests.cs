@@ -25,7 +25,9 @@ public sealed class DependencyTests
     public void EveryFolder_UsesOnlyWhatTheGraphAllows()
     {
         var problems = DependencyCheck.Problems(DependencyGraph.Load(), SourceFiles());
-        Assert.True(problems.Count == 0, $"{problems.Count} uses the graph of {DependencyGraph.Document} does not allow:\n" + string.Join('\n', problems));
+        Assert.True(
+            problems.Count == 0,
+            $"{problems.Count} uses the graph of {DependencyGraph.Document} does not allow:\n" + string.Join('\n', problems));
     }
 
     [Fact]
@@ -81,15 +83,21 @@ public sealed class DependencyTests
             """);
 
         var problem = Assert.Single(Check(postgres));
-        Assert.Equal("src/SequenceOperator/Postgres/Engine.cs:6: Postgres may not use Kubernetes (SequenceOperator.Kubernetes.Client.Api.Count)", problem);
+        Assert.Equal(
+            "src/SequenceOperator/Postgres/Engine.cs:6: Postgres may not use Kubernetes (SequenceOperator.Kubernetes.Client.Api.Count)",
+            problem);
     }
 
     [Fact]
     public void APartlyQualifiedName_ResolvedThroughTheEnclosingNamespace_IsAUse()
     {
-        var postgres = Postgres("namespace SequenceOperator.Postgres;\n\ninternal static class Engine\n{\n    public static int Run() => Kubernetes.Client.Api.Count;\n}\n");
+        var postgres = Postgres(
+            "namespace SequenceOperator.Postgres;\n\ninternal static class Engine\n{\n    public static int Run() => "
+                + "Kubernetes.Client.Api.Count;\n}\n");
 
-        Assert.Equal(["src/SequenceOperator/Postgres/Engine.cs:5: Postgres may not use Kubernetes (Kubernetes.Client.Api.Count)"], Check(postgres));
+        Assert.Equal(
+            ["src/SequenceOperator/Postgres/Engine.cs:5: Postgres may not use Kubernetes (Kubernetes.Client.Api.Count)"],
+            Check(postgres));
     }
 
     [Fact]
@@ -115,7 +123,8 @@ public sealed class DependencyTests
                 "src/SequenceOperator/Postgres/Engine.cs:1: Postgres may not use Kubernetes (SequenceOperator.Kubernetes.Client)",
                 "src/SequenceOperator/Postgres/Engine.cs:2: Postgres may not use Kubernetes (SequenceOperator.Kubernetes.Client.Api)",
                 "src/SequenceOperator/Postgres/Engine.cs:8: Postgres may not use Kubernetes (SequenceOperator.Kubernetes.Client.Api.Count)",
-                "src/SequenceOperator/Kubernetes/Client/Api.cs:1: Postgres may not use Kubernetes (global using SequenceOperator.Kubernetes.Client)",
+                "src/SequenceOperator/Kubernetes/Client/Api.cs:1: Postgres may not use Kubernetes (global using "
+                    + "SequenceOperator.Kubernetes.Client)",
             ],
             problems);
     }
@@ -130,7 +139,8 @@ public sealed class DependencyTests
             "<Project>\n  <ItemGroup>\n    <Using Include=\"SequenceOperator.Kubernetes.Client\" />\n  </ItemGroup>\n</Project>\n");
 
         Assert.Contains(
-            "src/SequenceOperator/SequenceOperator.csproj:3: Postgres may not use Kubernetes (global using SequenceOperator.Kubernetes.Client)",
+            "src/SequenceOperator/SequenceOperator.csproj:3: Postgres may not use Kubernetes (global using "
+                + "SequenceOperator.Kubernetes.Client)",
             Check(Postgres("namespace SequenceOperator.Postgres;\n"), project));
     }
 
@@ -163,7 +173,8 @@ public sealed class DependencyTests
         var postgres = Postgres("namespace SequenceOperator.Kubernetes.Client;\n\ninternal static class Engine\n{\n}\n");
 
         Assert.Equal(
-            ["src/SequenceOperator/Postgres/Engine.cs: declares namespace SequenceOperator.Kubernetes.Client, which is not its folder's (SequenceOperator.Postgres)"],
+            ["src/SequenceOperator/Postgres/Engine.cs: declares namespace SequenceOperator.Kubernetes.Client, which is not its folder's "
+                + "(SequenceOperator.Postgres)"],
             Check(postgres));
     }
 
@@ -201,7 +212,9 @@ public sealed class DependencyTests
                     continue;
                 }
 
-                var folder = string.Join('.', new[] { prefix }.Concat(Path.GetDirectoryName(relative)!.Split(Path.DirectorySeparatorChar)).Where(p => p.Length > 0));
+                var folder = string.Join(
+                    '.',
+                    new[] { prefix }.Concat(Path.GetDirectoryName(relative)!.Split(Path.DirectorySeparatorChar)).Where(p => p.Length > 0));
                 files.Add(new SourceFile(Path.GetRelativePath(RepoPaths.Root, path), name, folder, File.ReadAllText(path)));
             }
         }

@@ -14,10 +14,15 @@ public sealed class LineLengthTests
         var tooLong = new List<string>();
         foreach (var top in new[] { "src", "tests" })
         {
-            foreach (var path in Directory.EnumerateFiles(RepoPaths.File(top), "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            foreach (var path in Directory.EnumerateFiles(
+                RepoPaths.File(top),
+                "*.cs",
+                SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             {
                 var relative = Path.GetRelativePath(RepoPaths.Root, path);
-                if (relative.Split(Path.DirectorySeparatorChar).Any(p => p is "obj" or "bin") || relative.EndsWith(".g.cs", StringComparison.Ordinal))
+                if (relative.Split(Path.DirectorySeparatorChar).Any(p => p is "obj" or "bin") || relative.EndsWith(
+                    ".g.cs",
+                    StringComparison.Ordinal))
                 {
                     continue;
                 }

@@ -14,7 +14,10 @@ public sealed partial class LogEventTests
         var problems = new List<string>();
         var used = new Dictionary<int, string>();
         var messages = 0;
-        foreach (var path in Directory.EnumerateFiles(RepoPaths.File("src"), "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var path in Directory.EnumerateFiles(
+            RepoPaths.File("src"),
+            "*.cs",
+            SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var relative = Path.GetRelativePath(RepoPaths.Root, path);
             var parts = relative.Split(Path.DirectorySeparatorChar);
@@ -35,7 +38,8 @@ public sealed partial class LogEventTests
                 }
                 else if (id.Groups["class"].Value != folder)
                 {
-                    problems.Add($"{at} takes LogEvents.{id.Groups["class"].Value}.{id.Groups["name"].Value}, not an id of its folder {folder}");
+                    problems.Add(
+                        $"{at} takes LogEvents.{id.Groups["class"].Value}.{id.Groups["name"].Value}, not an id of its folder {folder}");
                 }
                 else if (!ids.TryGetValue($"{folder}.{id.Groups["name"].Value}", out var value))
                 {
@@ -90,7 +94,9 @@ public sealed partial class LogEventTests
             private static partial void LogY(ILogger logger);
             """;
 
-        var found = LoggerMessage().Matches(source).Select(m => (m.Groups["method"].Value, EventId().Match(m.Groups["arguments"].Value).Success));
+        var found = LoggerMessage().Matches(source).Select(m => (
+            m.Groups["method"].Value,
+            EventId().Match(m.Groups["arguments"].Value).Success));
         Assert.Equal([("LogX", false), ("LogY", true)], found);
     }
 

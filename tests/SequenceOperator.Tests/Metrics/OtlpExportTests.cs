@@ -47,10 +47,16 @@ public sealed class OtlpExportTests
             [MetricsPipeline.OtlpEndpointKey] = address,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         }).Build();
-        using (var pipeline = new MetricsPipeline(new MetricsOptions(), configuration, TimeProvider.System, NullLogger<MetricsPipeline>.Instance))
+        using (var pipeline = new MetricsPipeline(
+            new MetricsOptions(),
+            configuration,
+            TimeProvider.System,
+            NullLogger<MetricsPipeline>.Instance))
         {
             Assert.True(pipeline.OtlpEnabled);
-            pipeline.Metrics.RecordCheck(new PolicyLabels("worcester", "cityforge"), new CheckOutcome { Succeeded = true, Duration = TimeSpan.FromSeconds(1), Sequences = [] });
+            pipeline.Metrics.RecordCheck(
+                new PolicyLabels("worcester", "cityforge"),
+                new CheckOutcome { Succeeded = true, Duration = TimeSpan.FromSeconds(1), Sequences = [] });
             pipeline.Metrics.RecordInsights(new PolicyLabels("worcester", "cityforge"),
             [
                 new SequenceInsight

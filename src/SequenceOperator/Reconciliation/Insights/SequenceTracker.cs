@@ -152,7 +152,9 @@ internal sealed class SequenceTracker
             {
                 _history = _history with
                 {
-                    ExplicitIdRows = _history.ExplicitIdRows > long.MaxValue - explicitRows ? long.MaxValue : _history.ExplicitIdRows + explicitRows,
+                    ExplicitIdRows = _history.ExplicitIdRows > long.MaxValue - explicitRows
+                        ? long.MaxValue
+                        : _history.ExplicitIdRows + explicitRows,
                     LastExplicitIdRowsTime = now,
                 };
             }
