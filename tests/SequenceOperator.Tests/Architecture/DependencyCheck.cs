@@ -107,7 +107,7 @@ internal static partial class DependencyCheck
             return null;
         }
 
-        for (var scope = fileNamespace; scope.Length >= RootNamespace.Length; scope = scope.LastIndexOf('.') is > 0 and var dot ? scope[..dot] : string.Empty)
+        for (var scope = fileNamespace; scope.Length >= RootNamespace.Length; scope = Parent(scope))
         {
             var candidate = $"{scope}.{parts[0]}";
             if (members.TryGetValue(candidate, out var held))
@@ -118,6 +118,8 @@ internal static partial class DependencyCheck
 
         return null;
     }
+
+    private static string Parent(string ns) => ns.LastIndexOf('.') is > 0 and var dot ? ns[..dot] : string.Empty;
 
     private static IEnumerable<DottedName> Names(SourceFile file)
     {

@@ -107,7 +107,10 @@ public sealed partial class LogEventTests
                 .Select(f => (Name: $"{t.Name}.{f.Name}", Value: (int)f.GetRawConstantValue()!)))
             .ToDictionary(c => c.Name, c => c.Value);
 
-    [GeneratedRegex(@"\[LoggerMessage\((?<arguments>(?:[^()""]|""[^""]*""|\([^()]*\))*)\)\]\s*(?:\[[^\]]*\]\s*)*[\w\s<>?,]*?\s(?<method>\w+)\(")]
+    // The attribute's arguments (strings and one level of parentheses inside), then the method's name.
+    [GeneratedRegex(
+        @"\[LoggerMessage\((?<arguments>(?:[^()""]|""[^""]*""|\([^()]*\))*)\)\]"
+        + @"\s*(?:\[[^\]]*\]\s*)*[\w\s<>?,]*?\s(?<method>\w+)\(")]
     private static partial Regex LoggerMessage();
 
     [GeneratedRegex(@"\bEventId\s*=\s*LogEvents\.(?<class>\w+)\.(?<name>\w+)\b")]
