@@ -41,7 +41,7 @@ internal static class ScrapeBenchmark
                 .Select(t => new SequenceObservation("public", $"t_{t:D3}", "id", $"public.t_{t:D3}_id_seq", 999, 0.001, SequenceStatus.Behind))
                 .ToList();
             pipeline.Metrics.RecordCheck(
-                new PolicyKey($"tenant-{p:D4}", "cityforge"),
+                new PolicyLabels($"tenant-{p:D4}", "cityforge"),
                 new CheckOutcome { Succeeded = true, Duration = TimeSpan.FromMilliseconds(20), Sequences = sequences, TablesListedExplicitly = false });
         }
 

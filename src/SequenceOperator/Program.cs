@@ -1,3 +1,3 @@
 using SequenceOperator.Cli;
 
-return await CommandLine.RunAsync(args, Console.Out, Console.Error, CancellationToken.None);
+return await CommandLine.RunAsync(args, Console.Out, Console.Error, CancellationToken.None).ConfigureAwait(false);

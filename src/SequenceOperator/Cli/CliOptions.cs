@@ -95,7 +95,9 @@ internal sealed record DatabaseCommandOptions
                     {
                         Headroom = long.TryParse(headroom, NumberStyles.None, CultureInfo.InvariantCulture, out var h)
                             ? h
-                            : throw new UsageException($"--headroom must be a whole number from 0 to {long.MaxValue.ToString(CultureInfo.InvariantCulture)}, not '{headroom}'."),
+                            : throw new UsageException(
+                                $"--headroom must be a whole number from 0 to {long.MaxValue.ToString(CultureInfo.InvariantCulture)}, not "
+                                    + $"'{headroom}'."),
                     };
                     break;
                 case "--lock-timeout":
@@ -139,7 +141,8 @@ internal sealed record DatabaseCommandOptions
     private static TimeSpan ParseDuration(string name, string value) =>
         Entities.KubernetesDuration.TryParse(value, out var duration) && duration >= MinTimeout && duration <= MaxTimeout
             ? duration
-            : throw new UsageException($"{name} must be a duration from 1ms to 596h31m23.647s (PostgreSQL's limit), such as 500ms, 2s or 1m, not '{value}'.");
+            : throw new UsageException(
+                $"{name} must be a duration from 1ms to 596h31m23.647s (PostgreSQL's limit), such as 500ms, 2s or 1m, not '{value}'.");
 }
 
 /// <summary>The command line was wrong: exit 2 with the message and a hint to --help.</summary>

@@ -1,6 +1,11 @@
 using System.Reflection;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using SequenceOperator.Crd;
+using SequenceOperator.Hosting;
+using SequenceOperator.Kubernetes.Configuration;
 using SequenceOperator.Postgres;
 
 namespace SequenceOperator.Cli;
@@ -16,9 +21,16 @@ internal static class CommandLine
     public const int Error = 2;
 
     public static string Version { get; } =
-        typeof(CommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+        typeof(CommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+            ?? "0.0.0";
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, ILoggerFactory? loggerFactory = null, Func<string, string?>? environment = null)
+    public static async Task<int> RunAsync(
+        string[] args,
+        TextWriter stdout,
+        TextWriter stderr,
+        CancellationToken cancellationToken,
+        ILoggerFactory? loggerFactory = null,
+        Func<string, string?>? environment = null)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
@@ -41,8 +53,19 @@ internal static class CommandLine
                 "check" or "repair" when rest.Contains("--help") => WriteUsage(stdout),
                 "crd" when rest.Count == 0 => WriteCrd(stdout),
                 "run" when rest.Contains("--help") => WriteUsage(stdout),
-                "run" => await RunOperatorAsync(rest, stderr, environment ?? Environment.GetEnvironmentVariable, cancellationToken),
-                "check" or "repair" => await RunDatabaseCommandAsync(command, rest, stdout, stderr, loggerFactory ?? NullLoggerFactory.Instance, environment ?? Environment.GetEnvironmentVariable, cancellationToken),
+                "run" => await RunOperatorAsync(
+                    rest,
+                    stderr,
+                    environment ?? Environment.GetEnvironmentVariable,
+                    cancellationToken).ConfigureAwait(false),
+                "check" or "repair" => await RunDatabaseCommandAsync(
+                    command,
+                    rest,
+                    stdout,
+                    stderr,
+                    loggerFactory ?? NullLoggerFactory.Instance,
+                    environment ?? Environment.GetEnvironmentVariable,
+                    cancellationToken).ConfigureAwait(false),
                 _ => throw new UsageException($"unknown command '{command}'."),
             };
         }
@@ -57,21 +80,25 @@ internal static class CommandLine
     private static void WriteError(TextWriter stderr, string message) =>
         stderr.WriteLine("sequence-operator: " + ReportWriter.OneLine(message));
 
-    private static async Task<int> RunOperatorAsync(List<string> args, TextWriter stderr, Func<string, string?> environment, CancellationToken cancellationToken)
+    private static async Task<int> RunOperatorAsync(
+        List<string> args,
+        TextWriter stderr,
+        Func<string, string?> environment,
+        CancellationToken cancellationToken)
     {
-        var settings = Hosting.OperatorArguments.Parse(args, environment);
-        Hosting.OperatorArguments.AddOpenTelemetry(settings, Environment.GetEnvironmentVariables());
-        Microsoft.AspNetCore.Builder.WebApplication app;
+        var settings = OperatorArguments.Parse(args, environment);
+        OperatorArguments.AddOpenTelemetry(settings, Environment.GetEnvironmentVariables());
+        WebApplication app;
         try
         {
-            app = Hosting.OperatorHost.Build(settings);
+            app = OperatorHost.Build(settings);
         }
-        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        catch (OptionsValidationException ex)
         {
             WriteError(stderr, string.Join("; ", ex.Failures) + ".");
             return Error;
         }
-        catch (Kubernetes.Configuration.KubeconfigException ex)
+        catch (KubeconfigException ex)
         {
             WriteError(stderr, ex.Message);
             return Error;
@@ -79,7 +106,7 @@ internal static class CommandLine
 
         await using (app)
         {
-            await app.RunAsync(cancellationToken);
+            await app.RunAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return Ok;
@@ -87,7 +114,7 @@ internal static class CommandLine
 
     private static int WriteCrd(TextWriter stdout)
     {
-        stdout.Write(Crd.CrdGenerator.GenerateYaml());
+        stdout.Write(CrdGenerator.GenerateYaml());
         return Ok;
     }
 
@@ -97,7 +124,14 @@ internal static class CommandLine
         return Ok;
     }
 
-    private static async Task<int> RunDatabaseCommandAsync(string command, List<string> args, TextWriter stdout, TextWriter stderr, ILoggerFactory loggerFactory, Func<string, string?> environment, CancellationToken cancellationToken)
+    private static async Task<int> RunDatabaseCommandAsync(
+        string command,
+        List<string> args,
+        TextWriter stdout,
+        TextWriter stderr,
+        ILoggerFactory loggerFactory,
+        Func<string, string?> environment,
+        CancellationToken cancellationToken)
     {
         var options = DatabaseCommandOptions.Parse(command, args, environment("DATABASE_URL"));
         var repair = command == "repair";
@@ -105,7 +139,7 @@ internal static class CommandLine
         RunFailure? failure = null;
         try
         {
-            report = await RunEngineAsync(options, repair, loggerFactory, cancellationToken);
+            report = await RunEngineAsync(options, repair, loggerFactory, cancellationToken).ConfigureAwait(false);
         }
         catch (SequenceEngineException ex)
         {
@@ -154,7 +188,11 @@ internal static class CommandLine
         return report.Behind.Count > 0 ? Behind : Ok;
     }
 
-    private static async Task<SequenceReport> RunEngineAsync(DatabaseCommandOptions options, bool repair, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    private static async Task<SequenceReport> RunEngineAsync(
+        DatabaseCommandOptions options,
+        bool repair,
+        ILoggerFactory loggerFactory,
+        CancellationToken cancellationToken)
     {
         var settings = DatabaseConnection.Parse(options.Connection);
         if (string.IsNullOrEmpty(settings.Host))
@@ -162,12 +200,22 @@ internal static class CommandLine
             settings.Host = "localhost"; // as libpq: a URI without a host means this machine
         }
 
-        await using var dataSource = DatabaseConnection.CreateDataSource(settings, maxPoolSize: 1, statementTimeout: options.StatementTimeout);
+        var dataSource = DatabaseConnection.CreateDataSource(settings, maxPoolSize: 1, statementTimeout: options.StatementTimeout);
+        await using var dataSourceScope = dataSource.ConfigureAwait(false);
         var engine = new SequenceEngine(loggerFactory.CreateLogger<SequenceEngine>());
-        var check = new CheckOptions { Tables = options.Tables, StatementTimeout = options.StatementTimeout, LockTimeout = options.LockTimeout };
+        var check = new CheckOptions
+        {
+            Tables = options.Tables,
+            StatementTimeout = options.StatementTimeout,
+            LockTimeout = options.LockTimeout,
+        };
         return repair
-            ? await engine.RepairAsync(dataSource, check, new RepairOptions { Headroom = options.Headroom, LockTimeout = options.LockTimeout, DryRun = options.DryRun }, cancellationToken)
-            : await engine.CheckAsync(dataSource, check, cancellationToken);
+            ? await engine.RepairAsync(
+                dataSource,
+                check,
+                new RepairOptions { Headroom = options.Headroom, LockTimeout = options.LockTimeout, DryRun = options.DryRun },
+                cancellationToken).ConfigureAwait(false)
+            : await engine.CheckAsync(dataSource, check, cancellationToken).ConfigureAwait(false);
     }
 
     public const string Usage = """

@@ -59,12 +59,14 @@ internal static class StructuralSchemaBuilder
 
         if (schema is not JsonObject node)
         {
-            throw new InvalidOperationException($"Schema at {string.Join('/', context.Path.ToArray())} is not an object ({schema.ToJsonString()}).");
+            throw new InvalidOperationException(
+                $"Schema at {string.Join('/', context.Path.ToArray())} is not an object ({schema.ToJsonString()}).");
         }
 
         if (node.ContainsKey("$ref"))
         {
-            throw new InvalidOperationException($"Schema at {string.Join('/', context.Path.ToArray())} uses $ref (a recursive type?); CRD schemas cannot.");
+            throw new InvalidOperationException(
+                $"Schema at {string.Join('/', context.Path.ToArray())} uses $ref (a recursive type?); CRD schemas cannot.");
         }
 
         // Kubernetes owns metadata's schema: describing it is not allowed beyond type: object.
@@ -113,7 +115,8 @@ internal static class StructuralSchemaBuilder
                 var nonNull = types.Select(t => t!.GetValue<string>()).Where(t => t != "null").ToList();
                 if (nonNull.Count != 1)
                 {
-                    throw new InvalidOperationException($"{context.TypeInfo.Type} has schema type [{string.Join(", ", nonNull)}]; a structural schema needs exactly one.");
+                    throw new InvalidOperationException(
+                        $"{context.TypeInfo.Type} has schema type [{string.Join(", ", nonNull)}]; a structural schema needs exactly one.");
                 }
 
                 node["type"] = nonNull[0];
@@ -201,7 +204,9 @@ internal static class StructuralSchemaBuilder
             node["x-kubernetes-list-map-keys"] = new JsonArray([.. listMap.Keys.Select(k => JsonValue.Create(k))]);
         }
 
-        foreach (var validation in attributes.GetCustomAttributes(typeof(SchemaValidationAttribute), inherit: true).Cast<SchemaValidationAttribute>())
+        foreach (var validation in attributes.GetCustomAttributes(
+            typeof(SchemaValidationAttribute),
+            inherit: true).Cast<SchemaValidationAttribute>())
         {
             AddValidation(node, validation);
         }
@@ -250,7 +255,9 @@ internal static class StructuralSchemaBuilder
         where T : Attribute =>
         provider?.GetCustomAttributes(typeof(T), inherit: true).OfType<T>().FirstOrDefault();
 
-    /// <summary>A copy with keys in <see cref="KeyOrder"/>, recursing into items and properties (which keep their declaration order).</summary>
+    /// <summary>
+    /// A copy with keys in <see cref="KeyOrder"/>, recursing into items and properties (which keep their declaration order).
+    /// </summary>
     private static JsonObject Canonical(JsonObject node, string path)
     {
         var result = new JsonObject();

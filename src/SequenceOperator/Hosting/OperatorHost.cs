@@ -26,13 +26,16 @@ namespace SequenceOperator.Hosting;
 internal static class OperatorHost
 {
     /// <summary>Builds the host. <paramref name="kubernetes"/> replaces the kubeconfig / in-cluster configuration (tests).</summary>
-    public static WebApplication Build(IDictionary<string, string?> settings, KubernetesClientConfiguration? kubernetes = null, Action<IServiceCollection>? configure = null)
+    public static WebApplication Build(
+        IDictionary<string, string?> settings,
+        KubernetesClientConfiguration? kubernetes = null,
+        Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ApplicationName = "sequence-operator" });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(settings); // OTEL_* variables come in here too (OperatorArguments)
         var options = builder.Configuration.GetSection(OperatorOptions.SectionName).Get<OperatorOptions>() ?? new OperatorOptions();
-        var validation = new OperatorOptionsValidator().Validate(null, options);
+        var validation = new OperatorOptionsValidator().Validate(Options.DefaultName, options);
         if (validation.Failed)
         {
             throw new OptionsValidationException(OperatorOptions.SectionName, typeof(OperatorOptions), validation.Failures);
@@ -48,18 +51,27 @@ internal static class OperatorHost
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = options.ShutdownTimeout);
 
         var services = builder.Services;
-        services.AddOptions<OperatorOptions>().Bind(builder.Configuration.GetSection(OperatorOptions.SectionName)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<OperatorOptions>, OperatorOptionsValidator>();
+        services.AddSingleton(Options.Create(options)); // validated above, once: not bound and checked again
         services.AddSequenceOperatorMetrics(builder.Configuration);
         var identity = options.Identity ?? $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..6]}";
-        var kube = kubernetes ?? KubernetesConfigurationLoader.Load(KubernetesConfigurationSource.FromEnvironment(options.Kubeconfig, options.Context));
+        var kube = kubernetes ?? KubernetesConfigurationLoader.Load(KubernetesConfigurationSource.FromEnvironment(
+            options.Kubeconfig,
+            options.Context));
 
-        services.AddSingleton<IKubernetesClient>(sp => KubernetesClient.Create(kube, new KubernetesClientOptions(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IKubernetesClient>(sp => KubernetesClient.Create(
+            kube,
+            new KubernetesClientOptions(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Informer<V1Alpha1SequenceSyncPolicy>(
             sp.GetRequiredService<IKubernetesClient>(),
             PolicyReconciler.PolicyType,
             SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy,
-            new InformerOptions { Namespaces = options.WatchNamespaces.Count > 0 ? [.. options.WatchNamespaces] : null, WatchTimeout = options.WatchTimeout },
+            new InformerOptions
+            {
+                Namespaces = options.WatchNamespaces.Count > 0 ? [.. options.WatchNamespaces] : null,
+                WatchTimeout = options.WatchTimeout,
+            },
             sp.GetRequiredService<ILogger<Informer<V1Alpha1SequenceSyncPolicy>>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IEventRecorder>(sp => new EventRecorder(
@@ -104,7 +116,9 @@ internal static class OperatorHost
         app.MapPrometheusScrapingEndpoint().RequireHost($"*:{options.MetricsPort}");
         app.MapGet("/healthz", (OperatorService service, Informer<V1Alpha1SequenceSyncPolicy> informer, TimeProvider time) =>
             Health.Live(service, informer, time)).RequireHost($"*:{options.HealthPort}");
-        app.MapGet("/readyz", (Informer<V1Alpha1SequenceSyncPolicy> informer) => Health.Ready(informer)).RequireHost($"*:{options.HealthPort}");
+        app.MapGet(
+            "/readyz",
+            (Informer<V1Alpha1SequenceSyncPolicy> informer) => Health.Ready(informer)).RequireHost($"*:{options.HealthPort}");
         return app;
     }
 
@@ -149,15 +163,21 @@ internal static class Health
     {
         if (service.Failure is not null)
         {
-            return Results.Text("the operator loop stopped: " + service.Failure.GetType().Name, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Results.Text(
+                "the operator loop stopped: " + service.Failure.GetType().Name,
+                statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
         var idle = time.GetUtcNow() - informer.LastActivity;
         return idle > informer.StallThreshold
-            ? Results.Text($"the watch on sequencesyncpolicies made no progress for {idle.TotalSeconds:F0}s", statusCode: StatusCodes.Status503ServiceUnavailable)
+            ? Results.Text(
+                $"the watch on sequencesyncpolicies made no progress for {idle.TotalSeconds:F0}s",
+                statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Text("ok");
     }
 
     public static IResult Ready(Informer<V1Alpha1SequenceSyncPolicy> informer) =>
-        informer.HasSynced ? Results.Text("ok") : Results.Text("the policy cache has not synced yet", statusCode: StatusCodes.Status503ServiceUnavailable);
+        informer.HasSynced ? Results.Text("ok") : Results.Text(
+            "the policy cache has not synced yet",
+            statusCode: StatusCodes.Status503ServiceUnavailable);
 }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using SequenceOperator.Entities;
 using SequenceOperator.Kubernetes.Events;
+using SequenceOperator.Kubernetes.LeaderElection;
 using SequenceOperator.Reconciliation;
 
 namespace SequenceOperator.Hosting;
@@ -62,7 +63,11 @@ internal sealed class OperatorOptions
     public TimeSpan EventHeartbeat { get; set; } = EventRecorderOptions.DefaultSeriesHeartbeat;
 }
 
-/// <summary>Checks the options at start, so a bad flag fails fast with one clear line.</summary>
+/// <summary>
+/// The one check of <see cref="OperatorOptions"/>: <see cref="OperatorHost.Build"/> runs it once, on the bound
+/// options, before it builds anything, so a bad flag fails fast with one clear line (before the kubeconfig is read or
+/// a port bound); the host is then handed that validated instance.
+/// </summary>
 internal sealed partial class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
 {
     /// <summary>The longest connect timeout: Npgsql's largest (1024 s) rounded down to whole minutes.</summary>
@@ -127,13 +132,18 @@ internal sealed partial class OperatorOptionsValidator : IValidateOptions<Operat
         {
             if (value < min || value > max || (flag == "--connect-timeout" && value.Ticks % TimeSpan.TicksPerSecond != 0))
             {
-                errors.Add($"{flag} must be from {KubernetesDuration.Format(min)} to {KubernetesDuration.Format(max)}{(flag == "--connect-timeout" ? " in whole seconds" : string.Empty)}");
+                errors.Add(
+                    $"{flag} must be from {KubernetesDuration.Format(min)} to "
+                        + $"{KubernetesDuration.Format(max)}{(flag == "--connect-timeout" ? " in whole seconds" : string.Empty)}");
             }
         }
 
-        if (options.LeaderElect && !(options.LeaseDuration > options.RenewDeadline && options.RenewDeadline > options.RetryPeriod && options.RetryPeriod > TimeSpan.Zero))
+        if (options.LeaderElect)
         {
-            errors.Add("leader election needs lease duration > renew deadline > retry period > 0");
+            errors.AddRange(LeaderElectionOptionsValidator.TimingFailures(
+                options.LeaseDuration,
+                options.RenewDeadline,
+                options.RetryPeriod));
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

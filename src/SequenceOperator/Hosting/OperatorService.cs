@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using SequenceOperator.Entities;
 using SequenceOperator.Kubernetes.Informers;
 using SequenceOperator.Kubernetes.LeaderElection;
+using SequenceOperator.Logging;
 using SequenceOperator.Metrics;
 using SequenceOperator.Reconciliation;
 
@@ -39,7 +40,10 @@ internal sealed partial class OperatorService(
             if (elector is null)
             {
                 metrics.SetLeader(true);
-                await controller.RunAsync(options.Value.MaxConcurrentReconciles, stoppingToken, CancellationToken.None);
+                await controller.RunAsync(
+                    options.Value.MaxConcurrentReconciles,
+                    stoppingToken,
+                    CancellationToken.None).ConfigureAwait(false);
                 return;
             }
 
@@ -51,7 +55,7 @@ internal sealed partial class OperatorService(
             metrics.SetLeader(false);
             while (!stoppingToken.IsCancellationRequested)
             {
-                await elector.RunAsync(leading => LeadAsync(leading, stoppingToken), () => { }, stoppingToken);
+                await elector.RunAsync(leading => LeadAsync(leading, stoppingToken), () => { }, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -65,8 +69,8 @@ internal sealed partial class OperatorService(
         }
         finally
         {
-            await informerStop.CancelAsync();
-            await cache;
+            await informerStop.CancelAsync().ConfigureAwait(false);
+            await cache.ConfigureAwait(false);
         }
     }
 
@@ -80,13 +84,16 @@ internal sealed partial class OperatorService(
             {
                 abort.Cancel();
             }
-        });
-        await controller.RunAsync(options.Value.MaxConcurrentReconciles, leading, abort.Token);
+        }).ConfigureAwait(false);
+        await controller.RunAsync(options.Value.MaxConcurrentReconciles, leading, abort.Token).ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Instance {Identity} leading: {Leading}")]
+    [LoggerMessage(
+        EventId = LogEvents.Hosting.Leadership,
+        Level = LogLevel.Information,
+        Message = "Instance {Identity} leading: {Leading}")]
     private static partial void LogLeadership(ILogger logger, string identity, bool leading);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Critical, Message = "The operator loop stopped unexpectedly")]
+    [LoggerMessage(EventId = LogEvents.Hosting.Crashed, Level = LogLevel.Critical, Message = "The operator loop stopped unexpectedly")]
     private static partial void LogCrashed(ILogger logger, Exception exception);
 }

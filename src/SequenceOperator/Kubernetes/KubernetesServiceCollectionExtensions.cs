@@ -23,7 +23,8 @@ internal static class KubernetesServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<KubernetesClientOptions>();
         services.AddOptions<EventRecorderOptions>();
-        services.AddOptions<LeaderElectionOptions>();
+        services.AddOptions<LeaderElectionOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LeaderElectionOptions>, LeaderElectionOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(configuration);
         services.AddSingleton<IKubernetesClient>(sp => KubernetesClient.Create(

@@ -46,7 +46,7 @@ internal sealed class ChunkedBufferWriter : IBufferWriter<byte>
         ArgumentNullException.ThrowIfNull(destination);
         foreach (var chunk in Chunks)
         {
-            await destination.WriteAsync(chunk, cancellationToken);
+            await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
         }
     }
 

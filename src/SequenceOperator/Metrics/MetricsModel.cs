@@ -3,9 +3,31 @@ using SequenceOperator.Postgres;
 namespace SequenceOperator.Metrics;
 
 /// <summary>A policy, as its metric series name it: labels <c>namespace</c> and <c>policy</c>.</summary>
-internal readonly record struct PolicyKey(string Namespace, string Name)
+internal readonly record struct PolicyLabels(string Namespace, string Name);
+
+/// <summary>
+/// One tracked column's drift history, as <see cref="SequenceOperatorMetrics.RecordInsights"/> exports it; the insight
+/// model's entries implement it, so Metrics needs nothing from reconciliation.
+/// </summary>
+internal interface IColumnInsight
 {
-    public override string ToString() => $"{Namespace}/{Name}";
+    string Schema { get; }
+
+    string Table { get; }
+
+    string Column { get; }
+
+    /// <summary>The <c>sequence</c> label: the schema-qualified sequence that fed the column at its last sample.</summary>
+    string Sequence { get; }
+
+    /// <summary>Times the column's sequence fell behind its data.</summary>
+    long DriftCount { get; }
+
+    /// <summary>Rows inserted beyond the values the sequence handed out (a lower bound).</summary>
+    long ExplicitIdRows { get; }
+
+    /// <summary>When the sequence runs out at its consumption rate; null when the rate is zero or unknown.</summary>
+    DateTimeOffset? ExhaustionTime { get; }
 }
 
 /// <summary>One sequence as the last check saw it.</summary>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace SequenceOperator.Metrics;
 
 /// <summary>Configuration section <c>Metrics</c>.</summary>
@@ -21,4 +23,19 @@ internal sealed class MetricsOptions
 
     /// <summary>OpenTelemetry cardinality limit of each per-policy instrument (the state gauge uses 4 series per policy).</summary>
     public int PolicySeriesLimit { get; set; } = 5_000;
+}
+
+/// <summary>
+/// The one check of <see cref="MetricsOptions"/>: registered with <c>ValidateOnStart</c>, so a bad limit stops the host at start.
+/// </summary>
+internal sealed class MetricsOptionsValidator : IValidateOptions<MetricsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MetricsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.SequenceSeriesLimit < 1 || options.PolicySeriesLimit < 1 || options.InsightSeriesLimit < 1
+            ? ValidateOptionsResult.Fail(
+                "Metrics:SequenceSeriesLimit, Metrics:InsightSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.")
+            : ValidateOptionsResult.Success;
+    }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
+using SequenceOperator.Logging;
 
 namespace SequenceOperator.Metrics;
 
@@ -19,11 +20,12 @@ internal sealed partial class MetricsPipeline : IDisposable
     /// <summary>The configuration key that turns OTLP export on.</summary>
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    private readonly MeterProvider provider;
-    private readonly BaseExportingMetricReader scrapeReader;
-    private readonly ScrapeExporter scrapeExporter;
-    private readonly SemaphoreSlim scrapeLock = new(1, 1);
+    private readonly MeterProvider _provider;
+    private readonly BaseExportingMetricReader _scrapeReader;
+    private readonly ScrapeExporter _scrapeExporter;
+    private readonly SemaphoreSlim _scrapeLock = new(1, 1);
 
+    /// <param name="options">Validated by <see cref="MetricsOptionsValidator"/> (the options system does it on start).</param>
     /// <param name="configureOtlp">Tests only: adjusts the OTLP exporter options after configuration was applied.</param>
     public MetricsPipeline(
         MetricsOptions options,
@@ -34,15 +36,11 @@ internal sealed partial class MetricsPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(configuration);
-        if (options.SequenceSeriesLimit < 1 || options.PolicySeriesLimit < 1 || options.InsightSeriesLimit < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), "Metrics:SequenceSeriesLimit, Metrics:InsightSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.");
-        }
 
         Metrics = new SequenceOperatorMetrics(timeProvider);
         var meter = Metrics.Meter;
-        scrapeExporter = new ScrapeExporter(Metrics);
-        scrapeReader = new BaseExportingMetricReader(scrapeExporter) { TemporalityPreference = MetricReaderTemporalityPreference.Cumulative };
+        _scrapeExporter = new ScrapeExporter(Metrics);
+        _scrapeReader = new BaseExportingMetricReader(_scrapeExporter) { TemporalityPreference = MetricReaderTemporalityPreference.Cumulative };
 
         var builder = Sdk.CreateMeterProviderBuilder()
             .AddMeter(MetricNames.MeterName)
@@ -73,7 +71,7 @@ internal sealed partial class MetricsPipeline : IDisposable
                     _ => new MetricStreamConfiguration { CardinalityLimit = options.PolicySeriesLimit },
                 };
             })
-            .AddReader(scrapeReader);
+            .AddReader(_scrapeReader);
 
         var otlpEndpoint = configuration[OtlpEndpointKey];
         if (!string.IsNullOrWhiteSpace(otlpEndpoint))
@@ -89,7 +87,7 @@ internal sealed partial class MetricsPipeline : IDisposable
             LogOtlpEnabled(logger, otlpEndpoint);
         }
 
-        provider = builder.Build();
+        _provider = builder.Build();
     }
 
     /// <summary>The metrics service the reconciler reports to.</summary>
@@ -106,24 +104,24 @@ internal sealed partial class MetricsPipeline : IDisposable
     public async Task ScrapeAsync(Func<ChunkedBufferWriter, Task> write, CancellationToken cancellationToken, bool gzip = false)
     {
         ArgumentNullException.ThrowIfNull(write);
-        await scrapeLock.WaitAsync(cancellationToken);
+        await _scrapeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         var page = new ChunkedBufferWriter();
         try
         {
             using var compressed = gzip ? new GzipBufferWriter(page) : null;
-            scrapeExporter.Output = (IBufferWriter<byte>?)compressed ?? page;
-            if (!scrapeReader.Collect() || !scrapeExporter.Wrote)
+            _scrapeExporter.Output = (IBufferWriter<byte>?)compressed ?? page;
+            if (!_scrapeReader.Collect() || !_scrapeExporter.Wrote)
             {
                 throw new InvalidOperationException("Metrics collection failed (is the meter provider disposed?).");
             }
         }
         finally
         {
-            scrapeExporter.Output = null;
-            scrapeLock.Release();
+            _scrapeExporter.Output = null;
+            _scrapeLock.Release();
         }
 
-        await write(page);
+        await write(page).ConfigureAwait(false);
     }
 
     /// <summary>Collects now and returns the text exposition (tests, diagnostics).</summary>
@@ -134,34 +132,37 @@ internal sealed partial class MetricsPipeline : IDisposable
         {
             copy = page.ToArray();
             return Task.CompletedTask;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
         return copy;
     }
 
     /// <summary>Exports to OTLP now (no-op without OTLP); for shutdown paths and tests.</summary>
-    public bool ForceFlush(int timeoutMilliseconds = 5000) => provider.ForceFlush(timeoutMilliseconds);
+    public bool ForceFlush(int timeoutMilliseconds = 5000) => _provider.ForceFlush(timeoutMilliseconds);
 
     public void Dispose()
     {
-        provider.Dispose();
+        _provider.Dispose();
         Metrics.Dispose();
-        scrapeLock.Dispose();
+        _scrapeLock.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Exporting metrics over OTLP to {Endpoint} as well as on /metrics")]
+    [LoggerMessage(
+        EventId = LogEvents.Metrics.OtlpEnabled,
+        Level = LogLevel.Information,
+        Message = "Exporting metrics over OTLP to {Endpoint} as well as on /metrics")]
     private static partial void LogOtlpEnabled(ILogger logger, string endpoint);
 
     /// <summary>Serializes each collection of the pull reader; the result is read right after <c>Collect()</c> returns.</summary>
     private sealed class ScrapeExporter(SequenceOperatorMetrics metrics) : BaseExporter<Metric>
     {
-        private IBufferWriter<byte>? current;
+        private IBufferWriter<byte>? _current;
 
         public IBufferWriter<byte>? Output
         {
-            get => current;
+            get => _current;
             set
             {
-                current = value;
+                _current = value;
                 Wrote = false;
             }
         }

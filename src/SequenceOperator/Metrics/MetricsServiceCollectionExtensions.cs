@@ -26,9 +26,8 @@ internal static class MetricsServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<MetricsOptions>()
             .Bind(configuration.GetSection(MetricsOptions.SectionName))
-            .Validate(
-                o => o.SequenceSeriesLimit >= 1 && o.PolicySeriesLimit >= 1 && o.InsightSeriesLimit >= 1,
-                "Metrics:SequenceSeriesLimit, Metrics:InsightSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.");
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new MetricsPipeline(
             sp.GetRequiredService<IOptions<MetricsOptions>>().Value,
@@ -62,8 +61,8 @@ internal static class MetricsServiceCollectionExtensions
                 }
 
                 context.Response.ContentLength = page.Length;
-                await page.CopyToAsync(context.Response.Body, context.RequestAborted);
-            }, context.RequestAborted, gzip);
+                await page.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+            }, context.RequestAborted, gzip).ConfigureAwait(false);
         });
     }
 

@@ -17,8 +17,10 @@ namespace SequenceOperator.Metrics;
 /// </summary>
 internal static class PrometheusTextSerializer
 {
-    private static readonly SearchValues<char> LabelNameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
-    private static readonly SearchValues<char> MetricNameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:");
+    private static readonly SearchValues<char> LabelNameChars = SearchValues.Create(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+    private static readonly SearchValues<char> MetricNameChars = SearchValues.Create(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:");
 
     /// <summary>The Content-Type of the output.</summary>
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -38,7 +40,9 @@ internal static class PrometheusTextSerializer
             var (type, isCounter) = metric.MetricType switch
             {
                 MetricType.LongSum or MetricType.DoubleSum => ("counter", true),
-                MetricType.LongSumNonMonotonic or MetricType.DoubleSumNonMonotonic or MetricType.LongGauge or MetricType.DoubleGauge => ("gauge", false),
+                MetricType.LongSumNonMonotonic or MetricType.DoubleSumNonMonotonic or MetricType.LongGauge or MetricType.DoubleGauge => (
+                    "gauge",
+                    false),
                 MetricType.Histogram => ("histogram", false),
                 _ => (null, false), // exponential histograms have no 0.0.4 form; the operator has none
             };
@@ -205,7 +209,13 @@ internal static class PrometheusTextSerializer
         Sample(text, name, "_count", labels, null, SampleValue.Of(point.GetHistogramCount()));
     }
 
-    private static void Sample(Utf8Text text, string name, string? suffix, ReadOnlySpan<KeyValuePair<string, string>> labels, double? le, SampleValue value)
+    private static void Sample(
+        Utf8Text text,
+        string name,
+        string? suffix,
+        ReadOnlySpan<KeyValuePair<string, string>> labels,
+        double? le,
+        SampleValue value)
     {
         text.Append(name);
         if (suffix is not null)

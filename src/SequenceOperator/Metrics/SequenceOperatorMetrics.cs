@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using SequenceOperator.Postgres;
-using SequenceOperator.Reconciliation.Insights;
 
 namespace SequenceOperator.Metrics;
 
@@ -30,7 +29,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     private static readonly int StateCount = Enum.GetValues<SequenceStatus>().Length;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<PolicyKey, PolicyState> _policies = [];
+    private readonly Dictionary<PolicyLabels, PolicyState> _policies = [];
     private readonly TimeProvider _timeProvider;
     private readonly Histogram<double> _checkDuration;
     private long _watchRestarts;
@@ -81,7 +80,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     public Meter Meter { get; }
 
     /// <summary>Records a finished check of <paramref name="policy"/>; see <see cref="CheckOutcome"/> for what each field feeds.</summary>
-    public void RecordCheck(PolicyKey policy, CheckOutcome outcome)
+    public void RecordCheck(PolicyLabels policy, CheckOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
@@ -132,26 +131,26 @@ internal sealed class SequenceOperatorMetrics : IDisposable
 
     /// <summary>
     /// Replaces the policy's drift-history series with <paramref name="insights"/> (every column the insight model
-    /// tracks for it, <see cref="InsightReport.Sequences"/>): <see cref="MetricNames.DriftDetectedTotal"/> and
+    /// tracks for it): <see cref="MetricNames.DriftDetectedTotal"/> and
     /// <see cref="MetricNames.ExplicitIdRowsTotal"/> for each (at 0 before the first drift, so that <c>increase()</c>
     /// counts the first one), <see cref="MetricNames.SequenceExhaustionTimestampSeconds"/> for those with an
     /// exhaustion time. Call it after the check's <see cref="RecordCheck"/>; a check that saw no sequence calls
     /// neither, and the previous series stay.
     /// </summary>
-    public void RecordInsights(PolicyKey policy, IReadOnlyList<SequenceInsight> insights)
+    public void RecordInsights(PolicyLabels policy, IReadOnlyList<IColumnInsight> insights)
     {
         ArgumentNullException.ThrowIfNull(insights);
         lock (_gate)
         {
             var state = GetOrAdd(policy);
-            var series = new Dictionary<FedColumn, InsightSeries>();
+            var series = new Dictionary<(string, string, string), InsightSeries>();
             foreach (var i in insights)
             {
-                var (schema, table, column) = i.Column;
-                series[i.Column] = new InsightSeries(
-                    i.History.DriftCount,
-                    i.History.ExplicitIdRows,
-                    i.Forecast.ExhaustionTime?.ToUnixTimeMilliseconds() / 1000.0,
+                var (schema, table, column) = (i.Schema, i.Table, i.Column);
+                series[(schema, table, column)] = new InsightSeries(
+                    i.DriftCount,
+                    i.ExplicitIdRows,
+                    i.ExhaustionTime?.ToUnixTimeMilliseconds() / 1000.0,
                     [
                         new("column", column), new("namespace", policy.Namespace), new("policy", policy.Name),
                         new("schema", schema), new("table", table),
@@ -167,7 +166,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     }
 
     /// <summary>Sets <see cref="MetricNames.PolicyReady"/> outside a check (e.g. Ready=False when the policy is suspended).</summary>
-    public void SetPolicyReady(PolicyKey policy, bool ready)
+    public void SetPolicyReady(PolicyLabels policy, bool ready)
     {
         lock (_gate)
         {
@@ -179,7 +178,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     /// Drops every series of a deleted policy. Call it after the policy's last <see cref="RecordCheck"/>: a later one
     /// brings the policy back.
     /// </summary>
-    public void RemovePolicy(PolicyKey policy)
+    public void RemovePolicy(PolicyLabels policy)
     {
         lock (_gate)
         {
@@ -198,7 +197,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     {
         lock (_gate)
         {
-            return _policies.ContainsKey(new PolicyKey(@namespace, policy));
+            return _policies.ContainsKey(new PolicyLabels(@namespace, policy));
         }
     }
 
@@ -211,7 +210,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     /// <summary>The state a sequence is counted and exported under.</summary>
     private static SequenceStatus Counted(SequenceStatus state) => state == SequenceStatus.Skipped ? SequenceStatus.InSync : state;
 
-    private PolicyState GetOrAdd(PolicyKey policy)
+    private PolicyState GetOrAdd(PolicyLabels policy)
     {
         ArgumentException.ThrowIfNullOrEmpty(policy.Namespace);
         ArgumentException.ThrowIfNullOrEmpty(policy.Name);

@@ -13,8 +13,10 @@ namespace SequenceOperator.Postgres;
 /// <param name="OwnedBy">Sequences owned by the column (serial, identity).</param>
 /// <param name="DefaultDependsOn">Sequences the default depends on (named by a regclass constant).</param>
 /// <param name="Ancestors">Every table this one inherits from (partitions: their parents), at any depth.</param>
-/// <param name="OwnIndex">A valid, unconditional btree index leads with the column (always true for a partitioned table, which holds no rows).</param>
-/// <param name="UnindexedPartitions">Partitions and inheritance children, at any depth, with no such index of their own: MAX scans them.</param>
+/// <param name="OwnIndex">A valid, unconditional btree index leads with the column (always true for a partitioned table, which holds no
+/// rows).</param>
+/// <param name="UnindexedPartitions">Partitions and inheritance children, at any depth, with no such index of their own: MAX scans
+/// them.</param>
 /// <param name="LockWeight">How many relations reading MAX locks: the table, its children, and their indexes.</param>
 /// <param name="RowsInserted">Rows ever inserted into the table and its partitions or children, by the statistics (<c>n_tup_ins</c>).</param>
 internal sealed record ColumnRow(
@@ -156,9 +158,16 @@ internal sealed record SequenceRow(
 /// default is <c>nextval</c> itself, or it is an identity or owning column of an integer type) and so is judged;
 /// else it says why the column is not judged.
 /// </summary>
-/// <param name="LimitTypeOid">The integer type that bounds the values: the column's (a domain's base type) or a narrower cast in its default.</param>
+/// <param name="LimitTypeOid">The integer type that bounds the values: the column's (a domain's base type) or a narrower cast in its
+/// default.</param>
 /// <param name="CoveredByAncestor">A partition or child whose ancestor the same sequence feeds: the ancestor's MAX covers its rows.</param>
-internal sealed record Feed(SequenceRow Sequence, ColumnRow Row, string? SkipReason, long LimitTypeOid, string LimitTypeName, bool CoveredByAncestor)
+internal sealed record Feed(
+    SequenceRow Sequence,
+    ColumnRow Row,
+    string? SkipReason,
+    long LimitTypeOid,
+    string LimitTypeName,
+    bool CoveredByAncestor)
 {
     public bool Judged => SkipReason is null;
 

@@ -58,7 +58,9 @@ public static class DatabaseConnection
         }
         catch (ArgumentException)
         {
-            throw Invalid("the connection string is not valid: expected key=value pairs separated by ';' (Host=...;Database=...;Username=...) or a postgres:// URI; quote a value that contains ';' or a quote");
+            throw Invalid(
+                "the connection string is not valid: expected key=value pairs separated by ';' (Host=...;Database=...;Username=...) or a "
+                    + "postgres:// URI; quote a value that contains ';' or a quote");
         }
 
         var builder = new NpgsqlConnectionStringBuilder();
@@ -102,7 +104,9 @@ public static class DatabaseConnection
         return written.Success ? written.Groups[1].Value : key;
     }
 
-    /// <summary>What a key takes, from its range or the type of its default; never the rejected value, which may be a secret in the wrong place.</summary>
+    /// <summary>
+    /// What a key takes, from its range or the type of its default; never the rejected value, which may be a secret in the wrong place.
+    /// </summary>
     private static string WhatItTakes(string key, KeyRange? range, ArgumentException ex)
     {
         if (range is not null)
@@ -127,10 +131,16 @@ public static class DatabaseConnection
     }
 
     private static bool IsUri(string text) =>
-        text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase);
+        text.StartsWith(
+            "postgres://",
+            StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A data source for the engine: named connections, bounded pool, client-side timeout above the server-side one.</summary>
-    public static NpgsqlDataSource CreateDataSource(NpgsqlConnectionStringBuilder settings, int maxPoolSize = 2, TimeSpan? statementTimeout = null, string applicationName = DefaultApplicationName)
+    public static NpgsqlDataSource CreateDataSource(
+        NpgsqlConnectionStringBuilder settings,
+        int maxPoolSize = 2,
+        TimeSpan? statementTimeout = null,
+        string applicationName = DefaultApplicationName)
     {
         var builder = new NpgsqlConnectionStringBuilder(settings.ConnectionString);
         if (string.IsNullOrEmpty(builder.ApplicationName))
@@ -315,7 +325,9 @@ public static class DatabaseConnection
                 builder.SearchPath = value;
                 break;
             default:
-                throw Invalid($"the URI parameter '{key}' is not supported (supported: sslmode, connect_timeout, application_name, options, sslrootcert, sslcert, sslkey, target_session_attrs, schema)");
+                throw Invalid(
+                    $"the URI parameter '{key}' is not supported (supported: sslmode, connect_timeout, application_name, options, "
+                        + "sslrootcert, sslcert, sslkey, target_session_attrs, schema)");
         }
     }
 

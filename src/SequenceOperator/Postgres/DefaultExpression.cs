@@ -5,7 +5,8 @@ using System.Text;
 namespace SequenceOperator.Postgres;
 
 /// <summary>One <c>nextval(...)</c> call in a default, and the sequence it names.</summary>
-/// <param name="Oids">For <c>nextval('s'::regclass)</c>: the constant's OID, read both as a little- and a big-endian word (the server's byte order is not known here).</param>
+/// <param name="Oids">For <c>nextval('s'::regclass)</c>: the constant's OID, read both as a little- and a big-endian word (the server's
+/// byte order is not known here).</param>
 /// <param name="Name">For the legacy <c>nextval('s'::text)</c>: the name, resolved at run time as the search_path finds it.</param>
 internal sealed record NextvalCall(IReadOnlyList<long> Oids, string? Name);
 
@@ -71,7 +72,9 @@ internal static class DefaultExpression
             {
                 case "FUNCEXPR" when node.Number("funcid") == NextvalFunction:
                     return (Call(node), narrowest);
-                case "FUNCEXPR" when node.Number("funcid") is { } f && IntegerCasts.TryGetValue(f, out var type) && node.Children("args") is [var inner]:
+                case "FUNCEXPR" when node.Number("funcid") is { } f && IntegerCasts.TryGetValue(
+                    f,
+                    out var type) && node.Children("args") is [var inner]:
                     narrowest = Narrower(narrowest, type);
                     node = inner;
                     break;
@@ -149,7 +152,9 @@ internal static class DefaultExpression
     private static string Render(Node node, IReadOnlyDictionary<(char Kind, long Oid), string> names, bool nested)
     {
         string Name(char kind, long? oid, string fallback) =>
-            oid is { } o && names.TryGetValue((kind, o), out var n) ? n : kind == 't' && oid is { } t && BuiltinTypeName(t) is { } b ? b : fallback;
+            oid is { } o && names.TryGetValue(
+                (kind, o),
+                out var n) ? n : kind == 't' && oid is { } t && BuiltinTypeName(t) is { } b ? b : fallback;
 
         string Cast(Node? arg, string formatField, long? type) =>
             arg is null ? "..."
@@ -161,7 +166,9 @@ internal static class DefaultExpression
             case "FUNCEXPR" when node.Number("funcid") == NextvalFunction:
                 return "nextval(...)";
             case "FUNCEXPR" when node.Number("funcformat") is 1 or 2 && node.Children("args") is [var arg, ..]:
-                return node.Number("funcformat") == 1 ? $"{Render(arg, names, true)}::{Name('t', node.Number("funcresulttype"), "?")}" : Render(arg, names, nested);
+                return node.Number("funcformat") == 1
+                    ? $"{Render(arg, names, true)}::{Name('t', node.Number("funcresulttype"), "?")}"
+                    : Render(arg, names, nested);
             case "FUNCEXPR":
                 return $"{Name('p', node.Number("funcid"), "a function")}({string.Join(", ", node.Children("args").Select(a => Render(a, names, false)))})";
             case "OPEXPR":
@@ -206,7 +213,9 @@ internal static class DefaultExpression
             : "...";
     }
 
-    /// <summary>The value of a text-like constant (text, varchar, char, name's text form): its bytes after the varlena header, as UTF-8.</summary>
+    /// <summary>
+    /// The value of a text-like constant (text, varchar, char, name's text form): its bytes after the varlena header, as UTF-8.
+    /// </summary>
     public static string? Text(Node node)
     {
         if (node.Type != "CONST" || node.Flag("constisnull") || node.Number("consttype") is not (25 or 1043 or 1042)
@@ -216,7 +225,8 @@ internal static class DefaultExpression
         }
 
         var b0 = datum.Bytes[0];
-        // A 1-byte varlena header holds the total length (little-endian: in the high 7 bits, big-endian: the low 7); else the header is 4 bytes.
+        // A 1-byte varlena header holds the total length (little-endian: in the high 7 bits, big-endian: the low 7); else the header is 4
+        // bytes.
         var header = ((b0 & 1) == 1 && b0 >> 1 == datum.Length) || ((b0 & 0x80) != 0 && (b0 & 0x7F) == datum.Length) ? 1 : 4;
         return datum.Length < header ? null : Encoding.UTF8.GetString(datum.Bytes, header, datum.Length - header);
     }

@@ -12,7 +12,9 @@ internal static class Identifiers
     /// <summary>PostgreSQL keeps the first NAMEDATALEN - 1 = 63 bytes of a name.</summary>
     public const int MaxNameBytes = 63;
 
-    /// <summary>Quotes an identifier exactly as <c>quote_ident</c> would for a name that needs quoting: always quoted, inner quotes doubled.</summary>
+    /// <summary>
+    /// Quotes an identifier exactly as <c>quote_ident</c> would for a name that needs quoting: always quoted, inner quotes doubled.
+    /// </summary>
     public static string Quote(string identifier)
     {
         ArgumentNullException.ThrowIfNull(identifier);
@@ -77,7 +79,9 @@ internal static class Identifiers
     /// <summary><c>schema.name</c> for messages.</summary>
     public static string Display(string schema, string name) => Display(schema) + "." + Display(name);
 
-    /// <summary>A name for messages, always quoted: <c>"Name"</c>, or <c>U&amp;"two\000Alines"</c> when it holds a control character.</summary>
+    /// <summary>
+    /// A name for messages, always quoted: <c>"Name"</c>, or <c>U&amp;"two\000Alines"</c> when it holds a control character.
+    /// </summary>
     public static string DisplayQuoted(string identifier)
     {
         if (!identifier.Any(NeedsEscape))
@@ -135,7 +139,8 @@ internal static class Identifiers
                 || !int.TryParse(body.AsSpan(start, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code)
                 || code == 0 || code > 0x10FFFF)
             {
-                throw new FormatException("invalid Unicode escape: write \\XXXX or \\+XXXXXX (hexadecimal, not 0), or \\\\ for a backslash");
+                throw new FormatException(
+                    "invalid Unicode escape: write \\XXXX or \\+XXXXXX (hexadecimal, not 0), or \\\\ for a backslash");
             }
 
             sb.Append(code <= 0xFFFF ? ((char)code).ToString() : char.ConvertFromUtf32(code));
@@ -145,7 +150,10 @@ internal static class Identifiers
         return sb.ToString();
     }
 
-    /// <summary>A schema name as one <c>search_path</c> entry: bare when plain, else quoted (PostgreSQL would fold a bare one and split it at commas).</summary>
+    /// <summary>
+    /// A schema name as one <c>search_path</c> entry: bare when plain, else quoted (PostgreSQL would fold a bare one and split it at
+    /// commas).
+    /// </summary>
     public static string SearchPathEntry(string schema) => IsPlain(schema) ? schema : Quote(schema);
 
     /// <summary>
@@ -153,7 +161,8 @@ internal static class Identifiers
     /// the Unicode line and paragraph separators, and bidirectional overrides.
     /// </summary>
     public static bool NeedsEscape(char c) =>
-        char.IsControl(c) || c is '\u2028' or '\u2029' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+        char.IsControl(c)
+            || c is '\u2028' or '\u2029' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
 
     private static bool IsPlain(string identifier)
     {

@@ -17,7 +17,13 @@ internal sealed record Node(string Type, IReadOnlyDictionary<string, IReadOnlyLi
 {
     /// <summary>The field as a number; null when missing or not a number.</summary>
     public long? Number(string field) =>
-        Fields.TryGetValue(field, out var v) && v is [NodeToken t] && long.TryParse(t.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : null;
+        Fields.TryGetValue(
+            field,
+            out var v) && v is [NodeToken t] && long.TryParse(
+                t.Text,
+                NumberStyles.AllowLeadingSign,
+                CultureInfo.InvariantCulture,
+                out var n) ? n : null;
 
     public bool Flag(string field) => Fields.TryGetValue(field, out var v) && v is [NodeToken { Text: "true" }];
 
@@ -35,7 +41,11 @@ internal sealed record Node(string Type, IReadOnlyDictionary<string, IReadOnlyLi
     public (int Length, byte[] Bytes)? Datum(string field)
     {
         if (!Fields.TryGetValue(field, out var v) || v.Count < 3 || v[0] is not NodeToken length || v[1] is not NodeToken { Text: "[" }
-            || v[^1] is not NodeToken { Text: "]" } || !int.TryParse(length.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            || v[^1] is not NodeToken { Text: "]" } || !int.TryParse(
+                length.Text,
+                NumberStyles.None,
+                CultureInfo.InvariantCulture,
+                out var n))
         {
             return null;
         }
@@ -43,7 +53,11 @@ internal sealed record Node(string Type, IReadOnlyDictionary<string, IReadOnlyLi
         var bytes = new byte[v.Count - 3];
         for (var i = 0; i < bytes.Length; i++)
         {
-            if (v[i + 2] is not NodeToken b || !sbyte.TryParse(b.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var s))
+            if (v[i + 2] is not NodeToken b || !sbyte.TryParse(
+                b.Text,
+                NumberStyles.AllowLeadingSign,
+                CultureInfo.InvariantCulture,
+                out var s))
             {
                 return null;
             }

@@ -14,7 +14,7 @@ internal static class PostgresErrors
     {
         try
         {
-            return await dataSource.OpenConnectionAsync(cancellationToken);
+            return await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or SocketException or IOException)
         {
@@ -32,7 +32,7 @@ internal static class PostgresErrors
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return await work();
+            return await work().ConfigureAwait(false);
         }
         catch (PostgresException ex) when (!IsConnectionLevel(ex.SqlState) && !IsBroken(connection))
         {
@@ -47,7 +47,7 @@ internal static class PostgresErrors
     public static Task RunAsync(NpgsqlConnection connection, Func<Task> work, CancellationToken cancellationToken) =>
         RunAsync(connection, async () =>
         {
-            await work();
+            await work().ConfigureAwait(false);
             return 0;
         }, cancellationToken);
 
@@ -71,12 +71,18 @@ internal static class PostgresErrors
             return pg.SqlState switch
             {
                 PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification =>
-                    new SequenceEngineException(EngineFailure.AuthenticationFailed, $"authentication failed for {target}: {pg.MessageText}", pg),
+                    new SequenceEngineException(
+                        EngineFailure.AuthenticationFailed,
+                        $"authentication failed for {target}: {pg.MessageText}",
+                        pg),
                 PostgresErrorCodes.InvalidCatalogName =>
                     new SequenceEngineException(EngineFailure.DatabaseNotFound, $"{pg.MessageText} ({target})", pg),
                 PostgresErrorCodes.InsufficientPrivilege =>
                     new SequenceEngineException(EngineFailure.PermissionDenied, $"permission denied for {target}: {pg.MessageText}", pg),
-                _ => new SequenceEngineException(EngineFailure.ConnectionFailed, $"the database at {target} refused the connection: {pg.MessageText}", pg),
+                _ => new SequenceEngineException(
+                    EngineFailure.ConnectionFailed,
+                    $"the database at {target} refused the connection: {pg.MessageText}",
+                    pg),
             };
         }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using SequenceOperator.Logging;
 
 namespace SequenceOperator.Postgres;
 
@@ -45,9 +46,10 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         Inspection? inspection = null;
         try
         {
-            await using var connection = await PostgresErrors.OpenAsync(dataSource, cancellationToken);
-            inspection = await DiscoverAsync(connection, options, settings, cancellationToken);
-            await MeasureAsync(connection, inspection, settings, cancellationToken);
+            var connection = await PostgresErrors.OpenAsync(dataSource, cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            inspection = await DiscoverAsync(connection, options, settings, cancellationToken).ConfigureAwait(false);
+            await MeasureAsync(connection, inspection, settings, cancellationToken).ConfigureAwait(false);
             if (repair is null)
             {
                 return Report(inspection);
@@ -61,7 +63,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 
             foreach (var group in groups)
             {
-                await RunRepairGroupAsync(connection, group, repair.Headroom, settings, cancellationToken);
+                await RunRepairGroupAsync(connection, group, repair.Headroom, settings, cancellationToken).ConfigureAwait(false);
             }
 
             return Report(inspection);
@@ -136,7 +138,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                     relations.Add(RelationRow.Read(reader));
                     break;
             }
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
 
         // The catalog query leaves the order to us (sorting there would carry every default through the sort).
         columns.Sort(ColumnRow.CatalogOrder);
@@ -150,7 +152,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 Parameters = { new NpgsqlParameter { Value = operators }, new NpgsqlParameter { Value = functions }, new NpgsqlParameter { Value = types } },
             };
             await RunBatchAsync(connection, ReadOnly(settings, [query]),
-                (_, reader) => names[(reader.GetString(0)[0], reader.GetInt64(1))] = reader.GetString(2), cancellationToken);
+                (_, reader) => names[(reader.GetString(0)[0], reader.GetInt64(1))] = reader.GetString(2), cancellationToken).ConfigureAwait(false);
         }
 
         var feeds = plan.Feeds(names);
@@ -168,7 +170,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     {
         foreach (var chunk in Chunks(inspection.ToMeasure(), s => s.LockWeight, LocksPerTransaction, int.MaxValue))
         {
-            await MeasureChunkAsync(connection, inspection, chunk, settings, cancellationToken);
+            await MeasureChunkAsync(connection, inspection, chunk, settings, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -179,7 +181,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     /// </summary>
     private async Task MeasureChunkAsync(NpgsqlConnection connection, Inspection inspection, IReadOnlyList<SequenceInspection> chunk, RunSettings settings, CancellationToken cancellationToken)
     {
-        var sqlState = await TryMeasureBatchAsync(connection, inspection, chunk, settings, cancellationToken);
+        var sqlState = await TryMeasureBatchAsync(connection, inspection, chunk, settings, cancellationToken).ConfigureAwait(false);
         if (sqlState is null)
         {
             return;
@@ -189,7 +191,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         var rest = chunk;
         if (sqlState == PostgresErrorCodes.LockNotAvailable)
         {
-            var locked = await LockedRelationsAsync(connection, settings, cancellationToken);
+            var locked = await LockedRelationsAsync(connection, settings, cancellationToken).ConfigureAwait(false);
             foreach (var sequence in chunk)
             {
                 FailLocked(inspection, sequence, locked);
@@ -201,13 +203,13 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 LogLockedSkipped(logger, chunk.Count - rest.Count);
             }
 
-            if (rest.Count == 0 || await TryMeasureBatchAsync(connection, inspection, rest, settings, cancellationToken) is null)
+            if (rest.Count == 0 || await TryMeasureBatchAsync(connection, inspection, rest, settings, cancellationToken).ConfigureAwait(false) is null)
             {
                 return;
             }
         }
 
-        await MeasureOneByOneAsync(connection, inspection, rest, settings, cancellationToken);
+        await MeasureOneByOneAsync(connection, inspection, rest, settings, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -250,7 +252,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 {
                     inspection.SetSequenceState(chunk[i], reader.GetInt64(1), true);
                 }
-            }, cancellationToken);
+            }, cancellationToken).ConfigureAwait(false);
             if (notCalled.Count == 0)
             {
                 return null;
@@ -260,7 +262,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 .Select(arms => new NpgsqlBatchCommand(SequenceSql.UnionAll(arms)));
             await RunBatchAsync(connection, ReadOnly(settings, reads),
                 (_, reader) => inspection.SetSequenceState(notCalled[reader.GetInt32(0)], reader.GetInt64(1), reader.GetBoolean(2)),
-                cancellationToken);
+                cancellationToken).ConfigureAwait(false);
             return null;
         }
         catch (PostgresException ex)
@@ -299,7 +301,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     {
         var locked = new Dictionary<long, bool>();
         await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(SequenceSql.LockedRelations)]),
-            (_, reader) => locked[reader.GetInt64(0)] = reader.GetBoolean(1), cancellationToken);
+            (_, reader) => locked[reader.GetInt64(0)] = reader.GetBoolean(1), cancellationToken).ConfigureAwait(false);
         return locked;
     }
 
@@ -308,7 +310,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         foreach (var column in Inspection.ColumnsOf(sequences))
         {
             var sql = SequenceSql.ExtremeArm(0, column.Schema, column.Table, column.Column, column.Descending);
-            var (value, error) = await ReadOneAsync(connection, sql, settings, r => r.IsDBNull(1) ? (decimal?)null : r.GetDecimal(1), cancellationToken);
+            var (value, error) = await ReadOneAsync(connection, sql, settings, r => r.IsDBNull(1) ? (decimal?)null : r.GetDecimal(1), cancellationToken).ConfigureAwait(false);
             var table = Identifiers.Display(column.Schema, column.Table);
             if (error is null)
             {
@@ -324,7 +326,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 
         foreach (var sequence in sequences.Where(s => s.Error is null))
         {
-            var (state, error) = await ReadOneAsync(connection, SequenceSql.SequenceArm(0, sequence.Schema, sequence.Name), settings, r => (r.GetInt64(1), r.GetBoolean(2)), cancellationToken);
+            var (state, error) = await ReadOneAsync(connection, SequenceSql.SequenceArm(0, sequence.Schema, sequence.Name), settings, r => (r.GetInt64(1), r.GetBoolean(2)), cancellationToken).ConfigureAwait(false);
             if (error is null)
             {
                 inspection.SetSequenceState(sequence, state.Item1, state.Item2);
@@ -343,7 +345,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         T value = default!;
         try
         {
-            await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(sql)]), (_, reader) => value = read(reader), cancellationToken);
+            await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(sql)]), (_, reader) => value = read(reader), cancellationToken).ConfigureAwait(false);
             return (value, null);
         }
         catch (PostgresException ex)
@@ -423,7 +425,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         {
             await RunBatchAsync(connection, group.Statements(headroom, settings).Select(s => new NpgsqlBatchCommand(s)), (_, reader) =>
                 outcomes.Add((group.Sequences[reader.GetInt32(0)], reader.IsDBNull(1) ? null : reader.GetDecimal(1), reader.GetInt64(2), reader.GetBoolean(3), reader.IsDBNull(4) ? null : reader.GetInt64(4))),
-                cancellationToken);
+                cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex)
         {
@@ -432,7 +434,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 LogGroupRetry(logger, group.Sequences.Count, ex.SqlState);
                 foreach (var sequence in group.Sequences)
                 {
-                    await RunRepairGroupAsync(connection, new RepairGroup([sequence]), headroom, settings, cancellationToken);
+                    await RunRepairGroupAsync(connection, new RepairGroup([sequence]), headroom, settings, cancellationToken).ConfigureAwait(false);
                 }
 
                 return;
@@ -483,13 +485,15 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         {
             await PostgresErrors.RunAsync(connection, async () =>
             {
-                await using var batch = new NpgsqlBatch(connection);
+                var batch = new NpgsqlBatch(connection);
+                await using var batchScope = batch.ConfigureAwait(false);
                 foreach (var command in commands)
                 {
                     batch.BatchCommands.Add(command);
                 }
 
-                await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+                var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
                 var resultSet = 0;
                 do
                 {
@@ -498,19 +502,19 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                         continue;
                     }
 
-                    while (await reader.ReadAsync(cancellationToken))
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
                         read(resultSet, reader);
                     }
 
                     resultSet++;
                 }
-                while (await reader.NextResultAsync(cancellationToken));
-            }, cancellationToken);
+                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException)
         {
-            await RollbackAsync(connection, cancellationToken);
+            await RollbackAsync(connection, cancellationToken).ConfigureAwait(false);
             throw;
         }
     }
@@ -519,27 +523,28 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     {
         await PostgresErrors.RunAsync(connection, async () =>
         {
-            await using var rollback = new NpgsqlCommand(SequenceSql.Rollback, connection);
-            await rollback.ExecuteNonQueryAsync(cancellationToken);
+            var rollback = new NpgsqlCommand(SequenceSql.Rollback, connection);
+            await using var rollbackScope = rollback.ConfigureAwait(false);
+            await rollback.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return 0;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Inspected database {Database}: {Feeds} sequence-fed columns, {Targets} to report, {Errors} entry errors")]
+    [LoggerMessage(EventId = LogEvents.Postgres.Inspected, Level = LogLevel.Debug, Message = "Inspected database {Database}: {Feeds} sequence-fed columns, {Targets} to report, {Errors} entry errors")]
     private static partial void LogInspected(ILogger logger, string database, int feeds, int targets, int errors);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "A batched read failed ({SqlState}); reading its items again to isolate the failing table")]
+    [LoggerMessage(EventId = LogEvents.Postgres.BatchFallback, Level = LogLevel.Warning, Message = "A batched read failed ({SqlState}); reading its items again to isolate the failing table")]
     private static partial void LogBatchFallback(ILogger logger, string sqlState);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Repaired sequence {Sequence}: next value {From} -> {To}")]
+    [LoggerMessage(EventId = LogEvents.Postgres.Repaired, Level = LogLevel.Information, Message = "Repaired sequence {Sequence}: next value {From} -> {To}")]
     private static partial void LogRepaired(ILogger logger, string sequence, long? from, long to);
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "A repair transaction of {Count} sequences failed ({SqlState}); repairing them one at a time")]
+    [LoggerMessage(EventId = LogEvents.Postgres.RepairGroupRetry, Level = LogLevel.Warning, Message = "A repair transaction of {Count} sequences failed ({SqlState}); repairing them one at a time")]
     private static partial void LogGroupRetry(ILogger logger, int count, string sqlState);
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Repair of sequence {Sequence} failed ({SqlState})")]
+    [LoggerMessage(EventId = LogEvents.Postgres.RepairFailed, Level = LogLevel.Warning, Message = "Repair of sequence {Sequence} failed ({SqlState})")]
     private static partial void LogRepairFailed(ILogger logger, string sequence, string sqlState);
 
-    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "{Count} sequences were not checked: another session holds their tables locked")]
+    [LoggerMessage(EventId = LogEvents.Postgres.LockedSkipped, Level = LogLevel.Warning, Message = "{Count} sequences were not checked: another session holds their tables locked")]
     private static partial void LogLockedSkipped(ILogger logger, int count);
 }

@@ -4,7 +4,8 @@ namespace SequenceOperator.Postgres;
 /// The arithmetic of drift, kept apart from I/O so each rule is pinned by tests. All in <see cref="decimal"/> so
 /// bigint bounds never overflow.
 /// <list type="bullet">
-/// <item>Next value N: <c>last_value + increment</c> when <c>is_called</c>, else <c>last_value</c>; a CYCLE sequence past its limit wraps to its other bound.</item>
+/// <item>Next value N: <c>last_value + increment</c> when <c>is_called</c>, else <c>last_value</c>; a CYCLE sequence past its limit wraps
+/// to its other bound.</item>
 /// <item>Ascending: H = MAX; behindBy = max(0, H − N + 1). Descending: H = MIN; behindBy = max(0, N − H + 1). No data: 0.</item>
 /// <item>Limit: the sequence's MAXVALUE (MINVALUE when descending), tightened by the smallest column type it feeds.</item>
 /// </list>
@@ -73,7 +74,12 @@ internal static class SequenceMath
     };
 
     /// <summary>A name for the bound, for messages.</summary>
-    public static string LimitSource(long increment, long sequenceMin, long sequenceMax, decimal limit, IEnumerable<(long TypeOid, string TypeName)> types)
+    public static string LimitSource(
+        long increment,
+        long sequenceMin,
+        long sequenceMax,
+        decimal limit,
+        IEnumerable<(long TypeOid, string TypeName)> types)
     {
         if (limit == (increment > 0 ? sequenceMax : sequenceMin))
         {
@@ -88,7 +94,14 @@ internal static class SequenceMath
     /// The share of the usable range already handed out (0..1): from the sequence's start bound to <paramref name="limit"/>,
     /// counting both what the sequence handed out and what the data already holds.
     /// </summary>
-    public static double CapacityUsed(decimal? lastValue, bool isCalled, decimal? extreme, long increment, long sequenceMin, long sequenceMax, decimal limit)
+    public static double CapacityUsed(
+        decimal? lastValue,
+        bool isCalled,
+        decimal? extreme,
+        long increment,
+        long sequenceMin,
+        long sequenceMax,
+        decimal limit)
     {
         var ascending = increment > 0;
         decimal start = ascending ? sequenceMin : sequenceMax;

@@ -17,7 +17,9 @@ internal static class TableResolver
         : [Identifiers.Truncate(part.Value), Identifiers.Truncate(Identifiers.FoldUnquoted(part.Value))];
 
     /// <summary>Resolves one entry to its feeds, or explains why it cannot be checked.</summary>
-    public static (IReadOnlyList<Feed> Feeds, string? Error) Resolve(TableSelector selector, IReadOnlyList<RelationRow> relations, ILookup<long, Feed> feedsByRelation)
+    public static (
+        IReadOnlyList<Feed> Feeds,
+        string? Error) Resolve(TableSelector selector, IReadOnlyList<RelationRow> relations, ILookup<long, Feed> feedsByRelation)
     {
         var named = relations.Where(r => Matches(selector.Table, r.Name) != Match.None).ToList();
         RelationRow? relation;
@@ -61,7 +63,10 @@ internal static class TableResolver
             feeds = feeds.Where(f => f.Column == column).ToList();
             if (feeds.Count == 0)
             {
-                return ([], $"column {Identifiers.Display(column)} of table {display} is not fed by a sequence (no serial or identity column, no DEFAULT nextval(...)).");
+                return (
+                    [],
+                    $"column {Identifiers.Display(column)} of table {display} is not fed by a sequence (no serial or identity column, no "
+                        + "DEFAULT nextval(...)).");
             }
         }
         else if (feeds.Count == 0)
@@ -100,7 +105,10 @@ internal static class TableResolver
 
     private static string ElsewhereHint(List<RelationRow> named)
     {
-        var schemas = named.Select(r => Identifiers.Display(r.Schema)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        return schemas.Count == 0 ? string.Empty : $" (a table of that name exists in {(schemas.Count == 1 ? "schema" : "schemas")} {string.Join(", ", schemas)})";
+        var schemas = named.Select(
+            r => Identifiers.Display(r.Schema)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return schemas.Count == 0
+            ? string.Empty
+            : $" (a table of that name exists in {(schemas.Count == 1 ? "schema" : "schemas")} {string.Join(", ", schemas)})";
     }
 }

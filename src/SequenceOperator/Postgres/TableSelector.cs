@@ -35,7 +35,9 @@ public sealed record TableSelector(NamePart? Schema, NamePart Table, NamePart? C
         return WithTable(tablePart, entry, column);
     }
 
-    /// <summary>Builds a selector from a table entry (<c>[schema.]table</c>) and a separate column name, as the policy spec holds them.</summary>
+    /// <summary>
+    /// Builds a selector from a table entry (<c>[schema.]table</c>) and a separate column name, as the policy spec holds them.
+    /// </summary>
     public static TableSelector Parse(string table, string? column)
     {
         ArgumentNullException.ThrowIfNull(table);
@@ -78,7 +80,8 @@ public sealed record TableSelector(NamePart? Schema, NamePart Table, NamePart? C
             {
                 if (index >= 0)
                 {
-                    throw new FormatException($"Invalid table entry '{entry}': more than one '{separator}'; quote a name that contains one.");
+                    throw new FormatException(
+                        $"Invalid table entry '{entry}': more than one '{separator}'; quote a name that contains one.");
                 }
 
                 index = i;
@@ -105,7 +108,8 @@ public sealed record TableSelector(NamePart? Schema, NamePart Table, NamePart? C
                 continue;
             }
 
-            var unicode = current.Length == 0 && !quoted && i + 2 < text.Length && text[i] is 'U' or 'u' && text[i + 1] == '&' && text[i + 2] == '"';
+            var unicode = current.Length == 0 && !quoted && i + 2 < text.Length && text[i] is 'U' or 'u' && text[i + 1] == '&'
+                && text[i + 2] == '"';
             if (unicode)
             {
                 i += 2;

@@ -181,7 +181,9 @@ internal sealed class WorkerPermit(SemaphoreSlim workers) : IDisposable
     public void Dispose() => Lend();
 }
 
-/// <summary>A reconcile's way to its database server: a bounded number of checks per server, waited for without a worker, until shutdown.</summary>
+/// <summary>
+/// A reconcile's way to its database server: a bounded number of checks per server, waited for without a worker, until shutdown.
+/// </summary>
 internal sealed class ServerTurns(DatabaseServerGate gate, WorkerPermit permit, CancellationToken stopWaiting)
 {
     /// <summary>Waits for the server's turn; dispose the result when the database work ends.</summary>

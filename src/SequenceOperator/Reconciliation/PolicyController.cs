@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using SequenceOperator.Entities;
 using SequenceOperator.Kubernetes.Informers;
+using SequenceOperator.Logging;
 using SequenceOperator.Metrics;
 
 namespace SequenceOperator.Reconciliation;
@@ -41,7 +42,7 @@ internal sealed partial class PolicyController(
         var servers = new DatabaseServerGate(slots: Math.Max(1, workers / 2));
         var seen = new ConcurrentDictionary<PolicyKey, Trigger>();
         using var subscription = informer.Subscribe();
-        await informer.WaitForSyncAsync(stop);
+        await informer.WaitForSyncAsync(stop).ConfigureAwait(false);
         foreach (var policy in informer.List())
         {
             Offer(queue, seen, policy);
@@ -50,7 +51,7 @@ internal sealed partial class PolicyController(
         LogStarted(logger, workers, informer.List().Count);
         var pump = PumpAsync(subscription.Reader, queue, seen, stop);
         var running = new HashSet<Task>();
-        while (await TakeAsync(queue, permits, stop) is { } key)
+        while (await TakeAsync(queue, permits, stop).ConfigureAwait(false) is { } key)
         {
             var permit = new WorkerPermit(permits);
             var work = WorkAsync(queue, new ServerTurns(servers, permit, stop), seen, key, permit, stop, abort);
@@ -74,9 +75,9 @@ internal sealed partial class PolicyController(
             inFlight = [.. running];
         }
 
-        await Task.WhenAll(inFlight); // in-flight checks finish; reconciles still waiting for a server stop waiting
+        await Task.WhenAll(inFlight).ConfigureAwait(false); // in-flight checks finish; reconciles still waiting for a server stop waiting
         queue.ShutDown();
-        await pump;
+        await pump.ConfigureAwait(false);
         LogStopped(logger);
     }
 
@@ -84,7 +85,7 @@ internal sealed partial class PolicyController(
     {
         try
         {
-            await foreach (var change in reader.ReadAllAsync(stop))
+            await foreach (var change in reader.ReadAllAsync(stop).ConfigureAwait(false))
             {
                 if (change.Type == InformerEventType.Deleted)
                 {
@@ -123,7 +124,7 @@ internal sealed partial class PolicyController(
     {
         try
         {
-            await permits.WaitAsync(stop);
+            await permits.WaitAsync(stop).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -132,7 +133,7 @@ internal sealed partial class PolicyController(
 
         try
         {
-            return await queue.TakeAsync(stop);
+            return await queue.TakeAsync(stop).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
         {
@@ -147,7 +148,7 @@ internal sealed partial class PolicyController(
         await Task.Yield(); // the dispatcher goes on taking keys
         try
         {
-            await ProcessAsync(queue, servers, seen, key, abort);
+            await ProcessAsync(queue, servers, seen, key, abort).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
@@ -184,7 +185,7 @@ internal sealed partial class PolicyController(
             return;
         }
 
-        var result = await reconciler.ReconcileAsync(policy, servers, abort);
+        var result = await reconciler.ReconcileAsync(policy, servers, abort).ConfigureAwait(false);
         switch (result.Outcome)
         {
             case ReconcileOutcome.Requeue:
@@ -211,18 +212,18 @@ internal sealed partial class PolicyController(
 
     private static PolicyKey Key(V1Alpha1SequenceSyncPolicy policy) => new(policy.Metadata.Namespace ?? string.Empty, policy.Metadata.Name ?? string.Empty);
 
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Controller started with {Workers} workers and {Policies} policies")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.ControllerStarted, Level = LogLevel.Information, Message = "Controller started with {Workers} workers and {Policies} policies")]
     private static partial void LogStarted(ILogger logger, int workers, int policies);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Controller stopped")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.ControllerStopped, Level = LogLevel.Information, Message = "Controller stopped")]
     private static partial void LogStopped(ILogger logger);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Reconcile of {Namespace}/{Name} failed ({Error}); retrying in {Delay}")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.ReconcileError, Level = LogLevel.Error, Message = "Reconcile of {Namespace}/{Name} failed ({Error}); retrying in {Delay}")]
     private static partial void LogReconcileError(ILogger logger, string @namespace, string name, string error, TimeSpan delay, Exception exception);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} not ready; retrying in {Delay}")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.ReconcileRetry, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} not ready; retrying in {Delay}")]
     private static partial void LogRetry(ILogger logger, string @namespace, string name, TimeSpan delay);
 
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} stopped waiting for its database server: the controller stops")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.StoppedWaiting, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} stopped waiting for its database server: the controller stops")]
     private static partial void LogStoppedWaiting(ILogger logger, string @namespace, string name);
 }

@@ -32,7 +32,10 @@ internal sealed class PolicyDatabases
     /// <exception cref="InvalidOperationException">A check of this policy is already running (the work queue prevents it).</exception>
     public PolicyPool Open(PolicyKey policy, NpgsqlConnectionStringBuilder settings, TimeSpan connectTimeout, TimeSpan statementTimeout)
     {
-        var dataSource = DatabaseConnection.CreateDataSource(WithConnectTimeout(settings, connectTimeout), MaxConnectionsPerPolicy, statementTimeout);
+        var dataSource = DatabaseConnection.CreateDataSource(
+            WithConnectTimeout(settings, connectTimeout),
+            MaxConnectionsPerPolicy,
+            statementTimeout);
         if (!_open.TryAdd(policy, dataSource))
         {
             dataSource.Dispose();
@@ -42,11 +45,14 @@ internal sealed class PolicyDatabases
         return new PolicyPool(this, policy, dataSource);
     }
 
-    /// <summary>The settings with Npgsql's Timeout bounded: a Secret's connect_timeout may shorten it, never lengthen or disable it (0).</summary>
+    /// <summary>
+    /// The settings with Npgsql's Timeout bounded: a Secret's connect_timeout may shorten it, never lengthen or disable it (0).
+    /// </summary>
     internal static NpgsqlConnectionStringBuilder WithConnectTimeout(NpgsqlConnectionStringBuilder settings, TimeSpan connectTimeout)
     {
         var bound = (int)Math.Clamp(Math.Ceiling(connectTimeout.TotalSeconds), 1, NpgsqlMaxTimeoutSeconds);
-        var stated = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = settings.ConnectionString }.ContainsKey(nameof(NpgsqlConnectionStringBuilder.Timeout));
+        var stated = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = settings.ConnectionString }.ContainsKey(
+            nameof(NpgsqlConnectionStringBuilder.Timeout));
         return new NpgsqlConnectionStringBuilder(settings.ConnectionString)
         {
             Timeout = stated && settings.Timeout is > 0 && settings.Timeout < bound ? settings.Timeout : bound,
@@ -56,7 +62,7 @@ internal sealed class PolicyDatabases
     private async ValueTask CloseAsync(PolicyKey policy, NpgsqlDataSource dataSource)
     {
         _open.TryRemove(new KeyValuePair<PolicyKey, NpgsqlDataSource>(policy, dataSource));
-        await dataSource.DisposeAsync();
+        await dataSource.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>A policy's pool for the length of one check.</summary>

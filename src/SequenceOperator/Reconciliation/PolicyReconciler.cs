@@ -8,6 +8,7 @@ using SequenceOperator.Entities;
 using SequenceOperator.Kubernetes;
 using SequenceOperator.Kubernetes.Events;
 using SequenceOperator.Kubernetes.Models;
+using SequenceOperator.Logging;
 using SequenceOperator.Metrics;
 using SequenceOperator.Postgres;
 
@@ -79,8 +80,8 @@ internal sealed partial class PolicyReconciler(
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(servers);
-        var outcome = await DecideAsync(policy, servers, cancellationToken);
-        return await FinishAsync(policy, outcome, cancellationToken);
+        var outcome = await DecideAsync(policy, servers, cancellationToken).ConfigureAwait(false);
+        return await FinishAsync(policy, outcome, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -108,8 +109,8 @@ internal sealed partial class PolicyReconciler(
             return new Paused(SequenceSyncPolicyReasons.InvalidSpec, specError, Announce: true);
         }
 
-        var (settings, secretFailure) = await ReadSecretAsync(policy, run, cancellationToken);
-        return secretFailure ?? await CheckAsync(policy, run, settings!, servers, cancellationToken);
+        var (settings, secretFailure) = await ReadSecretAsync(policy, run, cancellationToken).ConfigureAwait(false);
+        return secretFailure ?? await CheckAsync(policy, run, settings!, servers, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The connection settings from the policy's Secret, or why there are none.</summary>
@@ -122,7 +123,7 @@ internal sealed partial class PolicyReconciler(
         try
         {
             secret = await client.TryGetAsync(
-                ResourceType.Secrets, ns, secretName, KubernetesJsonContext.Default.Secret, cancellationToken);
+                ResourceType.Secrets, ns, secretName, KubernetesJsonContext.Default.Secret, cancellationToken).ConfigureAwait(false);
         }
         catch (ForbiddenException)
         {
@@ -169,14 +170,15 @@ internal sealed partial class PolicyReconciler(
             // A bounded number of checks per database server: wait for this one's turn. The pool lives for this check only:
             // built from the Secret just read, closed with its connections here, and the server's next check goes
             // before this one writes its status.
-            using var turn = await servers.WaitAsync(server, cancellationToken);
+            using var turn = await servers.WaitAsync(server, cancellationToken).ConfigureAwait(false);
             try
             {
                 stopwatch.Start();
-                await using var pool = databases.Open(key, settings, timeouts.Connect, statementTimeout);
+                var pool = databases.Open(key, settings, timeouts.Connect, statementTimeout);
+                await using var poolScope = pool.ConfigureAwait(false);
                 var report = repair
-                    ? await engine.RepairAsync(pool.DataSource, check, repairOptions, cancellationToken)
-                    : await engine.CheckAsync(pool.DataSource, check, cancellationToken);
+                    ? await engine.RepairAsync(pool.DataSource, check, repairOptions, cancellationToken).ConfigureAwait(false)
+                    : await engine.CheckAsync(pool.DataSource, check, cancellationToken).ConfigureAwait(false);
                 return new Checked(report, run.Interval, stopwatch.Elapsed);
             }
             catch (SequenceEngineException ex) when (ex.Failure is EngineFailure.Timeout or EngineFailure.ConnectionFailed)
@@ -205,8 +207,8 @@ internal sealed partial class PolicyReconciler(
         var now = time.GetUtcNow(); // the reconcile's one reading of the clock
         var status = NextStatus(policy, outcome, now);
         RecordMetrics(policy, outcome);
-        await RecordEventsAsync(policy, outcome, status, cancellationToken);
-        await WriteStatusAsync(policy, status, cancellationToken);
+        await RecordEventsAsync(policy, outcome, status, cancellationToken).ConfigureAwait(false);
+        await WriteStatusAsync(policy, status, cancellationToken).ConfigureAwait(false);
         return outcome switch
         {
             Paused => new ReconcileResult(ReconcileOutcome.Wait),
@@ -253,7 +255,7 @@ internal sealed partial class PolicyReconciler(
     {
         if (outcome is Checked c)
         {
-            await RecordSequenceEventsAsync(policy, c.Report, cancellationToken);
+            await RecordSequenceEventsAsync(policy, c.Report, cancellationToken).ConfigureAwait(false);
             LogChecked(logger, c.Report.Sequences.Count, c.Report.Behind.Count, c.Report.Repaired.Count,
                 c.Report.Errors.Count + c.Report.CheckFailures.Count + c.Report.RepairFailures.Count);
         }
@@ -263,7 +265,7 @@ internal sealed partial class PolicyReconciler(
         {
             LogFailed(logger, ready.Reason, ready.Message);
             var note = $"{ready.Reason}: {ready.Message}";
-            await events.RecordAsync(policy, EventType.Warning, EventReasons.CheckFailed, note, EventActions.Check, cancellationToken);
+            await events.RecordAsync(policy, EventType.Warning, EventReasons.CheckFailed, note, EventActions.Check, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -284,7 +286,7 @@ internal sealed partial class PolicyReconciler(
                 await events.RecordAsync(policy, EventType.Warning, EventReasons.SequenceBehind, string.Create(CultureInfo.InvariantCulture,
                     $"Sequence {sequence} of {column} is behind by {s.BehindBy}: "
                     + $"next value {s.NextValue}, highest value in use {s.MaxValue}."),
-                    EventActions.Check, cancellationToken);
+                    EventActions.Check, cancellationToken).ConfigureAwait(false);
             }
             else
             {
@@ -292,7 +294,7 @@ internal sealed partial class PolicyReconciler(
                     string.Create(CultureInfo.InvariantCulture,
                         $"Repaired sequence {sequence} of {column}: "
                         + $"next value {s.NextValue} -> {s.RepairedNextValue} (highest value in use {s.MaxValue})."),
-                    EventActions.Repair, cancellationToken);
+                    EventActions.Repair, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -302,7 +304,7 @@ internal sealed partial class PolicyReconciler(
                 ? (EventType.Warning, EventReasons.SequenceBehind, "behind", EventActions.Check)
                 : (EventType.Normal, EventReasons.SequenceRepaired, "repaired", EventActions.Repair);
             await events.RecordAsync(policy, type, reason, string.Create(CultureInfo.InvariantCulture,
-                $"{rest.Count()} more sequence(s) {what}; see the policy's status."), action, cancellationToken);
+                $"{rest.Count()} more sequence(s) {what}; see the policy's status."), action, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -326,7 +328,7 @@ internal sealed partial class PolicyReconciler(
             policy.Metadata.Name!,
             KubernetesPatch.Merge(new JsonObject { ["status"] = diff }),
             SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy,
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The spec's values a check runs with, or why the spec is invalid.</summary>
@@ -409,14 +411,14 @@ internal sealed partial class PolicyReconciler(
     /// <summary>The check ran; its report says whether it succeeded.</summary>
     private sealed record Checked(SequenceReport Report, TimeSpan Interval, TimeSpan Duration) : Outcome(Interval);
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Information,
+    [LoggerMessage(EventId = LogEvents.Reconciliation.Checked, Level = LogLevel.Information,
         Message = "Checked {Sequences} sequence(s): {Behind} behind, {Repaired} repaired, {Errors} error(s)")]
     private static partial void LogChecked(ILogger logger, int sequences, int behind, int repaired, int errors);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Check failed ({Reason}): {Message}")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.CheckFailed, Level = LogLevel.Warning, Message = "Check failed ({Reason}): {Message}")]
     private static partial void LogFailed(ILogger logger, string reason, string message);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Information,
+    [LoggerMessage(EventId = LogEvents.Reconciliation.PolicyDeleted, Level = LogLevel.Information,
         Message = "Policy {Namespace}/{Name} deleted: its metric series are dropped")]
     private static partial void LogDeleted(ILogger logger, string @namespace, string name);
 }

@@ -31,7 +31,10 @@ internal static class SecretConnection
     public static NpgsqlConnectionStringBuilder Build(DatabaseSpec spec, string secretName, IDictionary<string, byte[]>? data)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var values = (data ?? new Dictionary<string, byte[]>()).ToDictionary(kv => kv.Key, kv => Decode(secretName, kv.Key, kv.Value), StringComparer.Ordinal);
+        var values = (data ?? new Dictionary<string, byte[]>()).ToDictionary(
+            kv => kv.Key,
+            kv => Decode(secretName, kv.Key, kv.Value),
+            StringComparer.Ordinal);
         var builder = new NpgsqlConnectionStringBuilder
         {
             Host = spec.Host,
@@ -103,13 +106,15 @@ internal static class SecretConnection
         if (string.IsNullOrEmpty(builder.Username))
         {
             throw new SecretInvalidException(
-                $"Secret {secretName} has no user name: expected a key 'username' or 'user', or a URI in 'uri' or 'DATABASE_URL' (keys present: {KeyList(values)}).");
+                $"Secret {secretName} has no user name: expected a key 'username' or 'user', or a URI in 'uri' or 'DATABASE_URL' (keys "
+                    + $"present: {KeyList(values)}).");
         }
 
         if (builder.Password is null)
         {
             throw new SecretInvalidException(
-                $"Secret {secretName} has no password: expected a key 'password', or a URI with one in 'uri' or 'DATABASE_URL' (keys present: {KeyList(values)}).");
+                $"Secret {secretName} has no password: expected a key 'password', or a URI with one in 'uri' or 'DATABASE_URL' (keys "
+                    + $"present: {KeyList(values)}).");
         }
 
         return builder;

@@ -14,7 +14,11 @@ internal sealed class WorkQueue<TKey> : IDisposable
     /// <summary>The longest a .NET timer can wait (4294967294 ms, about 49.7 days).</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
-    private readonly Channel<TKey> _ready = Channel.CreateUnbounded<TKey>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = false });
+    private readonly Channel<TKey> _ready = Channel.CreateUnbounded<TKey>(new UnboundedChannelOptions
+    {
+        SingleWriter = false,
+        SingleReader = false,
+    });
     private readonly Lock _lock = new();
     private readonly HashSet<TKey> _queued = [];
     private readonly HashSet<TKey> _processing = [];
@@ -169,7 +173,7 @@ internal sealed class WorkQueue<TKey> : IDisposable
     {
         while (true)
         {
-            var key = await _ready.Reader.ReadAsync(cancellationToken);
+            var key = await _ready.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             lock (_lock)
             {
                 if (!_queued.Remove(key))

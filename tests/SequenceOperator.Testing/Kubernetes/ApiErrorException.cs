@@ -39,7 +39,12 @@ public sealed class ApiErrorException : Exception
     /// <summary>Extra top-level Status metadata (e.g. an inconsistent <c>continue</c> token).</summary>
     public JsonObject? Metadata { get; init; }
 
-    public JsonObject ToStatus() => Statuses.Failure(Code, Reason, Message, Details?.DeepClone().AsObject(), Metadata?.DeepClone().AsObject());
+    public JsonObject ToStatus() => Statuses.Failure(
+        Code,
+        Reason,
+        Message,
+        Details?.DeepClone().AsObject(),
+        Metadata?.DeepClone().AsObject());
 }
 
 /// <summary>Builds <c>meta/v1</c> Status objects and the errors the real server answers.</summary>
@@ -94,7 +99,10 @@ public static class Statuses
             + (detail ?? "the object has been modified; please apply your changes to the latest version and try again"),
             Details(resource, name));
 
-    public static ApiErrorException Invalid(ApiResourceDefinition resource, string name, IReadOnlyList<(string Field, string Message)> causes)
+    public static ApiErrorException Invalid(
+        ApiResourceDefinition resource,
+        string name,
+        IReadOnlyList<(string Field, string Message)> causes)
     {
         var details = Details(resource, name);
         details["kind"] = resource.Kind;

@@ -54,7 +54,13 @@ public sealed record ApiResourceDefinition(string Group, string Version, string 
     };
 
     /// <summary>A custom resource as a CRD declares it.</summary>
-    public static ApiResourceDefinition CustomResource(string group, string version, string plural, string kind, bool namespaced, bool statusSubresource = true) =>
+    public static ApiResourceDefinition CustomResource(
+        string group,
+        string version,
+        string plural,
+        string kind,
+        bool namespaced,
+        bool statusSubresource = true) =>
         new(group, version, plural, kind, namespaced)
         {
             HasStatusSubresource = statusSubresource,

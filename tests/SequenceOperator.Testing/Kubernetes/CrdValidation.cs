@@ -22,7 +22,10 @@ internal static partial class CrdValidation
     // Go's time.Duration is an int64 count of nanoseconds.
     private static readonly TimeSpan GoMaxDuration = TimeSpan.FromTicks(long.MaxValue / 100);
 
-    /// <summary>A validator for the objects of the CRD's first version; <paramref name="evaluateRules"/> false is an API server older than 1.25, which ignores CEL rules.</summary>
+    /// <summary>
+    /// A validator for the objects of the CRD's first version; <paramref name="evaluateRules"/> false is an API server older than 1.25,
+    /// which ignores CEL rules.
+    /// </summary>
     public static Func<JsonObject, IReadOnlyList<(string Field, string Message)>> For(JsonObject crd, bool evaluateRules = true)
     {
         ArgumentNullException.ThrowIfNull(crd);
@@ -133,7 +136,9 @@ internal static partial class CrdValidation
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < list.Count; i++)
             {
-                var key = new JsonObject([.. keys.Select(k => KeyValuePair.Create(k!.GetValue<string>(), list[i]?[k.GetValue<string>()]?.DeepClone()))]);
+                var key = new JsonObject([.. keys.Select(k => KeyValuePair.Create(
+                    k!.GetValue<string>(),
+                    list[i]?[k.GetValue<string>()]?.DeepClone()))]);
                 if (!seen.Add(key.ToJsonString()))
                 {
                     causes.Add((string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]"), $"Duplicate value: {key.ToJsonString()}"));
@@ -147,15 +152,27 @@ internal static partial class CrdValidation
         var length = text.EnumerateRunes().Count();
         if (schema["minLength"] is JsonValue min && length < Long(min))
         {
-            causes.Add((path, string.Create(CultureInfo.InvariantCulture, $"Invalid value: {Show(text)}: {path} in body should be at least {Long(min)} chars long")));
+            causes.Add((
+                path,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Invalid value: {Show(text)}: {path} in body should be at least {Long(min)} chars long")));
         }
 
         if (schema["maxLength"] is JsonValue max && length > Long(max))
         {
-            causes.Add((path, string.Create(CultureInfo.InvariantCulture, $"Invalid value: {Show(text)}: {path} in body should be at most {Long(max)} chars long")));
+            causes.Add((
+                path,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Invalid value: {Show(text)}: {path} in body should be at most {Long(max)} chars long")));
         }
 
-        if (schema["pattern"]?.GetValue<string>() is { } pattern && !Regex.IsMatch(text, pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
+        if (schema["pattern"]?.GetValue<string>() is { } pattern && !Regex.IsMatch(
+            text,
+            pattern,
+            RegexOptions.CultureInvariant,
+            TimeSpan.FromSeconds(1)))
         {
             causes.Add((path, $"Invalid value: {Show(text)}: {path} in body should match '{pattern}'"));
         }
@@ -166,12 +183,16 @@ internal static partial class CrdValidation
         var number = Number(scalar);
         if (schema["minimum"] is JsonValue min && number < Number(min))
         {
-            causes.Add((path, $"Invalid value: {scalar.ToJsonString()}: {path} in body should be greater than or equal to {min.ToJsonString()}"));
+            causes.Add((
+                path,
+                $"Invalid value: {scalar.ToJsonString()}: {path} in body should be greater than or equal to {min.ToJsonString()}"));
         }
 
         if (schema["maximum"] is JsonValue max && number > Number(max))
         {
-            causes.Add((path, $"Invalid value: {scalar.ToJsonString()}: {path} in body should be less than or equal to {max.ToJsonString()}"));
+            causes.Add((
+                path,
+                $"Invalid value: {scalar.ToJsonString()}: {path} in body should be less than or equal to {max.ToJsonString()}"));
         }
     }
 
@@ -184,7 +205,8 @@ internal static partial class CrdValidation
         var match = DurationRule().Match(text);
         if (!match.Success || (match.Groups["guard"].Success && match.Groups["guard"].Value != match.Groups["field"].Value))
         {
-            throw new NotSupportedException($"The API-server double cannot evaluate the CEL rule \"{text}\" at {path}; teach CrdValidation that rule's shape.");
+            throw new NotSupportedException(
+                $"The API-server double cannot evaluate the CEL rule \"{text}\" at {path}; teach CrdValidation that rule's shape.");
         }
 
         var operand = match.Groups["field"].Success ? (self as JsonObject)?[match.Groups["field"].Value] : self;
@@ -222,7 +244,9 @@ internal static partial class CrdValidation
     private static bool TryGoDuration(JsonNode? node, out TimeSpan value)
     {
         value = default;
-        return node is JsonValue v && v.TryGetValue<string>(out var text) && KubernetesDuration.TryParse(text, out value) && value <= GoMaxDuration;
+        return node is JsonValue v && v.TryGetValue<string>(out var text) && KubernetesDuration.TryParse(
+            text,
+            out value) && value <= GoMaxDuration;
     }
 
     private static string TypeOf(JsonNode value) => value.GetValueKind() switch

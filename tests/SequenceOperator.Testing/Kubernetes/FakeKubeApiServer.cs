@@ -39,7 +39,12 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         BookmarkInterval = options.BookmarkInterval;
         MaxWatchDuration = options.MaxWatchDuration;
         Security.Required = options.RequireAuthentication;
-        foreach (var resource in new[] { ApiResourceDefinition.Secrets, ApiResourceDefinition.Events, ApiResourceDefinition.Leases }.Concat(options.Resources))
+        foreach (var resource in new[]
+        {
+            ApiResourceDefinition.Secrets,
+            ApiResourceDefinition.Events,
+            ApiResourceDefinition.Leases,
+        }.Concat(options.Resources))
         {
             Register(resource);
         }
@@ -113,7 +118,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
     }
 
-    public static async Task<FakeKubeApiServer> StartAsync(FakeKubeApiServerOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<FakeKubeApiServer> StartAsync(
+        FakeKubeApiServerOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         var server = new FakeKubeApiServer(options ?? new FakeKubeApiServerOptions());
         await server._app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -233,7 +240,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                     _ => "InternalError",
                 };
                 var details = error.RetryAfterSeconds is int retry ? new JsonObject { ["retryAfterSeconds"] = retry } : null;
-                var message = error.StatusCode == 429 ? "Too many requests, please try again later." : "Internal error occurred: injected fault";
+                var message = error.StatusCode == 429
+                    ? "Too many requests, please try again later."
+                    : "Internal error occurred: injected fault";
                 throw new ApiErrorException(error.StatusCode!.Value, reason, message, details);
             }
 
@@ -253,7 +262,8 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 var scope = info.Namespace is null ? "at the cluster scope" : $"in the namespace \"{info.Namespace}\"";
                 var what = info.Name is null ? info.Resource.QualifiedPlural : $"{info.Resource.QualifiedPlural} \"{info.Name}\"";
                 throw new ApiErrorException(403, "Forbidden",
-                    $"{what} is forbidden: User \"{record.User}\" cannot {info.Verb} resource \"{info.Resource.Plural}\" in API group \"{info.Resource.Group}\" {scope}",
+                    $"{what} is forbidden: User \"{record.User}\" cannot {info.Verb} resource \"{info.Resource.Plural}\" in API group "
+                        + $"\"{info.Resource.Group}\" {scope}",
                     Statuses.Details(info.Resource, info.Name));
             }
 
@@ -294,7 +304,10 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             record.StatusCode = 500;
             if (!context.Response.HasStarted)
             {
-                await WriteJsonAsync(context, 500, Statuses.Failure(500, "InternalError", "Internal error occurred: " + e.GetType().Name)).ConfigureAwait(false);
+                await WriteJsonAsync(
+                    context,
+                    500,
+                    Statuses.Failure(500, "InternalError", "Internal error occurred: " + e.GetType().Name)).ConfigureAwait(false);
             }
         }
     }
@@ -319,12 +332,21 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
                 var filter = Filter(query["labelSelector"], query["fieldSelector"]);
                 var limit = int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? l : 0;
                 string? continueToken = query["continue"];
-                if (!string.IsNullOrEmpty(continueToken) && !string.IsNullOrEmpty(query["resourceVersion"]) && query["resourceVersion"] != "0")
+                if (
+                    !string.IsNullOrEmpty(continueToken) && !string.IsNullOrEmpty(
+                        query["resourceVersion"]) && query["resourceVersion"] != "0")
                 {
                     throw Statuses.BadRequest("specifying resource version is not allowed when using continue");
                 }
 
-                var page = Store.List(resource, info.Namespace, filter, limit, continueToken, query["resourceVersion"], query["resourceVersionMatch"]);
+                var page = Store.List(
+                    resource,
+                    info.Namespace,
+                    filter,
+                    limit,
+                    continueToken,
+                    query["resourceVersion"],
+                    query["resourceVersionMatch"]);
                 var metadata = new JsonObject { ["resourceVersion"] = page.Revision.ToString(CultureInfo.InvariantCulture) };
                 if (page.Continue is not null)
                 {
@@ -529,7 +551,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     {
         try
         {
-            return await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false) as JsonObject
+            return await JsonNode.ParseAsync(
+                context.Request.Body,
+                cancellationToken: context.RequestAborted).ConfigureAwait(false) as JsonObject
                 ?? throw Statuses.BadRequest("the body of the request is not a JSON object");
         }
         catch (JsonException)
@@ -579,7 +603,13 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         }
         else
         {
-            return new RequestInfo { Verb = request.Method.ToLowerInvariant(), Method = request.Method, Path = path, Query = request.QueryString.Value ?? string.Empty };
+            return new RequestInfo
+            {
+                Verb = request.Method.ToLowerInvariant(),
+                Method = request.Method,
+                Path = path,
+                Query = request.QueryString.Value ?? string.Empty,
+            };
         }
 
         string? ns = null;
@@ -598,7 +628,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
             }
 
             // A namespaced resource has no cluster-scoped item paths; a cluster-scoped one has no namespaced paths.
-            if (resource is not null && ((resource.Namespaced && ns is null && rest.Length > 1) || (!resource.Namespaced && ns is not null)))
+            if (
+                resource is not null && (
+                    (resource.Namespaced && ns is null && rest.Length > 1) || (!resource.Namespaced && ns is not null)))
             {
                 resource = null;
             }

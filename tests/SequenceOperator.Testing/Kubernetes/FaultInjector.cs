@@ -35,7 +35,12 @@ public sealed class FaultRule
     public int Hits => Volatile.Read(ref _hits);
 
     /// <summary>Answer <paramref name="statusCode"/> to requests with <paramref name="verb"/> (any when null).</summary>
-    public static FaultRule Error(string? verb, int statusCode, int? times = 1, int? retryAfterSeconds = null, string? plural = null) => new()
+    public static FaultRule Error(
+        string? verb,
+        int statusCode,
+        int? times = 1,
+        int? retryAfterSeconds = null,
+        string? plural = null) => new()
     {
         Match = r => (verb is null || r.Verb == verb) && (plural is null || r.Resource?.Plural == plural),
         StatusCode = statusCode,

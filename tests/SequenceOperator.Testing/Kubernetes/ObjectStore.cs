@@ -56,7 +56,9 @@ public sealed class ObjectStore
         }
     }
 
-    /// <summary>Forgets all history, as an etcd compaction at the current revision: older versions and continue tokens answer 410.</summary>
+    /// <summary>
+    /// Forgets all history, as an etcd compaction at the current revision: older versions and continue tokens answer 410.
+    /// </summary>
     public void Compact()
     {
         lock (_lock)
@@ -192,7 +194,10 @@ public sealed class ObjectStore
             {
                 if (!resource.AllowUnconditionalUpdate)
                 {
-                    throw Statuses.Invalid(resource, name, [("metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")]);
+                    throw Statuses.Invalid(
+                        resource,
+                        name,
+                        [("metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")]);
                 }
             }
             else if (version != ResourceVersion(current))
@@ -205,7 +210,13 @@ public sealed class ObjectStore
     }
 
     /// <summary>PATCH with <c>application/merge-patch+json</c> or <c>application/json-patch+json</c>.</summary>
-    public JsonObject Patch(ApiResourceDefinition resource, string? @namespace, string name, string contentType, string patch, string? subresource = null)
+    public JsonObject Patch(
+        ApiResourceDefinition resource,
+        string? @namespace,
+        string name,
+        string contentType,
+        string patch,
+        string? subresource = null)
     {
         ArgumentNullException.ThrowIfNull(resource);
         JsonNode? patchNode;
@@ -255,7 +266,12 @@ public sealed class ObjectStore
     }
 
     /// <summary>DELETE. With finalizers the object only gets a deletionTimestamp; it goes once they are removed.</summary>
-    public JsonObject Delete(ApiResourceDefinition resource, string? @namespace, string name, string? preconditionResourceVersion = null, string? preconditionUid = null)
+    public JsonObject Delete(
+        ApiResourceDefinition resource,
+        string? @namespace,
+        string name,
+        string? preconditionResourceVersion = null,
+        string? preconditionUid = null)
     {
         ArgumentNullException.ThrowIfNull(resource);
         lock (_lock)
@@ -269,13 +285,17 @@ public sealed class ObjectStore
             var uid = Metadata(current)["uid"]?.GetValue<string>();
             if (preconditionUid is not null && preconditionUid != uid)
             {
-                throw Statuses.Conflict(resource, name, $"Precondition failed: UID in precondition: {preconditionUid}, UID in object meta: {uid}");
+                throw Statuses.Conflict(
+                    resource,
+                    name,
+                    $"Precondition failed: UID in precondition: {preconditionUid}, UID in object meta: {uid}");
             }
 
             if (preconditionResourceVersion is not null && preconditionResourceVersion != ResourceVersion(current))
             {
                 throw Statuses.Conflict(resource, name,
-                    $"Precondition failed: ResourceVersion in precondition: {preconditionResourceVersion}, ResourceVersion in object meta: {ResourceVersion(current)}");
+                    $"Precondition failed: ResourceVersion in precondition: {preconditionResourceVersion}, ResourceVersion in object meta: "
+                        + $"{ResourceVersion(current)}");
             }
 
             if (Metadata(current)["finalizers"] is JsonArray { Count: > 0 })
@@ -316,7 +336,13 @@ public sealed class ObjectStore
     }
 
     internal ListResult List(
-        ApiResourceDefinition resource, string? @namespace, Func<JsonObject, bool> filter, int limit, string? continueToken, string? resourceVersion, string? match)
+        ApiResourceDefinition resource,
+        string? @namespace,
+        Func<JsonObject, bool> filter,
+        int limit,
+        string? continueToken,
+        string? resourceVersion,
+        string? match)
     {
         lock (_lock)
         {
@@ -328,9 +354,12 @@ public sealed class ObjectStore
                 if (listRevision < _compacted)
                 {
                     throw new ApiErrorException(410, "Expired",
-                        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, "
-                        + "or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an "
-                        + "inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+                        "The provided continue parameter is too old to display a consistent list result. You can start a new list without "
+                            + "the continue parameter, "
+                        + "or use the continue token in this response to retrieve the remainder of the results. Continuing with the "
+                            + "provided token results in an "
+                        + "inconsistent list - objects that were created, modified, or deleted between the time the first chunk was "
+                            + "returned and now may show up in the list.")
                     {
                         Metadata = new JsonObject { ["continue"] = ContinueToken.Encode(_revision, start) },
                     };
@@ -338,7 +367,8 @@ public sealed class ObjectStore
             }
             else if (match == "Exact")
             {
-                listRevision = ParseRevision(resourceVersion) ?? throw Statuses.BadRequest("resourceVersionMatch=Exact needs a resourceVersion");
+                listRevision = ParseRevision(resourceVersion)
+                    ?? throw Statuses.BadRequest("resourceVersionMatch=Exact needs a resourceVersion");
                 if (listRevision < _compacted)
                 {
                     throw Statuses.Expired($"too old resource version: {listRevision} ({_compacted})");
@@ -372,7 +402,11 @@ public sealed class ObjectStore
         }
     }
 
-    internal WatchSubscription Subscribe(ApiResourceDefinition resource, string? @namespace, string? resourceVersion, Func<JsonObject, bool> filter)
+    internal WatchSubscription Subscribe(
+        ApiResourceDefinition resource,
+        string? @namespace,
+        string? resourceVersion,
+        Func<JsonObject, bool> filter)
     {
         lock (_lock)
         {
@@ -383,7 +417,11 @@ public sealed class ObjectStore
                 foreach (var value in Current(resource, @namespace))
                 {
                     subscription.Offer(new StoredEvent(long.Parse(ResourceVersion(value), CultureInfo.InvariantCulture), resource,
-                        Metadata(value)["namespace"]?.GetValue<string>() ?? string.Empty, Metadata(value)["name"]!.GetValue<string>(), "ADDED", value, null));
+                        Metadata(value)["namespace"]?.GetValue<string>() ?? string.Empty,
+                        Metadata(value)["name"]!.GetValue<string>(),
+                        "ADDED",
+                        value,
+                        null));
                 }
             }
             else if (revision < _compacted)
@@ -434,7 +472,13 @@ public sealed class ObjectStore
     }
 
     private JsonObject ApplyUpdate(
-        ApiResourceDefinition resource, string ns, string name, JsonObject current, JsonObject body, string? subresource, bool force = false)
+        ApiResourceDefinition resource,
+        string ns,
+        string name,
+        JsonObject current,
+        JsonObject body,
+        string? subresource,
+        bool force = false)
     {
         JsonObject next;
         if (subresource == "status")
@@ -465,7 +509,16 @@ public sealed class ObjectStore
 
             var metadata = Metadata(next);
             var old = Metadata(current);
-            foreach (var field in new[] { "name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation" })
+            foreach (var field in new[]
+            {
+                "name",
+                "namespace",
+                "uid",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "generation",
+            })
             {
                 metadata.Remove(field);
                 if (old[field] is { } kept)
@@ -632,7 +685,8 @@ public sealed class ObjectStore
                 }
                 catch (FormatException)
                 {
-                    throw Statuses.BadRequest($"Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at data[{key}]");
+                    throw Statuses.BadRequest(
+                        $"Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at data[{key}]");
                 }
             }
         }
@@ -681,7 +735,11 @@ internal static class ContinueToken
 }
 
 /// <summary>A watch's queue of changes, fed under the store's lock so bookmarks can never overtake a change.</summary>
-internal sealed class WatchSubscription(ObjectStore store, ApiResourceDefinition resource, string? @namespace, Func<JsonObject, bool> filter) : IDisposable
+internal sealed class WatchSubscription(
+    ObjectStore store,
+    ApiResourceDefinition resource,
+    string? @namespace,
+    Func<JsonObject, bool> filter) : IDisposable
 {
     private readonly Channel<StoredEvent> _channel = Channel.CreateUnbounded<StoredEvent>(); // multi-reader kind: it can count
 

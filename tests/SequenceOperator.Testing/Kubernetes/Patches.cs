@@ -85,9 +85,14 @@ public static class Patches
     }
 
     private static JsonNode? ValueOf(JsonObject operation) =>
-        operation.ContainsKey("value") ? operation["value"]?.DeepClone() : throw Statuses.BadRequest("json patch operation needs \"value\"");
+        operation.ContainsKey("value")
+            ? operation["value"]?.DeepClone()
+            : throw Statuses.BadRequest("json patch operation needs \"value\"");
 
-    private static ApiErrorException Unprocessable(string message) => new(422, "Invalid", "the server rejected our request due to an error in our request: " + message);
+    private static ApiErrorException Unprocessable(string message) => new(
+        422,
+        "Invalid",
+        "the server rejected our request due to an error in our request: " + message);
 
     private static string[] Pointer(string path)
     {
@@ -101,7 +106,10 @@ public static class Patches
             throw Unprocessable($"invalid JSON pointer \"{path}\"");
         }
 
-        return path[1..].Split('/').Select(s => s.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
+        return path[1..].Split('/').Select(s => s.Replace(
+            "~1",
+            "/",
+            StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
     }
 
     private static JsonNode? Get(JsonNode? document, string path)

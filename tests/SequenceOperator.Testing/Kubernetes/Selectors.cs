@@ -91,7 +91,9 @@ internal static class Selectors
     private static Func<IReadOnlyDictionary<string, string>, bool> ParseLabelTerm(string term)
     {
         var words = term.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (words.Length == 2 && (words[1].StartsWith("in", StringComparison.Ordinal) || words[1].StartsWith("notin", StringComparison.Ordinal)))
+        if (words.Length == 2 && (words[1].StartsWith(
+            "in",
+            StringComparison.Ordinal) || words[1].StartsWith("notin", StringComparison.Ordinal)))
         {
             var key = words[0];
             var notIn = words[1].StartsWith("notin", StringComparison.Ordinal);
@@ -102,7 +104,9 @@ internal static class Selectors
                 throw Statuses.BadRequest($"unable to parse requirement: {term}");
             }
 
-            var values = words[1][(open + 1)..close].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+            var values = words[1][(open + 1)..close].Split(
+                ',',
+                StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
             return labels => notIn
                 ? !labels.TryGetValue(key, out var v) || !values.Contains(v)
                 : labels.TryGetValue(key, out var w) && values.Contains(w);

@@ -7,4 +7,11 @@ namespace SequenceOperator.Testing.Kubernetes;
 /// cluster-scoped), ADDED/MODIFIED/DELETED, the object after the change and the one before (to rebuild past states).
 /// Stored objects are never mutated.
 /// </summary>
-public sealed record StoredEvent(long Revision, ApiResourceDefinition Resource, string Namespace, string Name, string Type, JsonObject Object, JsonObject? Previous);
+public sealed record StoredEvent(
+    long Revision,
+    ApiResourceDefinition Resource,
+    string Namespace,
+    string Name,
+    string Type,
+    JsonObject Object,
+    JsonObject? Previous);

@@ -36,7 +36,10 @@ public sealed class TestCertificateAuthority : IDisposable
     public string CertificatePem => Certificate.ExportCertificatePem();
 
     /// <summary>A serving certificate for the given DNS names and IP addresses.</summary>
-    public X509Certificate2 IssueServerCertificate(IEnumerable<string> dnsNames, IEnumerable<IPAddress> addresses, TestKeyType keyType = TestKeyType.EcdsaP256)
+    public X509Certificate2 IssueServerCertificate(
+        IEnumerable<string> dnsNames,
+        IEnumerable<IPAddress> addresses,
+        TestKeyType keyType = TestKeyType.EcdsaP256)
     {
         ArgumentNullException.ThrowIfNull(dnsNames);
         ArgumentNullException.ThrowIfNull(addresses);
@@ -55,7 +58,9 @@ public sealed class TestCertificateAuthority : IDisposable
     }
 
     /// <summary>A client certificate for <paramref name="user"/>, returned as PEM certificate and PEM key.</summary>
-    public (string CertificatePem, string KeyPem) IssueClientCertificatePem(string user, TestKeyType keyType = TestKeyType.EcdsaP256, string? group = null)
+    public (
+        string CertificatePem,
+        string KeyPem) IssueClientCertificatePem(string user, TestKeyType keyType = TestKeyType.EcdsaP256, string? group = null)
     {
         var subject = "CN=" + user + (group is null ? string.Empty : ", O=" + group);
         using var certificate = Issue(subject, keyType, [], new Oid("1.3.6.1.5.5.7.3.2"), out var keyPem);
@@ -89,7 +94,9 @@ public sealed class TestCertificateAuthority : IDisposable
             _ => throw new InvalidOperationException(),
         };
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(
+            X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment,
+            true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([usage], false));
         foreach (var extension in extensions)
         {
@@ -100,7 +107,11 @@ public sealed class TestCertificateAuthority : IDisposable
         serial[0] &= 0x7f;
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
         using var signed = request.Create(
-            Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key), DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(30), serial);
+            Certificate.SubjectName,
+            X509SignatureGenerator.CreateForECDsa(_key),
+            DateTimeOffset.UtcNow.AddMinutes(-5),
+            DateTimeOffset.UtcNow.AddDays(30),
+            serial);
 
         // PKCS#1 "RSA PRIVATE KEY" and SEC1 "EC PRIVATE KEY", the forms kubeadm and most tools write.
         keyPem = key switch

@@ -25,9 +25,15 @@ internal sealed class OperatorEnvironment : IAsyncDisposable
 {
     public const string Token = "operator-token-4711";
 
-    /// <summary>The SequenceSyncPolicy resource, validated as the API server validates it with the generated CRD (schema and CEL rules).</summary>
+    /// <summary>
+    /// The SequenceSyncPolicy resource, validated as the API server validates it with the generated CRD (schema and CEL rules).
+    /// </summary>
     public static ApiResourceDefinition PolicyResource { get; } = ApiResourceDefinition.CustomResource(
-        V1Alpha1SequenceSyncPolicy.Group, V1Alpha1SequenceSyncPolicy.Version, V1Alpha1SequenceSyncPolicy.Plural, V1Alpha1SequenceSyncPolicy.EntityKind, namespaced: true) with
+        V1Alpha1SequenceSyncPolicy.Group,
+        V1Alpha1SequenceSyncPolicy.Version,
+        V1Alpha1SequenceSyncPolicy.Plural,
+        V1Alpha1SequenceSyncPolicy.EntityKind,
+        namespaced: true) with
     {
         Validate = CrdValidation.For(CrdGenerator.Generate()),
     };
@@ -57,8 +63,13 @@ internal sealed class OperatorEnvironment : IAsyncDisposable
 
     public PostgresServer Postgres { get; }
 
-    /// <summary>Starts the double; <paramref name="celRules"/> false serves policies as an API server that ignores CEL rules would.</summary>
-    public static async Task<OperatorEnvironment> StartAsync(PostgresServer postgres, FakeKubeApiServerOptions? options = null, bool celRules = true)
+    /// <summary>
+    /// Starts the double; <paramref name="celRules"/> false serves policies as an API server that ignores CEL rules would.
+    /// </summary>
+    public static async Task<OperatorEnvironment> StartAsync(
+        PostgresServer postgres,
+        FakeKubeApiServerOptions? options = null,
+        bool celRules = true)
     {
         var api = await FakeKubeApiServer.StartAsync((options ?? new FakeKubeApiServerOptions()) with
         {
@@ -77,7 +88,9 @@ internal sealed class OperatorEnvironment : IAsyncDisposable
         return new OperatorEnvironment(api, configuration, postgres);
     }
 
-    /// <summary>Starts an operator (the real host) against the double; <paramref name="settings"/> adds or overrides flags' configuration keys.</summary>
+    /// <summary>
+    /// Starts an operator (the real host) against the double; <paramref name="settings"/> adds or overrides flags' configuration keys.
+    /// </summary>
     public async Task<OperatorInstance> StartOperatorAsync(IDictionary<string, string?>? settings = null)
     {
         var ports = LoopbackPorts.Free(2);
@@ -107,7 +120,11 @@ internal sealed class OperatorEnvironment : IAsyncDisposable
     }
 
     /// <summary>A database for a namespace (loaded with <paramref name="setupSql"/>) and the Secret that names it.</summary>
-    public async Task<Tenant> CreateTenantAsync(string @namespace, string setupSql, string secretName = "cityforge-db-credentials", IDictionary<string, string>? secretData = null)
+    public async Task<Tenant> CreateTenantAsync(
+        string @namespace,
+        string setupSql,
+        string secretName = "cityforge-db-credentials",
+        IDictionary<string, string>? secretData = null)
     {
         var cs = await Postgres.CreateDatabaseAsync(@namespace.Replace('-', '_'));
         if (setupSql.Length > 0)
@@ -143,25 +160,40 @@ internal sealed class OperatorEnvironment : IAsyncDisposable
         }
         else
         {
-            await Client.ReplaceAsync(ResourceType.Secrets, secret with { Metadata = secret.Metadata with { ResourceVersion = existing.Metadata.ResourceVersion } }, KubernetesJsonContext.Default.Secret);
+            await Client.ReplaceAsync(
+                ResourceType.Secrets,
+                secret with { Metadata = secret.Metadata with { ResourceVersion = existing.Metadata.ResourceVersion } },
+                KubernetesJsonContext.Default.Secret);
         }
     }
 
     public Task<V1Alpha1SequenceSyncPolicy> CreatePolicyAsync(string @namespace, string name, SequenceSyncPolicySpec spec) =>
-        Client.CreateAsync(PolicyReconciler.PolicyType, new V1Alpha1SequenceSyncPolicy { Metadata = new ObjectMeta { Name = name, Namespace = @namespace }, Spec = spec },
+        Client.CreateAsync(PolicyReconciler.PolicyType, new V1Alpha1SequenceSyncPolicy
+        {
+            Metadata = new ObjectMeta { Name = name, Namespace = @namespace },
+            Spec = spec,
+        },
             SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy);
 
     public Task<V1Alpha1SequenceSyncPolicy> GetPolicyAsync(string @namespace, string name) =>
         Client.GetAsync(PolicyReconciler.PolicyType, @namespace, name, SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy);
 
     /// <summary>Polls the policy until <paramref name="done"/> holds; fails with the last status seen.</summary>
-    public async Task<V1Alpha1SequenceSyncPolicy> WaitForPolicyAsync(string @namespace, string name, Func<V1Alpha1SequenceSyncPolicy, bool> done, TimeSpan? timeout = null)
+    public async Task<V1Alpha1SequenceSyncPolicy> WaitForPolicyAsync(
+        string @namespace,
+        string name,
+        Func<V1Alpha1SequenceSyncPolicy, bool> done,
+        TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         V1Alpha1SequenceSyncPolicy? last = null;
         while (DateTime.UtcNow < deadline)
         {
-            last = await Client.TryGetAsync(PolicyReconciler.PolicyType, @namespace, name, SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy);
+            last = await Client.TryGetAsync(
+                PolicyReconciler.PolicyType,
+                @namespace,
+                name,
+                SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy);
             if (last is not null && done(last))
             {
                 return last;
@@ -170,12 +202,18 @@ internal sealed class OperatorEnvironment : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        var conditions = last?.Status?.Conditions is { } cs ? string.Join("; ", cs.Select(c => $"{c.Type}={c.Status} {c.Reason}: {c.Message}")) : "no status";
-        throw new TimeoutException($"policy {@namespace}/{name} did not reach the expected state; last: generation {last?.Metadata.Generation}, observed {last?.Status?.ObservedGeneration}, {conditions}");
+        var conditions = last?.Status?.Conditions is { } cs ? string.Join(
+            "; ",
+            cs.Select(c => $"{c.Type}={c.Status} {c.Reason}: {c.Message}")) : "no status";
+        throw new TimeoutException(
+            $"policy {@namespace}/{name} did not reach the expected state; last: generation {last?.Metadata.Generation}, observed "
+                + $"{last?.Status?.ObservedGeneration}, {conditions}");
     }
 
     /// <summary>The events.k8s.io Events stored for a namespace, as the API server holds them.</summary>
-    public IReadOnlyList<System.Text.Json.Nodes.JsonObject> Events(string @namespace) => Api.Store.All(ApiResourceDefinition.Events, @namespace);
+    public IReadOnlyList<System.Text.Json.Nodes.JsonObject> Events(string @namespace) => Api.Store.All(
+        ApiResourceDefinition.Events,
+        @namespace);
 
     public async ValueTask DisposeAsync()
     {

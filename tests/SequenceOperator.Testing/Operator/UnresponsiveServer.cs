@@ -117,7 +117,8 @@ internal sealed class UnresponsiveServer : IAsyncDisposable
             {
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or EndOfStreamException)
+        catch (Exception e) when (
+            e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or EndOfStreamException)
         {
         }
     }

@@ -24,7 +24,13 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly int? _maxLocksPerTransaction;
     private int _databaseCounter;
 
-    private PostgresServer(string adminConnectionString, string? dataRoot, string? binDir, bool asPostgresUser, int maxConnections = DefaultMaxConnections, int? maxLocksPerTransaction = TestMaxLocksPerTransaction)
+    private PostgresServer(
+        string adminConnectionString,
+        string? dataRoot,
+        string? binDir,
+        bool asPostgresUser,
+        int maxConnections = DefaultMaxConnections,
+        int? maxLocksPerTransaction = TestMaxLocksPerTransaction)
     {
         _maxConnections = maxConnections;
         _maxLocksPerTransaction = maxLocksPerTransaction;
@@ -60,8 +66,13 @@ public sealed class PostgresServer : IAsyncDisposable
     /// </summary>
     public const int TestMaxLocksPerTransaction = 256;
 
-    /// <summary>Starts a server (or takes the one <see cref="ConnectionStringVariable"/> names) that allows <paramref name="maxConnections"/> connections.</summary>
-    public static Task<PostgresServer> StartAsync(int maxConnections = DefaultMaxConnections, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// Starts a server (or takes the one <see cref="ConnectionStringVariable"/> names) that allows <paramref name="maxConnections"/>
+    /// connections.
+    /// </summary>
+    public static Task<PostgresServer> StartAsync(
+        int maxConnections = DefaultMaxConnections,
+        CancellationToken cancellationToken = default) =>
         StartAsync(maxConnections, TestMaxLocksPerTransaction, cancellationToken);
 
     /// <summary>
@@ -72,7 +83,10 @@ public sealed class PostgresServer : IAsyncDisposable
     public static Task<PostgresServer> StartWithStockLockSettingsAsync(CancellationToken cancellationToken = default) =>
         StartAsync(100, null, cancellationToken);
 
-    private static async Task<PostgresServer> StartAsync(int maxConnections, int? maxLocksPerTransaction, CancellationToken cancellationToken)
+    private static async Task<PostgresServer> StartAsync(
+        int maxConnections,
+        int? maxLocksPerTransaction,
+        CancellationToken cancellationToken)
     {
         var existing = Environment.GetEnvironmentVariable(ConnectionStringVariable);
         if (!string.IsNullOrWhiteSpace(existing))
@@ -106,7 +120,18 @@ public sealed class PostgresServer : IAsyncDisposable
             try
             {
                 await RunAsync(Path.Combine(binDir, "pg_ctl"),
-                    ["-D", dataDir, "-l", Path.Combine(dataRoot, "server.log"), "-w", "-t", "120", "-o", ServerSettings(port, dataRoot, maxConnections, maxLocksPerTransaction), "start"],
+                    [
+                        "-D",
+                        dataDir,
+                        "-l",
+                        Path.Combine(dataRoot, "server.log"),
+                        "-w",
+                        "-t",
+                        "120",
+                        "-o",
+                        ServerSettings(port, dataRoot, maxConnections, maxLocksPerTransaction),
+                        "start",
+                    ],
                     null, asPostgresUser, cancellationToken);
                 var cs = new NpgsqlConnectionStringBuilder
                 {
@@ -163,7 +188,9 @@ public sealed class PostgresServer : IAsyncDisposable
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync(cancellationToken);
         await using var cmd = new NpgsqlCommand(sql, conn);
-        return Convert.ToString(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+        return Convert.ToString(
+            await cmd.ExecuteScalarAsync(cancellationToken),
+            System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
     }
 
     /// <summary>Stops an owned server (fast shutdown) without deleting its data; <see cref="RestartAsync"/> brings it back.</summary>
@@ -254,14 +281,23 @@ public sealed class PostgresServer : IAsyncDisposable
             $"or set {ConnectionStringVariable} to a superuser connection string.");
     }
 
-    /// <summary>A server for tests: loopback only, durability off (throwaway data), and unless null, room for many tables per transaction.</summary>
+    /// <summary>
+    /// A server for tests: loopback only, durability off (throwaway data), and unless null, room for many tables per transaction.
+    /// </summary>
     private static string ServerSettings(int port, string dataRoot, int maxConnections, int? maxLocksPerTransaction) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{dataRoot}' -c max_connections={maxConnections} ") +
         "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB" +
-        (maxLocksPerTransaction is { } locks ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" -c max_locks_per_transaction={locks}") : string.Empty);
+        (maxLocksPerTransaction is { } locks ? string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $" -c max_locks_per_transaction={locks}") : string.Empty);
 
-    private static async Task RunAsync(string file, IReadOnlyList<string> args, string? workingDirectory, bool asPostgresUser, CancellationToken cancellationToken)
+    private static async Task RunAsync(
+        string file,
+        IReadOnlyList<string> args,
+        string? workingDirectory,
+        bool asPostgresUser,
+        CancellationToken cancellationToken)
     {
         var psi = new ProcessStartInfo
         {
@@ -290,7 +326,8 @@ public sealed class PostgresServer : IAsyncDisposable
         await process.WaitForExitAsync(cancellationToken);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}{await stdout}");
+            throw new InvalidOperationException(
+                $"{Path.GetFileName(file)} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}{await stdout}");
         }
     }
 }

@@ -119,10 +119,14 @@ public static class PrometheusTextParser
 
             if (!BelongsTo(sample, current, out var why))
             {
-                throw new PrometheusFormatException(number, $"sample {sample.Name} does not belong to the {current.Type} {current.Name}: {why}");
+                throw new PrometheusFormatException(
+                    number,
+                    $"sample {sample.Name} does not belong to the {current.Type} {current.Name}: {why}");
             }
 
-            if (!current.SeriesKeys.Add(sample.Name + "{" + string.Join(",", sample.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")) + "}"))
+            if (!current.SeriesKeys.Add(sample.Name + "{" + string.Join(
+                ",",
+                sample.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}")) + "}"))
             {
                 throw new PrometheusFormatException(number, $"duplicate series {line}");
             }
@@ -443,7 +447,9 @@ public static class PrometheusTextParser
 
                     if (!(bucket.Value >= previousCount) || bucket.Value % 1 != 0)
                     {
-                        throw new PrometheusFormatException(line, $"bucket count {bucket.Value} is not cumulative (previous {previousCount})");
+                        throw new PrometheusFormatException(
+                            line,
+                            $"bucket count {bucket.Value} is not cumulative (previous {previousCount})");
                     }
 
                     previousBound = bound;
@@ -463,13 +469,19 @@ public static class PrometheusTextParser
                 var bucketLines = buckets.Select(b => b.Line).ToList();
                 if (bucketLines.Max() > sum[0].Line || bucketLines.Max() > count[0].Line)
                 {
-                    throw new PrometheusFormatException(sum[0].Line, $"histogram {Name}{group.Key}: buckets must come before _sum and _count");
+                    throw new PrometheusFormatException(
+                        sum[0].Line,
+                        $"histogram {Name}{group.Key}: buckets must come before _sum and _count");
                 }
             }
         }
 
         private static string SeriesKey(PrometheusSample sample) =>
-            "{" + string.Join(",", sample.Labels.Where(l => l.Key != "le").OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}=\"{l.Value}\"")) + "}";
+            "{" + string.Join(
+                ",",
+                sample.Labels.Where(l => l.Key != "le").OrderBy(
+                    l => l.Key,
+                    StringComparer.Ordinal).Select(l => $"{l.Key}=\"{l.Value}\"")) + "}";
     }
 }
 
@@ -481,7 +493,9 @@ public sealed class PrometheusDocument(IReadOnlyList<PrometheusFamily> families)
     /// <summary>The family of that name, or null.</summary>
     public PrometheusFamily? Family(string name) => Families.FirstOrDefault(f => f.Name == name);
 
-    /// <summary>Every sample named <paramref name="sampleName"/> whose labels include all of <paramref name="labels"/> ("name=value").</summary>
+    /// <summary>
+    /// Every sample named <paramref name="sampleName"/> whose labels include all of <paramref name="labels"/> ("name=value").
+    /// </summary>
     public IReadOnlyList<PrometheusSample> Samples(string sampleName, params string[] labels)
     {
         ArgumentNullException.ThrowIfNull(labels);

@@ -35,7 +35,9 @@ internal static class CliRunner
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 
-    /// <summary>Runs the <c>sequence-operator</c> program built next to the tests: Program.cs, the real console, the real exit code.</summary>
+    /// <summary>
+    /// Runs the <c>sequence-operator</c> program built next to the tests: Program.cs, the real console, the real exit code.
+    /// </summary>
     public static CliResult RunProgram(params string[] args)
     {
         var result = Tool.Run(Path.Combine(AppContext.BaseDirectory, "sequence-operator"), args);
@@ -196,7 +198,8 @@ internal sealed class FaultProxy : IAsyncDisposable
                 await output.WriteAsync(buffer.AsMemory(0, n), _stop.Token);
             }
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException or InvalidOperationException)
+        catch (Exception ex) when (
+            ex is IOException or ObjectDisposedException or OperationCanceledException or SocketException or InvalidOperationException)
         {
         }
     }

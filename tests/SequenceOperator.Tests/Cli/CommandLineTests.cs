@@ -17,7 +17,12 @@ public sealed class CommandLineTests(PostgresFixture fixture)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await CommandLine.RunAsync(args, stdout, stderr, CancellationToken.None, environment: name => name == "DATABASE_URL" ? databaseUrl : null);
+        var code = await CommandLine.RunAsync(
+            args,
+            stdout,
+            stderr,
+            CancellationToken.None,
+            environment: name => name == "DATABASE_URL" ? databaseUrl : null);
         return new Run(code, stdout.ToString(), stderr.ToString());
     }
 
@@ -54,14 +59,40 @@ public sealed class CommandLineTests(PostgresFixture fixture)
             CREATE TABLE cards (id serial PRIMARY KEY); INSERT INTO cards (id) VALUES (42);
             CREATE TABLE empty_t (id serial PRIMARY KEY);
             """);
-        var run = await RunAsync(null, "check", "-c", db.ConnectionString, "--output", "json", "--table", "cards", "--table", "empty_t", "--table", "nosuch");
+        var run = await RunAsync(
+            null,
+            "check",
+            "-c",
+            db.ConnectionString,
+            "--output",
+            "json",
+            "--table",
+            "cards",
+            "--table",
+            "empty_t",
+            "--table",
+            "nosuch");
 
         Assert.Equal(2, run.ExitCode); // an unknown table is an error
         using var doc = JsonDocument.Parse(run.Stdout);
         var sequences = doc.RootElement.GetProperty("sequences");
         Assert.Equal(2, sequences.GetArrayLength());
         var cards = sequences[0];
-        foreach (var field in new[] { "schema", "table", "column", "sequenceSchema", "sequenceName", "maxValue", "nextValue", "behindBy", "capacityUsed", "status", "repairedNextValue", "message" })
+        foreach (var field in new[]
+        {
+            "schema",
+            "table",
+            "column",
+            "sequenceSchema",
+            "sequenceName",
+            "maxValue",
+            "nextValue",
+            "behindBy",
+            "capacityUsed",
+            "status",
+            "repairedNextValue",
+            "message",
+        })
         {
             Assert.True(cards.TryGetProperty(field, out _), $"missing field {field}");
         }
@@ -85,7 +116,16 @@ public sealed class CommandLineTests(PostgresFixture fixture)
     public async Task Repair_Json_ReportsRepairedNextValue()
     {
         await using var db = await WorcesterAsync();
-        var run = await RunAsync(null, "repair", "--connection", db.ConnectionString, "--output=json", "--table", "cards", "--headroom", "10");
+        var run = await RunAsync(
+            null,
+            "repair",
+            "--connection",
+            db.ConnectionString,
+            "--output=json",
+            "--table",
+            "cards",
+            "--headroom",
+            "10");
         Assert.Equal(0, run.ExitCode);
         using var doc = JsonDocument.Parse(run.Stdout);
         var cards = Assert.Single(doc.RootElement.GetProperty("sequences").EnumerateArray());
@@ -166,7 +206,9 @@ public sealed class CommandLineTests(PostgresFixture fixture)
     {
         var run = await RunAsync(null, "crd");
         Assert.Equal(0, run.ExitCode);
-        Assert.Equal(await File.ReadAllTextAsync(RepoPaths.File("config/crd/sequences.cityforge.io_sequencesyncpolicies.yaml")), run.Stdout);
+        Assert.Equal(
+            await File.ReadAllTextAsync(RepoPaths.File("config/crd/sequences.cityforge.io_sequencesyncpolicies.yaml")),
+            run.Stdout);
     }
 
     [Fact]

@@ -116,7 +116,18 @@ public sealed class NameOutputTests(PostgresFixture fixture)
             CREATE TABLE tags (id serial PRIMARY KEY);
             """);
 
-        var run = await CliRunner.RunAsync("check", "-c", db.ConnectionString, "--table", "invoices", "--table", "credit_notes", "--table", "tags", "--table", "nosuch");
+        var run = await CliRunner.RunAsync(
+            "check",
+            "-c",
+            db.ConnectionString,
+            "--table",
+            "invoices",
+            "--table",
+            "credit_notes",
+            "--table",
+            "tags",
+            "--table",
+            "nosuch");
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal(3, run.StdoutLines.Count(l => l.StartsWith("public.", StringComparison.Ordinal))); // three rows

@@ -23,7 +23,11 @@ public sealed class OptionRangeTests(PostgresFixture fixture)
     [InlineData("repair", "--lock-timeout", "99999999999999999999h", DurationRange)]
     [InlineData("repair", "--headroom", "99999999999999999999", "from 0 to 9223372036854775807")]
     [InlineData("repair", "--headroom", "-1", "from 0 to 9223372036854775807")]
-    public async Task OutOfRangeOption_RefusedBeforeConnecting_NamingOptionAndRange(string command, string option, string value, string range)
+    public async Task OutOfRangeOption_RefusedBeforeConnecting_NamingOptionAndRange(
+        string command,
+        string option,
+        string value,
+        string range)
     {
         using var server = new SilentServer();
         var run = await CliRunner.RunAsync(command, "-c", $"Host=127.0.0.1;Port={server.Port};Username=u;Password=S3cret", option, value);
@@ -77,17 +81,35 @@ public sealed class OptionRangeTests(PostgresFixture fixture)
     [Fact]
     public async Task LargestAcceptedTimeouts_WorkEndToEnd()
     {
-        await using var db = await EngineDatabase.CreateAsync(fixture.Server, "CREATE TABLE cards (id serial PRIMARY KEY); INSERT INTO cards (id) VALUES (3);");
+        await using var db = await EngineDatabase.CreateAsync(
+            fixture.Server,
+            "CREATE TABLE cards (id serial PRIMARY KEY); INSERT INTO cards (id) VALUES (3);");
 
         var check = await CliRunner.RunAsync("check", "-c", db.ConnectionString, "--statement-timeout", "596h31m23.647s");
         Assert.Equal(1, check.ExitCode);
         Assert.Equal(string.Empty, check.Stderr);
 
-        var repair = await CliRunner.RunAsync("repair", "-c", db.ConnectionString, "--statement-timeout", "596h31m23.647s", "--lock-timeout", "596h31m23.647s", "--headroom", "9223372036854775807");
+        var repair = await CliRunner.RunAsync(
+            "repair",
+            "-c",
+            db.ConnectionString,
+            "--statement-timeout",
+            "596h31m23.647s",
+            "--lock-timeout",
+            "596h31m23.647s",
+            "--headroom",
+            "9223372036854775807");
         Assert.Equal(2, repair.ExitCode); // so much headroom exhausts the sequence: an error for that entry, not a crash
         Assert.Contains("exhausted", Assert.Single(repair.StderrLines));
 
-        var fixedUp = await CliRunner.RunAsync("repair", "-c", db.ConnectionString, "--statement-timeout", "596h31m23.647s", "--lock-timeout", "596h31m23.647s");
+        var fixedUp = await CliRunner.RunAsync(
+            "repair",
+            "-c",
+            db.ConnectionString,
+            "--statement-timeout",
+            "596h31m23.647s",
+            "--lock-timeout",
+            "596h31m23.647s");
         Assert.Equal(0, fixedUp.ExitCode);
         Assert.Equal(string.Empty, fixedUp.Stderr);
     }
@@ -96,7 +118,8 @@ public sealed class OptionRangeTests(PostgresFixture fixture)
     public async Task Check_LockTimeout_BoundsTheWaitForALockedTable_AndTheOthersAreStillChecked()
     {
         await using var db = await EngineDatabase.CreateAsync(fixture.Server,
-            "CREATE TABLE cards (id serial PRIMARY KEY); INSERT INTO cards (id) VALUES (3); CREATE TABLE tags (id serial PRIMARY KEY); INSERT INTO tags (id) VALUES (5);");
+            "CREATE TABLE cards (id serial PRIMARY KEY); INSERT INTO cards (id) VALUES (3); CREATE TABLE tags (id serial PRIMARY KEY); "
+                + "INSERT INTO tags (id) VALUES (5);");
         await using var holder = await db.HoldAsync("LOCK TABLE tags IN ACCESS EXCLUSIVE MODE");
 
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -106,7 +129,9 @@ public sealed class OptionRangeTests(PostgresFixture fixture)
         Assert.Equal(2, check.ExitCode);
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"check took {started.Elapsed.TotalSeconds:F1} s");
         Assert.Contains("locked by another session", Assert.Single(check.StderrLines), StringComparison.Ordinal);
-        Assert.Contains(check.StdoutLines, l => l.Contains("public.cards", StringComparison.Ordinal) && l.Contains("Behind", StringComparison.Ordinal));
+        Assert.Contains(
+            check.StdoutLines,
+            l => l.Contains("public.cards", StringComparison.Ordinal) && l.Contains("Behind", StringComparison.Ordinal));
     }
 
     [Fact]

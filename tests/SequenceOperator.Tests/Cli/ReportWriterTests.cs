@@ -28,7 +28,9 @@ public sealed class ReportWriterTests
         Errors = [new EntryError(TableSelector.Parse("nosuch"), "table nosuch does not exist.")],
     };
 
-    private static readonly RunFailure Lost = new(EngineFailure.ConnectionFailed, "the connection to app@db:5432/city was lost: the server closed the connection");
+    private static readonly RunFailure Lost = new(
+        EngineFailure.ConnectionFailed,
+        "the connection to app@db:5432/city was lost: the server closed the connection");
 
     [Fact]
     public void Text_ShowsTheValueASharedSequenceIsJudgedAgainst_AndWhatADryRunWouldSet()

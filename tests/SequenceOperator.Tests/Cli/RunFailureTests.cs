@@ -60,7 +60,12 @@ public sealed class RunFailureTests(PostgresFixture fixture)
     public async Task ServerStallsAfterConnecting_IsATimeout_NotCouldNotConnect()
     {
         using var server = new SilentServer();
-        var run = await CliRunner.RunAsync("check", "-o", "json", "-c", $"Host=127.0.0.1;Port={server.Port};Username=u;Password=S3cretPw;Timeout=1");
+        var run = await CliRunner.RunAsync(
+            "check",
+            "-o",
+            "json",
+            "-c",
+            $"Host=127.0.0.1;Port={server.Port};Username=u;Password=S3cretPw;Timeout=1");
 
         var error = RunError(run, "Timeout");
         var line = run.SingleErrorLine();
@@ -95,7 +100,8 @@ public sealed class RunFailureTests(PostgresFixture fixture)
             // The CLI is connected and about to send its first query: its server process goes away first (the
             // call waits until it has).
             await PostgresServer.ExecuteAsync(fixture.Server.AdminConnectionString,
-                $"SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = '{db.Name}' AND application_name = 'sequence-operator'");
+                $"SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = '{db.Name}' AND application_name = "
+                    + "'sequence-operator'");
             return true;
         });
 
@@ -116,7 +122,14 @@ public sealed class RunFailureTests(PostgresFixture fixture)
         await using var proxy = FaultProxy.StallAtFirstQuery(db.ConnectionString);
 
         // The client-side bound is the statement timeout plus 15 s: with 1ms, the run gives up after 16 s.
-        var run = await CliRunner.RunAsync("check", "-o", "json", "--statement-timeout", "1ms", "-c", proxy.ConnectionString(db.ConnectionString) + ";Cancellation Timeout=-1");
+        var run = await CliRunner.RunAsync(
+            "check",
+            "-o",
+            "json",
+            "--statement-timeout",
+            "1ms",
+            "-c",
+            proxy.ConnectionString(db.ConnectionString) + ";Cancellation Timeout=-1");
 
         RunError(run, "Timeout");
         var line = run.SingleErrorLine();

@@ -72,7 +72,9 @@ public sealed class ChartDeploymentTests
         Assert.Null(pod.At("affinity", "podAntiAffinity"));
         Assert.Equal("registry", Assert.Single(pod.At("imagePullSecrets").List()).Str("name"));
         Assert.Equal("system-cluster-critical", pod.Str("priorityClassName"));
-        Assert.Equal("platform", manifests.Single("Deployment").Root.Str("spec", "template", "metadata", "annotations", "example.com/team"));
+        Assert.Equal(
+            "platform",
+            manifests.Single("Deployment").Root.Str("spec", "template", "metadata", "annotations", "example.com/team"));
     }
 
     [ToolFact]

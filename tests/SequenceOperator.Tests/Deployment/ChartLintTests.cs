@@ -48,7 +48,10 @@ public sealed class ChartLintTests
 
         Assert.Equal("v2", chart.Str("apiVersion"));
         Assert.Equal(version, chart.Str("appVersion"));
-        Assert.Contains($"appVersion: \"{version}\"", RepoPaths.ReadText("charts", "sequence-operator", "Chart.yaml"), StringComparison.Ordinal);
+        Assert.Contains(
+            $"appVersion: \"{version}\"",
+            RepoPaths.ReadText("charts", "sequence-operator", "Chart.yaml"),
+            StringComparison.Ordinal);
     }
 
     [ToolFact]
@@ -75,7 +78,9 @@ public sealed class ChartLintTests
         for (var i = 0; i < lines.Length; i++)
         {
             var trimmed = lines[i].TrimStart();
-            if (trimmed.Length == 0 || trimmed.StartsWith('#') || trimmed.StartsWith('-') || !trimmed.Contains(':', StringComparison.Ordinal))
+            if (trimmed.Length == 0 || trimmed.StartsWith('#') || trimmed.StartsWith('-') || !trimmed.Contains(
+                ':',
+                StringComparison.Ordinal))
             {
                 continue;
             }

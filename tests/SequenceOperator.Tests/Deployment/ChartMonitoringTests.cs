@@ -72,7 +72,10 @@ public sealed class ChartMonitoringTests
             Assert.False(string.IsNullOrWhiteSpace(rule.Str("annotations", "summary")));
             Assert.False(string.IsNullOrWhiteSpace(rule.Str("annotations", "description")));
             var runbook = rule.Str("annotations", "runbook_url");
-            Assert.StartsWith("https://github.com/cityforge/sequence-operator/blob/main/docs/runbook.md#", runbook, StringComparison.Ordinal);
+            Assert.StartsWith(
+                "https://github.com/cityforge/sequence-operator/blob/main/docs/runbook.md#",
+                runbook,
+                StringComparison.Ordinal);
             var anchor = runbook[(runbook.IndexOf('#', StringComparison.Ordinal) + 1)..];
             Assert.Equal(name.ToLowerInvariant(), anchor);
             Assert.True(anchors.Contains(anchor), $"docs/runbook.md has no heading for #{anchor} ({name})");
@@ -91,13 +94,20 @@ public sealed class ChartMonitoringTests
         Assert.Contains("sequence_operator_repairs_total{result=\"failure\"}", Expr("SequenceRepairFailing"), StringComparison.Ordinal);
         Assert.EndsWith("(sequence_operator_last_success_timestamp_seconds)) > 900", Expr("SequenceChecksStale"), StringComparison.Ordinal);
         Assert.Equal("(sum(sequence_operator_leader) or vector(0)) < 1", Expr("SequenceOperatorAbsent"));
-        Assert.EndsWith("(sequence_operator_sequence_capacity_used_ratio)) > 0.8", Expr("SequenceNearExhaustion", "warning"), StringComparison.Ordinal);
-        Assert.EndsWith("(sequence_operator_sequence_capacity_used_ratio)) > 0.95", Expr("SequenceNearExhaustion", "critical"), StringComparison.Ordinal);
+        Assert.EndsWith(
+            "(sequence_operator_sequence_capacity_used_ratio)) > 0.8",
+            Expr("SequenceNearExhaustion", "warning"),
+            StringComparison.Ordinal);
+        Assert.EndsWith(
+            "(sequence_operator_sequence_capacity_used_ratio)) > 0.95",
+            Expr("SequenceNearExhaustion", "critical"),
+            StringComparison.Ordinal);
         Assert.Equal(
             "(round(sum by (namespace, policy, schema, table, column) (increase(sequence_operator_drift_detected_total[24h])))) > 1",
             Expr("SequenceDriftRecurring")); // at least 2 transitions in 24 h
         Assert.Equal(
-            "(min by (namespace, policy, schema, table, column, sequence) (sequence_operator_sequence_exhaustion_timestamp_seconds) - time()) < 2592000",
+            "(min by (namespace, policy, schema, table, column, sequence) (sequence_operator_sequence_exhaustion_timestamp_seconds) - "
+                + "time()) < 2592000",
             Expr("SequenceExhaustionForecast")); // runs out within 30 days
         Assert.Contains("{{ $value | humanizeDuration }}",
             rules.Single(r => r.Str("alert") == "SequenceExhaustionForecast").Str("annotations", "description"), StringComparison.Ordinal);
@@ -112,7 +122,10 @@ public sealed class ChartMonitoringTests
         var rules = Chart.Render($"prometheusRule: {{enabled: true}}\nalerts: {{exhaustionForecast: {{within: {within}}}}}\n")
             .Single("PrometheusRule").Root.At("spec", "groups").List().SelectMany(g => g.At("rules").List());
 
-        Assert.EndsWith($"- time()) < {seconds}", rules.Single(r => r.Str("alert") == "SequenceExhaustionForecast").Str("expr"), StringComparison.Ordinal);
+        Assert.EndsWith(
+            $"- time()) < {seconds}",
+            rules.Single(r => r.Str("alert") == "SequenceExhaustionForecast").Str("expr"),
+            StringComparison.Ordinal);
     }
 
     [ToolFact]
@@ -157,7 +170,11 @@ public sealed class ChartMonitoringTests
     [ToolFact]
     public void PromQlCheck_FindsSyntaxErrors()
     {
-        var errors = PromQl.SyntaxErrors(["sum by (namespace (sequence_operator_leader)", "rate(sequence_operator_checks_total[5m]", "up == 1"]);
+        var errors = PromQl.SyntaxErrors([
+            "sum by (namespace (sequence_operator_leader)",
+            "rate(sequence_operator_checks_total[5m]",
+            "up == 1",
+        ]);
 
         Assert.Equal(["sum by (namespace (sequence_operator_leader)", "rate(sequence_operator_checks_total[5m]"], errors);
     }
@@ -231,7 +248,9 @@ public sealed class ChartMonitoringTests
         var grafana = GrafanaRules.Select(r =>
         {
             var query = r.At("data").List().Single(d => d.Str("refId") == "A").Str("model", "expr");
-            var evaluator = r.At("data").List().Single(d => d.Str("refId") == r.Str("condition")).At("model", "conditions").List()[0].At("evaluator");
+            var evaluator = r.At("data").List().Single(d => d.Str("refId") == r.Str("condition")).At(
+                "model",
+                "conditions").List()[0].At("evaluator");
             var op = evaluator.Str("type") switch { "gt" => ">", "lt" => "<", var other => other };
             var title = r.Str("title");
             var alert = AlertNames.Single(a => title.StartsWith(a, StringComparison.Ordinal));
@@ -261,7 +280,9 @@ public sealed class ChartMonitoringTests
 
         var panels = AllPanels(dashboard).ToList();
         Assert.Equal(panels.Count, panels.Select(p => p.GetProperty("id").GetInt32()).Distinct().Count());
-        foreach (var (source, expression) in DashboardExpressions(dashboard).Where(e => e.Source.StartsWith("dashboard panel", StringComparison.Ordinal)))
+        foreach (var (
+            source,
+            expression) in DashboardExpressions(dashboard).Where(e => e.Source.StartsWith("dashboard panel", StringComparison.Ordinal)))
         {
             if (PromQl.MetricsIn(expression).Select(PromQl.ExportedMetric).Any(m => PromQl.PolicyMetrics.Contains(m)))
             {

@@ -7,7 +7,9 @@ public sealed class ChartSchemaTests
     [InlineData("replicaCount: two", "/replicaCount")]
     [InlineData("replicaCount: 2\nleaderElection: {enabled: false, id: sequence-operator}", "/leaderElection/enabled")]
     [InlineData("image: {repository: ghcr.io/cityforge/sequence-operator, tag: '', pullPolicy: Sometimes}", "/image/pullPolicy")]
-    [InlineData("image: {repository: ghcr.io/cityforge/sequence-operator, tag: '', digest: 'md5:abc', pullPolicy: Always}", "/image/digest")]
+    [InlineData(
+        "image: {repository: ghcr.io/cityforge/sequence-operator, tag: '', digest: 'md5:abc', pullPolicy: Always}",
+        "/image/digest")]
     [InlineData("watchNamespaces: [Worcester]", "/watchNamespaces/0")]
     [InlineData("watchNamespaces: worcester", "/watchNamespaces")]
     [InlineData("watchNamespaces: [worcester, worcester]", "/watchNamespaces")]

@@ -22,14 +22,18 @@ public sealed class DockerfileTests
         Assert.Matches("^mcr\\.microsoft\\.com/dotnet/runtime-deps:\\$\\{DOTNET_VERSION\\}-noble-chiseled AS runtime$", stages[1]);
         Assert.Contains("DOTNET_VERSION=10.0", Instructions("ARG"));
         // Only the executable goes into the image, not its debug symbols.
-        Assert.Equal("--from=build /app/sequence-operator /app/sequence-operator", Assert.Single(Instructions("COPY"), c => c.StartsWith("--from", StringComparison.Ordinal)));
+        Assert.Equal(
+            "--from=build /app/sequence-operator /app/sequence-operator",
+            Assert.Single(Instructions("COPY"), c => c.StartsWith("--from", StringComparison.Ordinal)));
     }
 
     [Fact]
     public void Dockerfile_InstallsWhatNativeAotLinksWithBeforePublishing()
     {
         var build = Lines.TakeWhile(l => !l.StartsWith("FROM mcr.microsoft.com/dotnet/runtime-deps", StringComparison.Ordinal)).ToList();
-        var install = build.FindIndex(l => l.StartsWith("RUN apt-get update", StringComparison.Ordinal) && l.Contains("apt-get install", StringComparison.Ordinal));
+        var install = build.FindIndex(l => l.StartsWith(
+            "RUN apt-get update",
+            StringComparison.Ordinal) && l.Contains("apt-get install", StringComparison.Ordinal));
         var publish = build.FindIndex(l => l.StartsWith("RUN dotnet publish", StringComparison.Ordinal));
 
         Assert.InRange(install, 0, publish - 1);
@@ -63,7 +67,9 @@ public sealed class DockerfileTests
     public void Dockerfile_PublishesWithTheContractCommand()
     {
         Assert.Contains("dotnet restore src/SequenceOperator/SequenceOperator.csproj -a $TARGETARCH", Instructions("RUN"));
-        Assert.Contains("dotnet publish src/SequenceOperator/SequenceOperator.csproj -c Release -a $TARGETARCH --no-restore -o /app", Instructions("RUN"));
+        Assert.Contains(
+            "dotnet publish src/SequenceOperator/SequenceOperator.csproj -c Release -a $TARGETARCH --no-restore -o /app",
+            Instructions("RUN"));
         Assert.Contains("bash scripts/check-publish.sh", RepoPaths.ReadText("scripts", "test.sh"), StringComparison.Ordinal);
     }
 
@@ -72,7 +78,8 @@ public sealed class DockerfileTests
     {
         var copied = Instructions("COPY").Where(c => !c.StartsWith("--from", StringComparison.Ordinal))
             .SelectMany(c => c.Split(' ')[..^1]).ToHashSet(StringComparer.Ordinal);
-        var ignored = RepoPaths.ReadText(".dockerignore").Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        var ignored = RepoPaths.ReadText(".dockerignore").Split('\n').Select(l => l.Trim()).Where(
+            l => l.Length > 0 && !l.StartsWith('#')).ToList();
 
         foreach (var project in ProjectClosure("src/SequenceOperator/SequenceOperator.csproj"))
         {

@@ -5,7 +5,9 @@ public sealed class PlainManifestTests
     private const string OperatorNamespace = "sequence-operator-system";
 
     private static readonly Lazy<List<Manifest>> Default = new(() => Yaml.Manifests(
-        Tool.Run(RepoPaths.Kubectl, ["kustomize", RepoPaths.File("config", "default")]).EnsureSuccess("kubectl kustomize config/default").Stdout));
+        Tool.Run(
+            RepoPaths.Kubectl,
+            ["kustomize", RepoPaths.File("config", "default")]).EnsureSuccess("kubectl kustomize config/default").Stdout));
 
     [ToolFact]
     public void Kustomize_ConfigDefault_RendersTheWholeOperatorInItsNamespace()
@@ -17,7 +19,9 @@ public sealed class PlainManifestTests
              "Role", "RoleBinding", "Service", "ServiceAccount"],
             manifests.Select(m => m.Kind).Order(StringComparer.Ordinal));
         Assert.Equal("restricted", manifests.Single("Namespace").Root.Str("metadata", "labels", "pod-security.kubernetes.io/enforce"));
-        foreach (var manifest in manifests.Where(m => m.Kind is not ("Namespace" or "CustomResourceDefinition" or "ClusterRole" or "ClusterRoleBinding")))
+        foreach (
+            var manifest in manifests.Where(
+                m => m.Kind is not ("Namespace" or "CustomResourceDefinition" or "ClusterRole" or "ClusterRoleBinding")))
         {
             Assert.Equal(OperatorNamespace, manifest.Namespace);
         }
@@ -63,7 +67,9 @@ public sealed class PlainManifestTests
         Assert.Equal($"ghcr.io/cityforge/sequence-operator:{appVersion}", container.Str("image"));
 
         var podLabels = deployment.Root.At("spec", "template", "metadata", "labels").Map();
-        foreach (var selector in new[] { manifests.Single("Service").Root.At("spec", "selector"), manifests.Single("PodDisruptionBudget").Root.At("spec", "selector", "matchLabels") })
+        foreach (var selector in new[] { manifests.Single("Service").Root.At(
+            "spec",
+            "selector"), manifests.Single("PodDisruptionBudget").Root.At("spec", "selector", "matchLabels") })
         {
             foreach (var (key, value) in selector.Map())
             {
@@ -80,7 +86,10 @@ public sealed class PlainManifestTests
         var rendered = Default.Value.Single("CustomResourceDefinition").Root;
 
         Assert.Equal(fromFile, rendered);
-        var changed = Yaml.Parse(RepoPaths.ReadText("config", "crd", "sequences.cityforge.io_sequencesyncpolicies.yaml").Replace("ssp", "sps", StringComparison.Ordinal));
+        var changed = Yaml.Parse(RepoPaths.ReadText(
+            "config",
+            "crd",
+            "sequences.cityforge.io_sequencesyncpolicies.yaml").Replace("ssp", "sps", StringComparison.Ordinal));
         Assert.NotEqual(changed, rendered);
     }
 }

@@ -66,7 +66,9 @@ internal static partial class PromQl
         File.WriteAllText(input, System.Text.Json.JsonSerializer.Serialize(expressions));
         try
         {
-            var result = Tool.Run("bash", ["-c", "node \"$0\" \"$1\" < \"$2\"", script, RepoPaths.Root, input]).EnsureSuccess("node check-promql.cjs");
+            var result = Tool.Run(
+                "bash",
+                ["-c", "node \"$0\" \"$1\" < \"$2\"", script, RepoPaths.Root, input]).EnsureSuccess("node check-promql.cjs");
             using var failures = System.Text.Json.JsonDocument.Parse(result.Stdout);
             return failures.RootElement.EnumerateArray().Select(f => f.GetProperty("expr").GetString()!).ToList();
         }

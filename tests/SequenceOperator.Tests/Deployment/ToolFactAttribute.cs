@@ -20,11 +20,16 @@ internal static class DeploymentTools
             return null;
         }
 
-        string[] required = [Path.Combine(".tools", "bin", "helm"), Path.Combine(".tools", "bin", "kubectl"), Path.Combine(".tools", "promql")];
+        string[] required = [
+            Path.Combine(".tools", "bin", "helm"),
+            Path.Combine(".tools", "bin", "kubectl"),
+            Path.Combine(".tools", "promql"),
+        ];
         var missing = required.Where(p => !File.Exists(RepoPaths.File(p)) && !Directory.Exists(RepoPaths.File(p))).ToList();
         return missing.Count == 0
             ? null
-            : $"needs {string.Join(", ", missing)}: run `bash scripts/install-helm.sh` to install Helm, kubectl and the PromQL grammar (CI always runs these tests)";
+            : $"needs {string.Join(", ", missing)}: run `bash scripts/install-helm.sh` to install Helm, kubectl and the PromQL grammar (CI "
+                + "always runs these tests)";
     }
 }
 

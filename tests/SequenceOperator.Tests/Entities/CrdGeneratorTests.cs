@@ -33,7 +33,8 @@ public sealed class CrdGeneratorTests
         Assert.True(File.Exists(path), $"{CrdGenerator.CommittedPath} is missing: run the tests with {UpdateVariable}=1.");
         var committed = File.ReadAllText(path);
         Assert.True(committed == Generated,
-            $"{CrdGenerator.CommittedPath} differs from the CRD generated from the types: run the tests with {UpdateVariable}=1 and commit the file.");
+            $"{CrdGenerator.CommittedPath} differs from the CRD generated from the types: run the tests with {UpdateVariable}=1 and commit "
+                + "the file.");
     }
 
     [Fact]
@@ -93,7 +94,12 @@ public sealed class CrdGeneratorTests
             columns);
 
         // Every column but the conditions filter and metadata points at a field the schema has, of a fitting type.
-        foreach (var (_, type, path) in columns.Where(c => !c.Item3.Contains('[', StringComparison.Ordinal) && !c.Item3.StartsWith(".metadata", StringComparison.Ordinal)))
+        foreach (var (
+            _,
+            type,
+            path) in columns.Where(c => !c.Item3.Contains(
+                '[',
+                StringComparison.Ordinal) && !c.Item3.StartsWith(".metadata", StringComparison.Ordinal)))
         {
             JsonNode node = Root;
             foreach (var segment in path.TrimStart('.').Split('.'))
@@ -140,7 +146,9 @@ public sealed class CrdGeneratorTests
         Assert.Contains(problems, p => p.Contains(".metadata", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains(".a:", StringComparison.Ordinal) && p.Contains("type", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains(".b:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains(".c:", StringComparison.Ordinal) && p.Contains("additionalProperties", StringComparison.Ordinal));
+        Assert.Contains(
+            problems,
+            p => p.Contains(".c:", StringComparison.Ordinal) && p.Contains("additionalProperties", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains(".e:", StringComparison.Ordinal) && p.Contains("default", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains(".h:", StringComparison.Ordinal) && p.Contains("default", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains(".i:", StringComparison.Ordinal) && p.Contains("items", StringComparison.Ordinal));
@@ -170,7 +178,9 @@ public sealed class CrdGeneratorTests
     {
         var spec = Spec["properties"]!;
         Assert.Equal(["Observe", "Repair"], Strings(spec["mode"]!["enum"]));
-        Assert.Equal(["Disable", "Allow", "Prefer", "Require", "VerifyCA", "VerifyFull"], Strings(spec["database"]!["properties"]!["sslMode"]!["enum"]));
+        Assert.Equal(
+            ["Disable", "Allow", "Prefer", "Require", "VerifyCA", "VerifyFull"],
+            Strings(spec["database"]!["properties"]!["sslMode"]!["enum"]));
         Assert.Equal(1, spec["database"]!["properties"]!["port"]!["minimum"]!.GetValue<long>());
         Assert.Equal(65535, spec["database"]!["properties"]!["port"]!["maximum"]!.GetValue<long>());
         Assert.Equal(0, spec["repair"]!["properties"]!["headroom"]!["minimum"]!.GetValue<long>());
@@ -191,7 +201,20 @@ public sealed class CrdGeneratorTests
         Assert.True(item["properties"]!["repairedNextValue"]!["nullable"]!.GetValue<bool>());
         Assert.True(item["properties"]!["nextValue"]!["nullable"]!.GetValue<bool>()); // unknown for an entry that could not be read
         Assert.Equal(
-            ["schema", "table", "column", "sequenceSchema", "sequenceName", "maxValue", "nextValue", "behindBy", "capacityUsed", "status", "repairedNextValue", "message"],
+            [
+                "schema",
+                "table",
+                "column",
+                "sequenceSchema",
+                "sequenceName",
+                "maxValue",
+                "nextValue",
+                "behindBy",
+                "capacityUsed",
+                "status",
+                "repairedNextValue",
+                "message",
+            ],
             item["properties"]!.AsObject().Select(p => p.Key));
 
         var conditions = Status["properties"]!["conditions"]!;
@@ -200,7 +223,16 @@ public sealed class CrdGeneratorTests
         Assert.Equal(["True", "False", "Unknown"], Strings(conditions["items"]!["properties"]!["status"]!["enum"]));
         Assert.Equal("date-time", conditions["items"]!["properties"]!["lastTransitionTime"]!["format"]!.GetValue<string>());
         Assert.Equal(
-            ["observedGeneration", "lastCheckTime", "lastRepairTime", "sequencesChecked", "sequencesBehind", "sequencesRepaired", "conditions", "sequences"],
+            [
+                "observedGeneration",
+                "lastCheckTime",
+                "lastRepairTime",
+                "sequencesChecked",
+                "sequencesBehind",
+                "sequencesRepaired",
+                "conditions",
+                "sequences",
+            ],
             Status["properties"]!.AsObject().Select(p => p.Key));
     }
 
@@ -215,7 +247,9 @@ public sealed class CrdGeneratorTests
 
         var lockTimeout = Spec["properties"]!["repair"]!["properties"]!["lockTimeout"]!;
         Assert.Equal(interval["pattern"]!.GetValue<string>(), lockTimeout["pattern"]!.GetValue<string>());
-        Assert.Equal("duration(self) > duration('0s')", Assert.Single(lockTimeout["x-kubernetes-validations"]!.AsArray())!["rule"]!.GetValue<string>());
+        Assert.Equal(
+            "duration(self) > duration('0s')",
+            Assert.Single(lockTimeout["x-kubernetes-validations"]!.AsArray())!["rule"]!.GetValue<string>());
     }
 
     [Fact]
@@ -237,7 +271,8 @@ public sealed class CrdGeneratorTests
     public void DurationBounds_AreWhatATimerAndPostgreSqlCanHonour()
     {
         Assert.Equal(TimeSpan.FromHours(1176), SequenceOperator.Entities.SequenceSyncPolicySpec.MaximumInterval);
-        Assert.True(SequenceOperator.Entities.SequenceSyncPolicySpec.MaximumInterval <= SequenceOperator.Reconciliation.WorkQueue<string>.MaxDelay);
+        Assert.True(
+            SequenceOperator.Entities.SequenceSyncPolicySpec.MaximumInterval <= SequenceOperator.Reconciliation.WorkQueue<string>.MaxDelay);
 
         // A repair's statements may take the longest command timeout plus the longest lock timeout: within PostgreSQL's INT_MAX ms.
         Assert.True(SequenceOperator.Entities.RepairSpec.MaximumLockTimeout + SequenceOperator.Hosting.OperatorOptionsValidator.MaxCommandTimeout
@@ -251,9 +286,15 @@ public sealed class CrdGeneratorTests
         // the C# types produce for the same input: the CRD defaults and the C# initializers cannot drift apart.
         var minimal = """{"database":{"secretRef":{"name":"db"}}}""";
         var defaulted = ApplyDefaults(Spec, JsonNode.Parse(minimal))!;
-        var typed = System.Text.Json.JsonSerializer.Deserialize(minimal, SequenceOperator.Entities.SequenceSyncPolicyJsonContext.Default.SequenceSyncPolicySpec)!;
-        var serialized = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(typed, SequenceOperator.Entities.SequenceSyncPolicyJsonContext.Default.SequenceSyncPolicySpec))!;
-        Assert.True(JsonNode.DeepEquals(defaulted, serialized), $"CRD-defaulted {defaulted.ToJsonString()} != typed {serialized.ToJsonString()}");
+        var typed = System.Text.Json.JsonSerializer.Deserialize(
+            minimal,
+            SequenceOperator.Entities.SequenceSyncPolicyJsonContext.Default.SequenceSyncPolicySpec)!;
+        var serialized = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(
+            typed,
+            SequenceOperator.Entities.SequenceSyncPolicyJsonContext.Default.SequenceSyncPolicySpec))!;
+        Assert.True(
+            JsonNode.DeepEquals(defaulted, serialized),
+            $"CRD-defaulted {defaulted.ToJsonString()} != typed {serialized.ToJsonString()}");
     }
 
     // Kubernetes-style defaulting: top-down, a defaulted object then gets its own fields' defaults.

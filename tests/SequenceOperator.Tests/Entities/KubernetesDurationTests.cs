@@ -76,7 +76,9 @@ public sealed class KubernetesDurationTests
     [Fact]
     public void SpecDefaults_AreValidDurations()
     {
-        Assert.Equal(TimeSpan.FromMinutes(5), new SequenceSyncPolicySpec { Database = new DatabaseSpec { SecretRef = new SecretReference { Name = "s" } } }.GetInterval());
+        Assert.Equal(
+            TimeSpan.FromMinutes(5),
+            new SequenceSyncPolicySpec { Database = new DatabaseSpec { SecretRef = new SecretReference { Name = "s" } } }.GetInterval());
         Assert.True(KubernetesDuration.Parse(SequenceSyncPolicySpec.DefaultInterval) >= SequenceSyncPolicySpec.MinimumInterval);
         Assert.Equal(TimeSpan.FromSeconds(2), new RepairSpec().GetLockTimeout());
     }

@@ -110,7 +110,12 @@ public sealed class SequenceSyncPolicySerializationTests
                 new SequenceStatusEntry
                 {
                     Schema = "public", Table = "cards", Column = "id", SequenceSchema = "public", SequenceName = "cards_id_seq",
-                    MaxValue = null, NextValue = 10, BehindBy = 5, CapacityUsed = 0.25, Status = SequenceEntryStatus.Behind, Message = "behind",
+                    MaxValue = null,
+                    NextValue = 10,
+                    BehindBy = 5,
+                    CapacityUsed = 0.25,
+                    Status = SequenceEntryStatus.Behind,
+                    Message = "behind",
                 },
             ],
         }.WithReady(SequenceSyncPolicyReasons.CheckSucceeded, "ok", new DateTimeOffset(2025, 1, 2, 1, 4, 5, TimeSpan.Zero));

@@ -46,7 +46,12 @@ public sealed class SequenceSyncPolicyStatusTests
     {
         var status = new SequenceSyncPolicyStatus()
             .WithReady(SequenceSyncPolicyReasons.CheckSucceeded, "ok", T0)
-            .WithCondition(SequenceSyncPolicyConditions.InSync, ConditionStatus.True, SequenceSyncPolicyReasons.AllInSync, "none behind", T0)
+            .WithCondition(
+                SequenceSyncPolicyConditions.InSync,
+                ConditionStatus.True,
+                SequenceSyncPolicyReasons.AllInSync,
+                "none behind",
+                T0)
             .WithFailure(SequenceSyncPolicyReasons.TableErrors, "table cards not found", T1);
 
         Assert.Equal([SequenceSyncPolicyConditions.Ready, SequenceSyncPolicyConditions.InSync], status.Conditions!.Select(c => c.Type));

@@ -14,7 +14,19 @@ internal static class StructuralSchemaChecker
 {
     private static readonly HashSet<string> Types = ["object", "array", "string", "integer", "number", "boolean"];
 
-    private static readonly HashSet<string> Forbidden = ["$ref", "allOf", "anyOf", "oneOf", "not", "definitions", "$schema", "patternProperties", "dependencies", "additionalItems", "uniqueItems"];
+    private static readonly HashSet<string> Forbidden = [
+        "$ref",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "definitions",
+        "$schema",
+        "patternProperties",
+        "dependencies",
+        "additionalItems",
+        "uniqueItems",
+    ];
 
     public static List<string> Check(JsonObject root)
     {
@@ -24,7 +36,9 @@ internal static class StructuralSchemaChecker
             problems.Add("$: the root must be type: object");
         }
 
-        if (root["properties"]?["metadata"] is JsonObject metadata && !(metadata.Count == 1 && metadata["type"]?.GetValue<string>() == "object"))
+        if (
+            root["properties"]?["metadata"] is JsonObject metadata && !(
+                metadata.Count == 1 && metadata["type"]?.GetValue<string>() == "object"))
         {
             problems.Add("$.metadata: must be exactly {type: object}");
         }
@@ -190,7 +204,10 @@ internal static class StructuralSchemaChecker
             yield return $"{path}: above the maximum";
         }
 
-        if (schema["pattern"] is { } pattern && !Regex.IsMatch(value.GetValue<string>(), pattern.GetValue<string>(), RegexOptions.ECMAScript))
+        if (schema["pattern"] is { } pattern && !Regex.IsMatch(
+            value.GetValue<string>(),
+            pattern.GetValue<string>(),
+            RegexOptions.ECMAScript))
         {
             yield return $"{path}: does not match the pattern";
         }

@@ -12,7 +12,8 @@ internal sealed class OwnServerFactAttribute : FactAttribute
     {
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(PostgresServer.ConnectionStringVariable)))
         {
-            Skip = $"stops its own PostgreSQL server, and {PostgresServer.ConnectionStringVariable} names an existing one that no test may stop";
+            Skip = $"stops its own PostgreSQL server, and {PostgresServer.ConnectionStringVariable} names an existing one that no test may "
+                + "stop";
         }
     }
 }

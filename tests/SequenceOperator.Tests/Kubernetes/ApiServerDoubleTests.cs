@@ -88,7 +88,9 @@ public sealed class ApiServerDoubleTests
         using var http = KubernetesHttpClientFactory.Create(env.Configuration, KubernetesTestServer.FastOptions());
 
         async Task<string[]> Names(string query) =>
-            JsonNode.Parse(await http.GetStringAsync(new Uri(env.Server.BaseAddress, "/apis/example.com/v1/namespaces/a/widgets?" + query)))!["items"]!
+            JsonNode.Parse(await http.GetStringAsync(new Uri(
+                env.Server.BaseAddress,
+                "/apis/example.com/v1/namespaces/a/widgets?" + query)))!["items"]!
                 .AsArray().Select(i => i!["metadata"]!["name"]!.GetValue<string>()).ToArray();
 
         Assert.Equal(["one"], await Names("labelSelector=" + Uri.EscapeDataString("app in (x,y),!legacy")));
@@ -106,7 +108,9 @@ public sealed class ApiServerDoubleTests
         store.Patch(Widgets, "a", "w", "application/merge-patch+json", """{"spec":{"size":2}}""");
         store.Create(Widgets, "a", Obj("""{"metadata":{"name":"v"}}"""));
         using var http = KubernetesHttpClientFactory.Create(env.Configuration, KubernetesTestServer.FastOptions());
-        var url = new Uri(env.Server.BaseAddress, $"/apis/example.com/v1/namespaces/a/widgets?resourceVersion={before}&resourceVersionMatch=Exact");
+        var url = new Uri(
+            env.Server.BaseAddress,
+            $"/apis/example.com/v1/namespaces/a/widgets?resourceVersion={before}&resourceVersionMatch=Exact");
 
         var past = JsonNode.Parse(await http.GetStringAsync(url))!;
         Assert.Equal(before, past["metadata"]!["resourceVersion"]!.GetValue<string>());

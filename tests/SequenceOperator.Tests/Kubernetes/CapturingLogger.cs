@@ -27,7 +27,15 @@ internal sealed class CapturingLoggerProvider : ILoggerProvider, ILoggerFactory
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((category, logLevel, formatter(state, exception) + (exception is null ? string.Empty : "\n" + exception)));
+        public void Log<TState>(
+            LogLevel logLevel,
+            EventId eventId,
+            TState state,
+            Exception? exception,
+            Func<TState, Exception?, string> formatter) =>
+            owner.Entries.Enqueue((
+                category,
+                logLevel,
+                formatter(state, exception) + (exception is null ? string.Empty : "\n" + exception)));
     }
 }

@@ -70,10 +70,16 @@ public sealed class ClientTests
     {
         await using var env = await KubernetesTestServer.StartAsync();
         var created = await env.Client.CreateAsync(TestResources.Widgets, TestResources.NewWidget("w"), TestJsonContext.Default.Widget);
-        await env.Client.ReplaceAsync(TestResources.Widgets, created with { Spec = new WidgetSpec { Size = 2 } }, TestJsonContext.Default.Widget);
+        await env.Client.ReplaceAsync(
+            TestResources.Widgets,
+            created with { Spec = new WidgetSpec { Size = 2 } },
+            TestJsonContext.Default.Widget);
 
         var error = await Assert.ThrowsAsync<ConflictException>(
-            () => env.Client.ReplaceAsync(TestResources.Widgets, created with { Spec = new WidgetSpec { Size = 3 } }, TestJsonContext.Default.Widget));
+            () => env.Client.ReplaceAsync(
+                TestResources.Widgets,
+                created with { Spec = new WidgetSpec { Size = 3 } },
+                TestJsonContext.Default.Widget));
         Assert.Equal("Conflict", error.Reason);
         Assert.Contains("the object has been modified", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, env.Server.CountRequests("update", "widgets") - 1);
@@ -85,7 +91,10 @@ public sealed class ClientTests
         await using var env = await KubernetesTestServer.StartAsync();
         var widgets = TestResources.Widgets;
         var json = TestJsonContext.Default.Widget;
-        var created = await env.Client.CreateAsync(widgets, TestResources.NewWidget("w") with { Status = new WidgetStatus { Phase = "Ignored" } }, json);
+        var created = await env.Client.CreateAsync(
+            widgets,
+            TestResources.NewWidget("w") with { Status = new WidgetStatus { Phase = "Ignored" } },
+            json);
         Assert.Equal(1, created.Metadata.Generation);
         Assert.Null(created.Status);
 
@@ -109,7 +118,12 @@ public sealed class ClientTests
         Assert.Equal(1, withStatus.Spec!.Size);
         Assert.Equal(1, withStatus.Metadata.Generation);
 
-        var resized = await env.Client.PatchAsync(widgets, "default", "w", KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["size"] = 5 } }), json);
+        var resized = await env.Client.PatchAsync(
+            widgets,
+            "default",
+            "w",
+            KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["size"] = 5 } }),
+            json);
         Assert.Equal(2, resized.Metadata.Generation);
         Assert.Equal("Ready", resized.Status!.Phase);
 
@@ -129,7 +143,10 @@ public sealed class ClientTests
     {
         await using var env = await KubernetesTestServer.StartAsync();
         var json = TestJsonContext.Default.Widget;
-        await env.Client.CreateAsync(TestResources.Widgets, TestResources.NewWidget("w", size: 1) with { Spec = new WidgetSpec { Size = 1, Color = "red" } }, json);
+        await env.Client.CreateAsync(
+            TestResources.Widgets,
+            TestResources.NewWidget("w", size: 1) with { Spec = new WidgetSpec { Size = 1, Color = "red" } },
+            json);
 
         var patched = await env.Client.PatchAsync(TestResources.Widgets, "default", "w", KubernetesPatch.Json(
             JsonPatchOperation.Test("/spec/size", 1),
@@ -153,7 +170,12 @@ public sealed class ClientTests
         await using var env = await KubernetesTestServer.StartAsync();
         var json = TestJsonContext.Default.Widget;
         var created = await env.Client.CreateAsync(TestResources.Widgets, TestResources.NewWidget("w"), json);
-        await env.Client.PatchAsync(TestResources.Widgets, "default", "w", KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["size"] = 2 } }), json);
+        await env.Client.PatchAsync(
+            TestResources.Widgets,
+            "default",
+            "w",
+            KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["size"] = 2 } }),
+            json);
 
         await Assert.ThrowsAsync<ConflictException>(() => env.Client.PatchAsync(TestResources.Widgets, "default", "w", KubernetesPatch.Merge(new JsonObject
         {
@@ -168,7 +190,10 @@ public sealed class ClientTests
         await using var env = await KubernetesTestServer.StartAsync(clientOptions: KubernetesTestServer.FastOptions());
         for (var i = 0; i < 7; i++)
         {
-            await env.Client.CreateAsync(TestResources.Widgets, TestResources.NewWidget($"w{i}", ns: i % 2 == 0 ? "a" : "b"), TestJsonContext.Default.Widget);
+            await env.Client.CreateAsync(
+                TestResources.Widgets,
+                TestResources.NewWidget($"w{i}", ns: i % 2 == 0 ? "a" : "b"),
+                TestJsonContext.Default.Widget);
         }
 
         env.Server.ClearRequests();
@@ -206,7 +231,10 @@ public sealed class ClientTests
                 {
                     changed = true;
                     env.Server.Store.Delete(TestResources.WidgetDefinition, "default", "w3");
-                    env.Server.Store.Create(TestResources.WidgetDefinition, "default", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "w4" } });
+                    env.Server.Store.Create(
+                        TestResources.WidgetDefinition,
+                        "default",
+                        new JsonObject { ["metadata"] = new JsonObject { ["name"] = "w4" } });
                 }
 
                 return false;
@@ -236,7 +264,10 @@ public sealed class ClientTests
             {
                 if (r.Verb == "list" && r.QueryValue("continue") is not null)
                 {
-                    env.Server.Store.Create(TestResources.WidgetDefinition, "default", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "late" } });
+                    env.Server.Store.Create(
+                        TestResources.WidgetDefinition,
+                        "default",
+                        new JsonObject { ["metadata"] = new JsonObject { ["name"] = "late" } });
                     env.Server.CompactHistory();
                 }
 
@@ -258,7 +289,10 @@ public sealed class ClientTests
     {
         await using var env = await KubernetesTestServer.StartAsync();
         var json = TestJsonContext.Default.Widget;
-        var created = await env.Client.CreateAsync(TestResources.ClusterWidgets, TestResources.NewWidget("global", ns: null) with { Kind = "ClusterWidget" }, json);
+        var created = await env.Client.CreateAsync(
+            TestResources.ClusterWidgets,
+            TestResources.NewWidget("global", ns: null) with { Kind = "ClusterWidget" },
+            json);
         Assert.Null(created.Metadata.Namespace);
         var fetched = await env.Client.GetAsync(TestResources.ClusterWidgets, null, "global", json);
         Assert.Equal(created.Metadata.Uid, fetched.Metadata.Uid);
@@ -280,7 +314,12 @@ public sealed class ClientTests
         var marked = await env.Client.GetAsync(TestResources.Widgets, "default", "w", json);
         Assert.NotNull(marked.Metadata.DeletionTimestamp);
 
-        await env.Client.PatchAsync(TestResources.Widgets, "default", "w", KubernetesPatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = null } }), json);
+        await env.Client.PatchAsync(
+            TestResources.Widgets,
+            "default",
+            "w",
+            KubernetesPatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = null } }),
+            json);
         Assert.Null(await env.Client.TryGetAsync(TestResources.Widgets, "default", "w", json));
     }
 
@@ -290,9 +329,18 @@ public sealed class ClientTests
         await using var env = await KubernetesTestServer.StartAsync();
         var json = TestJsonContext.Default.Widget;
         var created = await env.Client.CreateAsync(TestResources.Widgets, TestResources.NewWidget("w"), json);
-        await env.Client.PatchAsync(TestResources.Widgets, "default", "w", KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["size"] = 9 } }), json);
+        await env.Client.PatchAsync(
+            TestResources.Widgets,
+            "default",
+            "w",
+            KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["size"] = 9 } }),
+            json);
         await Assert.ThrowsAsync<ConflictException>(
-            () => env.Client.DeleteAsync(TestResources.Widgets, "default", "w", new DeleteOptions { ResourceVersion = created.Metadata.ResourceVersion }));
+            () => env.Client.DeleteAsync(
+                TestResources.Widgets,
+                "default",
+                "w",
+                new DeleteOptions { ResourceVersion = created.Metadata.ResourceVersion }));
         Assert.NotNull(await env.Client.TryGetAsync(TestResources.Widgets, "default", "w", json));
     }
 
@@ -303,7 +351,10 @@ public sealed class ClientTests
         var lease = new Lease { Metadata = new ObjectMeta { Name = "l", Namespace = "ns" }, Spec = new LeaseSpec { HolderIdentity = "a" } };
         var created = await env.Client.CreateAsync(ResourceType.Leases, lease, Json.Lease);
         var error = await Assert.ThrowsAsync<InvalidException>(
-            () => env.Client.ReplaceAsync(ResourceType.Leases, created with { Metadata = created.Metadata with { ResourceVersion = null } }, Json.Lease));
+            () => env.Client.ReplaceAsync(
+                ResourceType.Leases,
+                created with { Metadata = created.Metadata with { ResourceVersion = null } },
+                Json.Lease));
         Assert.Equal("metadata.resourceVersion", error.Status.Details?.Causes?[0].Field);
     }
 
@@ -331,7 +382,9 @@ public sealed class ClientTests
     public async Task UnknownToken_ThrowsUnauthorized_WithoutLeakingTheToken()
     {
         await using var env = await KubernetesTestServer.StartAsync();
-        using var client = KubernetesClient.Create(env.Configuration with { Credentials = new() { Token = "wrong-secret-token" } }, KubernetesTestServer.FastOptions());
+        using var client = KubernetesClient.Create(
+            env.Configuration with { Credentials = new() { Token = "wrong-secret-token" } },
+            KubernetesTestServer.FastOptions());
         var error = await Assert.ThrowsAsync<UnauthorizedException>(() => client.GetAsync(ResourceType.Secrets, "ns", "x", Json.Secret));
         Assert.Equal(HttpStatusCode.Unauthorized, error.Code);
         Assert.DoesNotContain("wrong-secret-token", error.ToString(), StringComparison.Ordinal);
@@ -382,8 +435,12 @@ public sealed class ErrorTypeTests
     {
         await using var server = await FakeKubeApiServer.StartAsync(new FakeKubeApiServerOptions { Https = false });
         Assert.Equal("http", server.BaseAddress.Scheme);
-        using var client = KubernetesClient.Create(new SequenceOperator.Kubernetes.Configuration.KubernetesClientConfiguration { Server = server.BaseAddress });
-        var lease = await client.CreateAsync(ResourceType.Leases, new Lease { Metadata = new ObjectMeta { Name = "l", Namespace = "n" } }, KubernetesJsonContext.Default.Lease);
+        using var client = KubernetesClient.Create(
+            new SequenceOperator.Kubernetes.Configuration.KubernetesClientConfiguration { Server = server.BaseAddress });
+        var lease = await client.CreateAsync(
+            ResourceType.Leases,
+            new Lease { Metadata = new ObjectMeta { Name = "l", Namespace = "n" } },
+            KubernetesJsonContext.Default.Lease);
         Assert.Equal("l", lease.Metadata.Name);
         Assert.Null(server.Requests[0].Authorization);
     }

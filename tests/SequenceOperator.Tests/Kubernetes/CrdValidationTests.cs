@@ -7,7 +7,9 @@ namespace SequenceOperator.Tests.Kubernetes;
 /// <summary>The double validates custom resources as the API server does with the generated CRD.</summary>
 public sealed class CrdValidationTests
 {
-    private static readonly Func<JsonObject, IReadOnlyList<(string Field, string Message)>> Validate = CrdValidation.For(CrdGenerator.Generate());
+    private static readonly Func<JsonObject, IReadOnlyList<(
+        string Field,
+        string Message)>> Validate = CrdValidation.For(CrdGenerator.Generate());
 
     private static JsonObject Policy(string spec, string? status = null)
     {

@@ -235,7 +235,12 @@ public sealed class EventRecorderTests
                 {
                     for (var sequence = 0; sequence < Sequences; sequence++)
                     {
-                        await recorder.RecordAsync(policy, EventType.Warning, "SequenceBehind", $"sequence {sequence} is behind by 100", "Check");
+                        await recorder.RecordAsync(
+                            policy,
+                            EventType.Warning,
+                            "SequenceBehind",
+                            $"sequence {sequence} is behind by 100",
+                            "Check");
                     }
                 }
             }
@@ -263,7 +268,9 @@ public sealed class EventRecorderTests
         Assert.Equal(Policies * Sequences, events.Count);
         foreach (var stored in events)
         {
-            var lastSeen = DateTimeOffset.Parse(stored["series"]!["lastObservedTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+            var lastSeen = DateTimeOffset.Parse(
+                stored["series"]!["lastObservedTime"]!.GetValue<string>(),
+                System.Globalization.CultureInfo.InvariantCulture);
             Assert.InRange(now - lastSeen, TimeSpan.Zero, TimeSpan.FromMinutes(56));
             Assert.Equal(1 + (int)Math.Round((lastSeen - start).TotalSeconds / 30), stored["series"]!["count"]!.GetValue<int>());
         }

@@ -42,7 +42,10 @@ public sealed class ExecAndInClusterTests : IAsyncLifetime
         ? File.ReadAllLines(Path.Combine(_folder.Path, "state", "count")).Length
         : 0;
 
-    private KubernetesClientConfiguration ExecKubeconfig(string apiVersion = ExecApiVersions.V1, string expiry = "2099-01-01T00:00:00Z", bool clusterInfo = false)
+    private KubernetesClientConfiguration ExecKubeconfig(
+        string apiVersion = ExecApiVersions.V1,
+        string expiry = "2099-01-01T00:00:00Z",
+        bool clusterInfo = false)
     {
         _folder.Executable("bin/get-token", PluginScript);
         _folder.File("state/token", "exec-token-1");

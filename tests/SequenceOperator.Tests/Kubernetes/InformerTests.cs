@@ -107,10 +107,15 @@ public sealed class InformerTests
         await informer.WaitForSyncAsync().WaitAsync(Eventually.Limit);
 
         // Only another resource changes: just bookmarks can tell the informer the newer version.
-        var secret = env.Server.Store.Create(ApiResourceDefinition.Secrets, "default", new JsonObject { ["metadata"] = new JsonObject { ["name"] = "s" } });
+        var secret = env.Server.Store.Create(
+            ApiResourceDefinition.Secrets,
+            "default",
+            new JsonObject { ["metadata"] = new JsonObject { ["name"] = "s" } });
         var secretVersion = long.Parse(secret["metadata"]!["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture);
         await Eventually.WaitAsync(
-            () => env.Server.Requests.Any(r => r.Verb == "watch" && long.Parse(r.QueryValue("resourceVersion")!, CultureInfo.InvariantCulture) >= secretVersion),
+            () => env.Server.Requests.Any(r => r.Verb == "watch" && long.Parse(
+                r.QueryValue("resourceVersion")!,
+                CultureInfo.InvariantCulture) >= secretVersion),
             "a watch resumed from the bookmark's version");
         Assert.Contains(WatchRestartReason.Closed, restarts);
         Assert.Equal(1, env.Server.CountRequests("list"));
@@ -154,7 +159,9 @@ public sealed class InformerTests
         env.Server.Faults.Remove(outage);
 
         await Eventually.WaitAsync(() => restarts.Contains(WatchRestartReason.Expired), "a 410 and a relist");
-        await Eventually.WaitAsync(() => informer.Get("default", "w4") is not null && informer.Get("default", "w1") is null, "the relisted cache");
+        await Eventually.WaitAsync(
+            () => informer.Get("default", "w4") is not null && informer.Get("default", "w1") is null,
+            "the relisted cache");
         var changes = await Eventually.DrainAsync(subscription.Reader, TimeSpan.FromMilliseconds(500));
 
         var deletion = Assert.Single(changes, c => c.Type == InformerEventType.Deleted);

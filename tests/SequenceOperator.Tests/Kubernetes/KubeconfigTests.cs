@@ -54,7 +54,9 @@ public sealed class KubeconfigTests : IAsyncLifetime
     }
 
     private KubernetesClientConfiguration Load(string yaml, string? context = null) =>
-        KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigPath = _folder.File("config", yaml), Context = context });
+        KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigPath = _folder.File(
+            "config",
+            yaml), Context = context });
 
     [Fact]
     public async Task Kubeconfig_TokenWithCertificateAuthorityData_Authenticates()
@@ -104,7 +106,8 @@ public sealed class KubeconfigTests : IAsyncLifetime
             $"    server: {_server.BaseAddress}\n    certificate-authority-data: {CaData}",
             keyType == TestKeyType.Rsa2048
                 ? "    client-certificate: bob.crt\n    client-key: bob.key"
-                : $"    client-certificate-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(certificate))}\n    client-key-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(key))}"));
+                : $"    client-certificate-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(certificate))}\n    client-key-data: "
+                    + $"{Convert.ToBase64String(Encoding.ASCII.GetBytes(key))}"));
 
         var request = await GetOnceAsync(configuration);
         Assert.Equal("bob", request.User);
@@ -119,9 +122,14 @@ public sealed class KubeconfigTests : IAsyncLifetime
         var (certificate, key) = other.IssueClientCertificatePem("mallory");
         var configuration = Load(Kubeconfig(
             $"    server: {_server.BaseAddress}\n    certificate-authority-data: {CaData}",
-            $"    client-certificate-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(certificate))}\n    client-key-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(key))}"));
+            $"    client-certificate-data: {Convert.ToBase64String(Encoding.ASCII.GetBytes(certificate))}\n    client-key-data: "
+                + $"{Convert.ToBase64String(Encoding.ASCII.GetBytes(key))}"));
         using var client = KubernetesClient.Create(configuration, KubernetesTestServer.FastOptions());
-        await Assert.ThrowsAsync<UnauthorizedException>(() => client.GetAsync(ResourceType.Secrets, "default", "x", KubernetesJsonContext.Default.Secret));
+        await Assert.ThrowsAsync<UnauthorizedException>(() => client.GetAsync(
+            ResourceType.Secrets,
+            "default",
+            "x",
+            KubernetesJsonContext.Default.Secret));
     }
 
     [Fact]
@@ -130,9 +138,16 @@ public sealed class KubeconfigTests : IAsyncLifetime
         using var other = new TestCertificateAuthority("not-the-cluster-ca");
         var wrongCa = Convert.ToBase64String(Encoding.ASCII.GetBytes(other.CertificatePem));
         using var logs = new CapturingLoggerProvider();
-        foreach (var cluster in new[] { $"    server: {_server.BaseAddress}", $"    server: {_server.BaseAddress}\n    certificate-authority-data: {wrongCa}" })
+        foreach (var cluster in new[]
         {
-            using var client = KubernetesClient.Create(Load(Kubeconfig(cluster, "    token: kubeconfig-token")), KubernetesTestServer.FastOptions(), logs);
+            $"    server: {_server.BaseAddress}",
+            $"    server: {_server.BaseAddress}\n    certificate-authority-data: {wrongCa}",
+        })
+        {
+            using var client = KubernetesClient.Create(
+                Load(Kubeconfig(cluster, "    token: kubeconfig-token")),
+                KubernetesTestServer.FastOptions(),
+                logs);
             var error = await Assert.ThrowsAsync<HttpRequestException>(
                 () => client.GetAsync(ResourceType.Secrets, "default", "x", KubernetesJsonContext.Default.Secret));
             Assert.Equal(HttpRequestError.SecureConnectionError, error.HttpRequestError);
@@ -141,7 +156,9 @@ public sealed class KubeconfigTests : IAsyncLifetime
         // A certificate that fails verification is not retried (it would fail again).
         Assert.DoesNotContain(logs.Entries, e => e.Text.Contains("retry", StringComparison.Ordinal));
 
-        var insecure = Load(Kubeconfig($"    server: {_server.BaseAddress}\n    insecure-skip-tls-verify: true", "    token: kubeconfig-token"));
+        var insecure = Load(Kubeconfig(
+            $"    server: {_server.BaseAddress}\n    insecure-skip-tls-verify: true",
+            "    token: kubeconfig-token"));
         Assert.Equal(404, (await GetOnceAsync(insecure)).StatusCode);
     }
 
@@ -149,13 +166,19 @@ public sealed class KubeconfigTests : IAsyncLifetime
     public async Task Tls_ServerName_IsVerifiedAgainstTlsServerName()
     {
         var good = Load(Kubeconfig(
-            $"    server: {_server.BaseAddress}\n    certificate-authority-data: {CaData}\n    tls-server-name: localhost", "    token: kubeconfig-token"));
+            $"    server: {_server.BaseAddress}\n    certificate-authority-data: {CaData}\n    tls-server-name: localhost",
+            "    token: kubeconfig-token"));
         Assert.Equal(404, (await GetOnceAsync(good)).StatusCode);
 
         var bad = Load(Kubeconfig(
-            $"    server: {_server.BaseAddress}\n    certificate-authority-data: {CaData}\n    tls-server-name: kubernetes.example.com", "    token: kubeconfig-token"));
+            $"    server: {_server.BaseAddress}\n    certificate-authority-data: {CaData}\n    tls-server-name: kubernetes.example.com",
+            "    token: kubeconfig-token"));
         using var client = KubernetesClient.Create(bad, KubernetesTestServer.FastOptions());
-        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(ResourceType.Secrets, "default", "x", KubernetesJsonContext.Default.Secret));
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(
+            ResourceType.Secrets,
+            "default",
+            "x",
+            KubernetesJsonContext.Default.Secret));
     }
 
     [Fact]
@@ -197,13 +220,21 @@ public sealed class KubeconfigTests : IAsyncLifetime
         _folder.File("two/token", "t");
         var variable = string.Join(Path.PathSeparator, first, Path.Combine(_folder.Path, "missing"), second);
 
-        var merged = KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigVariable = variable, ServiceHost = "10.0.0.1" });
+        var merged = KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource
+        {
+            KubeconfigVariable = variable,
+            ServiceHost = "10.0.0.1",
+        });
         Assert.Equal("from-one", merged.ContextName);
         Assert.Equal(new Uri("https://one.example:6443"), merged.Server);
         Assert.Equal("one", merged.Namespace);
         Assert.Null(merged.Credentials);
 
-        var named = KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigVariable = variable, Context = "from-two" });
+        var named = KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource
+        {
+            KubeconfigVariable = variable,
+            Context = "from-two",
+        });
         Assert.Equal(new Uri("https://only-two.example"), named.Server);
         Assert.Equal(Path.Combine(_folder.Path, "two", "token"), named.Credentials!.TokenFile);
         Assert.Equal(_server.CertificateAuthority.CertificatePem, Encoding.ASCII.GetString(named.CertificateAuthorityData!));
@@ -234,23 +265,31 @@ public sealed class KubeconfigTests : IAsyncLifetime
         var inCluster = KubernetesConfigurationLoader.Load(all with { KubeconfigPath = null, KubeconfigVariable = null });
         Assert.True(inCluster.InCluster);
         Assert.Equal(new Uri("https://10.96.0.1:443"), inCluster.Server);
-        Assert.Equal("home.example", KubernetesConfigurationLoader.Load(all with { KubeconfigPath = null, KubeconfigVariable = null, ServiceHost = null }).Server.Host);
-        Assert.Throws<KubeconfigException>(() => KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { HomeDirectory = _folder.Path }));
+        Assert.Equal(
+            "home.example",
+            KubernetesConfigurationLoader.Load(
+                all with { KubeconfigPath = null, KubeconfigVariable = null, ServiceHost = null }).Server.Host);
+        Assert.Throws<KubeconfigException>(
+            () => KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { HomeDirectory = _folder.Path }));
     }
 
     [Fact]
     public void Kubeconfig_Errors_AreClearAndHoldNoSecrets()
     {
         var missing = Path.Combine(_folder.Path, "nope");
-        var error = Assert.Throws<KubeconfigException>(() => KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigPath = missing }));
+        var error = Assert.Throws<KubeconfigException>(
+            () => KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigPath = missing }));
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
 
         var broken = _folder.File("broken", "users:\n- name: u\n  user:\n    token: super-secret-token\n  : [unbalanced\n");
-        error = Assert.Throws<KubeconfigException>(() => KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigPath = broken }));
+        error = Assert.Throws<KubeconfigException>(
+            () => KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigPath = broken }));
         Assert.Contains("not a valid kubeconfig", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("super-secret-token", error.ToString(), StringComparison.Ordinal);
 
-        error = Assert.Throws<KubeconfigException>(() => Load(Kubeconfig("    server: https://x.example", "    token: super-secret-token"), context: "staging"));
+        error = Assert.Throws<KubeconfigException>(() => Load(
+            Kubeconfig("    server: https://x.example", "    token: super-secret-token"),
+            context: "staging"));
         Assert.Contains("'staging' does not exist", error.Message, StringComparison.Ordinal);
         Assert.Contains("test", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("super-secret-token", error.ToString(), StringComparison.Ordinal);
@@ -263,15 +302,19 @@ public sealed class KubeconfigTests : IAsyncLifetime
         Assert.Contains("interactiveMode", error.Message, StringComparison.Ordinal);
 
         // Unreadable for every user, root included: the path names a folder, not a file.
-        var folder = Directory.CreateDirectory(Path.Combine(Path.GetDirectoryName(_folder.File("marker", string.Empty))!, "a-folder")).FullName;
-        error = Assert.Throws<KubeconfigException>(() => KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigPath = folder }));
+        var folder = Directory.CreateDirectory(Path.Combine(
+            Path.GetDirectoryName(_folder.File("marker", string.Empty))!,
+            "a-folder")).FullName;
+        error = Assert.Throws<KubeconfigException>(
+            () => KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigPath = folder }));
         Assert.Contains("could not be read", error.Message, StringComparison.Ordinal);
 
         if (!OperatingSystem.IsWindows() && Environment.UserName != "root")
         {
             var unreadable = _folder.File("unreadable", "current-context: x");
             File.SetUnixFileMode(unreadable, UnixFileMode.None);
-            error = Assert.Throws<KubeconfigException>(() => KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigPath = unreadable }));
+            error = Assert.Throws<KubeconfigException>(
+                () => KubernetesConfigurationLoader.Load(new KubernetesConfigurationSource { KubeconfigPath = unreadable }));
             Assert.Contains("could not be read", error.Message, StringComparison.Ordinal);
         }
     }

@@ -10,7 +10,11 @@ namespace SequenceOperator.Tests.Kubernetes;
 public sealed class LeaderElectionTests
 {
     // Renew deadlines are generous where losing the lease under a loaded machine would break the test's premise.
-    private static LeaderElectionOptions Options(string identity, TimeSpan? lease = null, bool release = true, TimeSpan? renew = null) => new()
+    private static LeaderElectionOptions Options(
+        string identity,
+        TimeSpan? lease = null,
+        bool release = true,
+        TimeSpan? renew = null) => new()
     {
         LeaseName = "sequence-operator",
         LeaseNamespace = "ops",
@@ -21,7 +25,10 @@ public sealed class LeaderElectionTests
         ReleaseOnCancel = release,
     };
 
-    private static JsonObject? Lease(KubernetesTestServer env) => env.Server.Store.Get(ApiResourceDefinition.Leases, "ops", "sequence-operator");
+    private static JsonObject? Lease(KubernetesTestServer env) => env.Server.Store.Get(
+        ApiResourceDefinition.Leases,
+        "ops",
+        "sequence-operator");
 
     /// <summary>A candidate whose work runs until its token is cancelled, recording what happened.</summary>
     private sealed class Candidate(KubernetesTestServer env, LeaderElectionOptions options)

@@ -54,7 +54,11 @@ public sealed class RetryTests
         options.MaxRetryAfter = TimeSpan.FromMilliseconds(10);
         await using var env = await KubernetesTestServer.StartAsync(clientOptions: options);
         env.Server.Faults.Add(FaultRule.Error("get", 429, times: null, retryAfterSeconds: 7));
-        var error = await Assert.ThrowsAsync<TooManyRequestsException>(() => env.Client.GetAsync(ResourceType.Secrets, "ns", "s", Json.Secret));
+        var error = await Assert.ThrowsAsync<TooManyRequestsException>(() => env.Client.GetAsync(
+            ResourceType.Secrets,
+            "ns",
+            "s",
+            Json.Secret));
         Assert.Equal(TimeSpan.FromSeconds(7), error.RetryAfter);
         Assert.Equal(2, env.Server.CountRequests("get"));
     }
@@ -89,7 +93,11 @@ public sealed class RetryTests
     {
         await using var env = await KubernetesTestServer.StartAsync();
         env.Server.Faults.Add(FaultRule.Error("get", code, times: null));
-        var error = await Assert.ThrowsAnyAsync<KubernetesApiException>(() => env.Client.GetAsync(ResourceType.Secrets, "ns", "s", Json.Secret));
+        var error = await Assert.ThrowsAnyAsync<KubernetesApiException>(() => env.Client.GetAsync(
+            ResourceType.Secrets,
+            "ns",
+            "s",
+            Json.Secret));
         Assert.Equal(code, (int)error.Code);
         Assert.Equal(1, env.Server.CountRequests("get"));
     }
@@ -121,7 +129,8 @@ public sealed class RetryTests
         await env.Client.CreateAsync(TestResources.Widgets, TestResources.NewWidget("w"), TestJsonContext.Default.Widget);
         env.Server.Faults.Add(FaultRule.Error("patch", 502, times: 1));
         var patched = await env.Client.PatchAsync(TestResources.Widgets, "default", "w",
-            KubernetesPatch.Merge(new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = 8 } }),
+            KubernetesPatch.Merge(
+                new System.Text.Json.Nodes.JsonObject { ["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = 8 } }),
             TestJsonContext.Default.Widget);
         Assert.Equal(8, patched.Spec!.Size);
         Assert.All(env.Server.Requests.Where(r => r.Verb == "patch"), r => Assert.Equal("application/merge-patch+json", r.ContentType));

@@ -23,7 +23,12 @@ public sealed class ServiceRegistrationTests
         Assert.Null(await client.TryGetAsync(ResourceType.Secrets, "ns", "x", KubernetesJsonContext.Default.Secret));
 
         var recorder = provider.GetRequiredService<IEventRecorder>();
-        await recorder.RecordAsync(new Widget { Metadata = new ObjectMeta { Name = "w", Namespace = "ns" } }, EventType.Normal, "Checked", "ok", "Check");
+        await recorder.RecordAsync(
+            new Widget { Metadata = new ObjectMeta { Name = "w", Namespace = "ns" } },
+            EventType.Normal,
+            "Checked",
+            "ok",
+            "Check");
         Assert.Single(env.Server.Store.All(ApiResourceDefinition.Events, "ns"));
 
         Assert.False(provider.GetRequiredService<LeaderElector>().IsLeader);

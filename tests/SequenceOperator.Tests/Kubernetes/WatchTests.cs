@@ -21,7 +21,12 @@ public sealed class WatchTests
             new WatchOptions { ResourceVersion = before.Metadata.ResourceVersion }, cts.Token).GetAsyncEnumerator(cts.Token);
 
         var created = await env.Client.CreateAsync(TestResources.Widgets, TestResources.NewWidget("w"), json);
-        await env.Client.PatchAsync(TestResources.Widgets, "default", "w", KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["size"] = 4 } }), json);
+        await env.Client.PatchAsync(
+            TestResources.Widgets,
+            "default",
+            "w",
+            KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["size"] = 4 } }),
+            json);
         await env.Client.DeleteAsync(TestResources.Widgets, "default", "w");
 
         Assert.True(await events.MoveNextAsync());
@@ -49,7 +54,12 @@ public sealed class WatchTests
         await env.Client.CreateAsync(TestResources.Widgets, TestResources.NewWidget("b"), json);
 
         using var cts = new CancellationTokenSource(Eventually.Limit);
-        await using var events = env.Client.WatchAsync(TestResources.Widgets, "default", json, new WatchOptions(), cts.Token).GetAsyncEnumerator(cts.Token);
+        await using var events = env.Client.WatchAsync(
+            TestResources.Widgets,
+            "default",
+            json,
+            new WatchOptions(),
+            cts.Token).GetAsyncEnumerator(cts.Token);
         Assert.True(await events.MoveNextAsync());
         Assert.Equal(("a", WatchEventType.Added), (events.Current.Object!.Metadata.Name, events.Current.Type));
         Assert.True(await events.MoveNextAsync());
@@ -59,16 +69,25 @@ public sealed class WatchTests
     [Fact]
     public async Task Watch_WithBookmarks_ReceivesBookmarkCarryingOnlyTheVersion()
     {
-        await using var env = await KubernetesTestServer.StartAsync(new FakeKubeApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) });
+        await using var env = await KubernetesTestServer.StartAsync(
+            new FakeKubeApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) });
         var json = TestJsonContext.Default.Widget;
         var start = env.Server.Store.Revision.ToString(CultureInfo.InvariantCulture);
 
         // Changes to another resource move the cluster-wide version; the bookmark tells the watcher it may skip them.
-        await env.Client.CreateAsync(ResourceType.Secrets, new Secret { Metadata = new() { Name = "s", Namespace = "default" } }, KubernetesJsonContext.Default.Secret);
+        await env.Client.CreateAsync(
+            ResourceType.Secrets,
+            new Secret { Metadata = new() { Name = "s", Namespace = "default" } },
+            KubernetesJsonContext.Default.Secret);
         var current = env.Server.Store.Revision.ToString(CultureInfo.InvariantCulture);
 
         using var cts = new CancellationTokenSource(Eventually.Limit);
-        await using var events = env.Client.WatchAsync(TestResources.Widgets, "default", json, new WatchOptions { ResourceVersion = start }, cts.Token).GetAsyncEnumerator(cts.Token);
+        await using var events = env.Client.WatchAsync(
+            TestResources.Widgets,
+            "default",
+            json,
+            new WatchOptions { ResourceVersion = start },
+            cts.Token).GetAsyncEnumerator(cts.Token);
         Assert.True(await events.MoveNextAsync(), string.Join("; ", env.Server.UnhandledErrors));
         Assert.Equal(WatchEventType.Bookmark, events.Current.Type);
         Assert.Null(events.Current.Object);
@@ -85,7 +104,11 @@ public sealed class WatchTests
         env.Server.CompactHistory();
 
         var events = new List<WatchEvent<Widget>>();
-        await foreach (var e in env.Client.WatchAsync(TestResources.Widgets, "default", json, new WatchOptions { ResourceVersion = old.Metadata.ResourceVersion }))
+        await foreach (var e in env.Client.WatchAsync(
+            TestResources.Widgets,
+            "default",
+            json,
+            new WatchOptions { ResourceVersion = old.Metadata.ResourceVersion }))
         {
             events.Add(e);
         }

@@ -1,5 +1,6 @@
 using SequenceOperator.Metrics;
 using SequenceOperator.Postgres;
+using SequenceOperator.Reconciliation;
 using SequenceOperator.Reconciliation.Insights;
 using SequenceOperator.Tests.Reconciliation.Insights;
 
@@ -7,8 +8,8 @@ namespace SequenceOperator.Tests.Metrics;
 
 public sealed class InsightMetricsTests
 {
-    private static readonly PolicyKey Worcester = new("worcester", "cityforge");
-    private static readonly PolicyKey Leeds = new("leeds", "cityforge");
+    private static readonly PolicyLabels Worcester = new("worcester", "cityforge");
+    private static readonly PolicyLabels Leeds = new("leeds", "cityforge");
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
     private static SequenceInsight Insight(string table, long drifts = 0, long explicitRows = 0, DateTimeOffset? exhaustion = null) => new()
@@ -57,7 +58,9 @@ public sealed class InsightMetricsTests
         async Task<Testing.Prometheus.PrometheusDocument> CheckAsync(TimeSpan after)
         {
             host.Time.UtcNow += after;
-            host.Metrics.RecordInsights(Worcester, store.Observe(Worcester, [cards.Check()]).Sequences);
+            host.Metrics.RecordInsights(
+                Worcester,
+                store.Observe(new PolicyKey(Worcester.Namespace, Worcester.Name), [cards.Check()]).Sequences);
             return await host.ScrapeAsync();
         }
 
@@ -104,7 +107,12 @@ public sealed class InsightMetricsTests
         host.Metrics.RemovePolicy(Worcester);
 
         var m = await host.ScrapeAsync();
-        foreach (var name in new[] { MetricNames.DriftDetectedTotal, MetricNames.ExplicitIdRowsTotal, MetricNames.SequenceExhaustionTimestampSeconds })
+        foreach (var name in new[]
+        {
+            MetricNames.DriftDetectedTotal,
+            MetricNames.ExplicitIdRowsTotal,
+            MetricNames.SequenceExhaustionTimestampSeconds,
+        })
         {
             Assert.Equal(["leeds"], m.Samples(name).Select(s => s.Labels["namespace"]));
         }
@@ -121,7 +129,9 @@ public sealed class InsightMetricsTests
         {
             Succeeded = true,
             TablesListedExplicitly = true,
-            Sequences = [.. Enumerable.Range(0, 20).Select(t => new SequenceObservation("public", $"t{t}", "id", $"public.t{t}_id_seq", 0, 0.1, SequenceStatus.InSync))],
+            Sequences = [.. Enumerable.Range(
+                0,
+                20).Select(t => new SequenceObservation("public", $"t{t}", "id", $"public.t{t}_id_seq", 0, 0.1, SequenceStatus.InSync))],
         });
 
         var m = await host.ScrapeAsync();
@@ -137,11 +147,18 @@ public sealed class InsightMetricsTests
         var soon = host.Time.UtcNow.AddDays(20);
         for (var p = 0; p < 500; p++)
         {
-            host.Metrics.RecordInsights(new PolicyKey($"ns{p}", "policy"), [.. Enumerable.Range(0, 20).Select(t => Insight($"t{t}", exhaustion: soon))]);
+            host.Metrics.RecordInsights(
+                new PolicyLabels($"ns{p}", "policy"),
+                [.. Enumerable.Range(0, 20).Select(t => Insight($"t{t}", exhaustion: soon))]);
         }
 
         var m = await host.ScrapeAsync();
-        foreach (var name in new[] { MetricNames.DriftDetectedTotal, MetricNames.ExplicitIdRowsTotal, MetricNames.SequenceExhaustionTimestampSeconds })
+        foreach (var name in new[]
+        {
+            MetricNames.DriftDetectedTotal,
+            MetricNames.ExplicitIdRowsTotal,
+            MetricNames.SequenceExhaustionTimestampSeconds,
+        })
         {
             Assert.Equal(10_000, m.Samples(name).Count);
             Assert.DoesNotContain(m.Samples(name), s => s.Labels.ContainsKey("otel_metric_overflow"));

@@ -7,10 +7,15 @@ namespace SequenceOperator.Tests.Metrics;
 
 public sealed class MetricsEndpointTests
 {
-    private static readonly PolicyKey Worcester = new("worcester", "cityforge");
-    private static readonly PolicyKey Leeds = new("leeds", "cityforge");
+    private static readonly PolicyLabels Worcester = new("worcester", "cityforge");
+    private static readonly PolicyLabels Leeds = new("leeds", "cityforge");
 
-    private static SequenceObservation Seq(string table, SequenceStatus state, long behindBy = 0, double capacity = 0.01, string schema = "public") =>
+    private static SequenceObservation Seq(
+        string table,
+        SequenceStatus state,
+        long behindBy = 0,
+        double capacity = 0.01,
+        string schema = "public") =>
         new(schema, table, "id", $"{schema}.{table}_id_seq", behindBy, capacity, state);
 
     [Fact]
@@ -48,7 +53,9 @@ public sealed class MetricsEndpointTests
         {
             Assert.Equal(["gzip"], response.Content.Headers.ContentEncoding);
             Assert.True(body.Length < plain.Length / 4, $"{body.Length} compressed bytes for {plain.Length}");
-            await using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(body), System.IO.Compression.CompressionMode.Decompress);
+            await using var gzip = new System.IO.Compression.GZipStream(
+                new MemoryStream(body),
+                System.IO.Compression.CompressionMode.Decompress);
             using var reader = new StreamReader(gzip, System.Text.Encoding.UTF8);
             Assert.Equal(plain, await reader.ReadToEndAsync());
         }
@@ -102,7 +109,8 @@ public sealed class MetricsEndpointTests
             "# HELP sequence_operator_last_check_timestamp_seconds Unix time of the policy's last check, successful or not.",
             "# TYPE sequence_operator_last_check_timestamp_seconds gauge",
             "sequence_operator_last_check_timestamp_seconds{namespace=\"worcester\",policy=\"cityforge\"} 1750000000.25",
-            "# HELP sequence_operator_last_success_timestamp_seconds Unix time of the policy's last successful check (absent until one succeeded since the operator started).",
+            "# HELP sequence_operator_last_success_timestamp_seconds Unix time of the policy's last successful check (absent until one "
+                + "succeeded since the operator started).",
             "# TYPE sequence_operator_last_success_timestamp_seconds gauge",
             "sequence_operator_last_success_timestamp_seconds{namespace=\"worcester\",policy=\"cityforge\"} 1750000000.25",
             "# HELP sequence_operator_leader 1 on the instance that holds the leader lease (or runs without election), else 0.",
@@ -147,7 +155,11 @@ public sealed class MetricsEndpointTests
             Duration = TimeSpan.FromSeconds(0.2),
             TablesListedExplicitly = true,
             RepairsSucceeded = 2,
-            Sequences = [Seq("cards", SequenceStatus.Repaired), Seq("ak_animes", SequenceStatus.InSync, capacity: 0.25), Seq("users", SequenceStatus.Error, capacity: double.NaN)],
+            Sequences = [
+                Seq("cards", SequenceStatus.Repaired),
+                Seq("ak_animes", SequenceStatus.InSync, capacity: 0.25),
+                Seq("users", SequenceStatus.Error, capacity: double.NaN),
+            ],
         });
         host.Time.UtcNow = start.AddMinutes(5);
         host.Metrics.RecordCheck(Worcester, new CheckOutcome
@@ -156,7 +168,11 @@ public sealed class MetricsEndpointTests
             Duration = TimeSpan.FromSeconds(7),
             TablesListedExplicitly = true,
             RepairsFailed = 1,
-            Sequences = [Seq("cards", SequenceStatus.InSync), Seq("ak_animes", SequenceStatus.Behind, behindBy: 40, capacity: 0.5), Seq("users", SequenceStatus.Error, capacity: double.NaN)],
+            Sequences = [
+                Seq("cards", SequenceStatus.InSync),
+                Seq("ak_animes", SequenceStatus.Behind, behindBy: 40, capacity: 0.5),
+                Seq("users", SequenceStatus.Error, capacity: double.NaN),
+            ],
         });
         host.Metrics.WatchRestarted();
         host.Metrics.WatchRestarted();
@@ -180,7 +196,11 @@ public sealed class MetricsEndpointTests
         Assert.Equal(0, m.Value("sequence_operator_policy_ready", w));
         Assert.Equal(start.AddMinutes(5).ToUnixTimeSeconds(), m.Value("sequence_operator_last_check_timestamp_seconds", w));
         Assert.Equal(start.ToUnixTimeSeconds(), m.Value("sequence_operator_last_success_timestamp_seconds", w));
-        Assert.Equal(40, m.Value("sequence_operator_sequence_behind", [.. w, "table=ak_animes", "column=id", "schema=public", "sequence=public.ak_animes_id_seq"]));
+        Assert.Equal(
+            40,
+            m.Value(
+                "sequence_operator_sequence_behind",
+                [.. w, "table=ak_animes", "column=id", "schema=public", "sequence=public.ak_animes_id_seq"]));
         Assert.Equal(0, m.Value("sequence_operator_sequence_behind", [.. w, "table=cards"]));
         Assert.Equal(0.5, m.Value("sequence_operator_sequence_capacity_used_ratio", [.. w, "table=ak_animes"]));
         Assert.True(double.IsNaN(m.Value("sequence_operator_sequence_capacity_used_ratio", [.. w, "table=users"])));
@@ -200,7 +220,9 @@ public sealed class MetricsEndpointTests
         Assert.Equal(2, m.Value("sequence_operator_check_duration_seconds_bucket", [.. w, "le=+Inf"]));
         Assert.Equal(1, m.Value("sequence_operator_drift_detected_total", [.. w, "table=ak_animes"]));
         Assert.Equal(40, m.Value("sequence_operator_explicit_id_rows_total", [.. w, "table=ak_animes"]));
-        Assert.Equal(start.AddDays(30).ToUnixTimeSeconds(), m.Value("sequence_operator_sequence_exhaustion_timestamp_seconds", [.. w, "table=ak_animes"]));
+        Assert.Equal(
+            start.AddDays(30).ToUnixTimeSeconds(),
+            m.Value("sequence_operator_sequence_exhaustion_timestamp_seconds", [.. w, "table=ak_animes"]));
 
         // Every contract name is served under exactly that name.
         Assert.Equal(MetricNames.All.Order(StringComparer.Ordinal), m.Families.Select(f => f.Name));
@@ -275,8 +297,12 @@ public sealed class MetricsEndpointTests
             ],
         });
         var m = await host.ScrapeAsync();
-        Assert.Equal(["behind", "broken", "full", "repaired"], m.Samples("sequence_operator_sequence_behind").Select(s => s.Labels["table"]).Order(StringComparer.Ordinal));
-        Assert.Equal(["behind", "broken", "full", "repaired"], m.Samples("sequence_operator_sequence_capacity_used_ratio").Select(s => s.Labels["table"]).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["behind", "broken", "full", "repaired"],
+            m.Samples("sequence_operator_sequence_behind").Select(s => s.Labels["table"]).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["behind", "broken", "full", "repaired"],
+            m.Samples("sequence_operator_sequence_capacity_used_ratio").Select(s => s.Labels["table"]).Order(StringComparer.Ordinal));
         Assert.Equal(3, m.Value("sequence_operator_sequences", "state=in_sync"));
 
         // The next check finds everything in sync: the discovered series go.
@@ -295,7 +321,9 @@ public sealed class MetricsEndpointTests
     public async Task FailedCheckWithoutObservations_KeepsTheLastKnownSequenceSeries()
     {
         await using var host = await MetricsHost.StartAsync();
-        host.Metrics.RecordCheck(Worcester, new CheckOutcome { Succeeded = true, Sequences = [Seq("cards", SequenceStatus.Behind, behindBy: 9)] });
+        host.Metrics.RecordCheck(
+            Worcester,
+            new CheckOutcome { Succeeded = true, Sequences = [Seq("cards", SequenceStatus.Behind, behindBy: 9)] });
         host.Metrics.RecordCheck(Worcester, new CheckOutcome { Succeeded = false, Sequences = null });
         var m = await host.ScrapeAsync();
         Assert.Equal(9, m.Value("sequence_operator_sequence_behind", "table=cards"));
@@ -308,7 +336,7 @@ public sealed class MetricsEndpointTests
     {
         await using var host = await MetricsHost.StartAsync();
         const string table = "we\"ird\\ta\nble";
-        host.Metrics.RecordCheck(new PolicyKey("ns", "p\"1"), new CheckOutcome
+        host.Metrics.RecordCheck(new PolicyLabels("ns", "p\"1"), new CheckOutcome
         {
             Succeeded = true,
             TablesListedExplicitly = true,
@@ -329,7 +357,7 @@ public sealed class MetricsEndpointTests
         await using var host = await MetricsHost.StartAsync();
         for (var p = 0; p < 500; p++)
         {
-            host.Metrics.RecordCheck(new PolicyKey($"ns{p}", "policy"), new CheckOutcome
+            host.Metrics.RecordCheck(new PolicyLabels($"ns{p}", "policy"), new CheckOutcome
             {
                 Succeeded = true,
                 TablesListedExplicitly = true,
@@ -384,7 +412,7 @@ public sealed class MetricsEndpointTests
         var scrapes = Enumerable.Range(0, 8).Select(_ => Task.Run(host.ScrapeTextAsync)).ToList();
         for (var i = 0; i < 50; i++)
         {
-            host.Metrics.RecordCheck(new PolicyKey("ns", $"p{i % 5}"), new CheckOutcome
+            host.Metrics.RecordCheck(new PolicyLabels("ns", $"p{i % 5}"), new CheckOutcome
             {
                 Succeeded = i % 3 != 0,
                 Duration = TimeSpan.FromMilliseconds(i),

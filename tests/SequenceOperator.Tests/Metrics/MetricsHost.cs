@@ -11,22 +11,22 @@ namespace SequenceOperator.Tests.Metrics;
 /// <summary>An ASP.NET Core TestServer with the metrics registered and /metrics mapped, as the operator wires them.</summary>
 internal sealed class MetricsHost : IAsyncDisposable
 {
-    private readonly WebApplication app;
-    private readonly HttpClient client;
+    private readonly WebApplication _app;
+    private readonly HttpClient _client;
 
     private MetricsHost(WebApplication app, ManualTimeProvider time)
     {
-        this.app = app;
+        _app = app;
         Time = time;
-        client = app.GetTestClient();
+        _client = app.GetTestClient();
     }
 
     /// <summary>The clock the metrics service reads.</summary>
     public ManualTimeProvider Time { get; }
 
-    public SequenceOperatorMetrics Metrics => app.Services.GetRequiredService<SequenceOperatorMetrics>();
+    public SequenceOperatorMetrics Metrics => _app.Services.GetRequiredService<SequenceOperatorMetrics>();
 
-    public MetricsPipeline Pipeline => app.Services.GetRequiredService<MetricsPipeline>();
+    public MetricsPipeline Pipeline => _app.Services.GetRequiredService<MetricsPipeline>();
 
     public static async Task<MetricsHost> StartAsync(IDictionary<string, string?>? settings = null)
     {
@@ -44,14 +44,14 @@ internal sealed class MetricsHost : IAsyncDisposable
         return new MetricsHost(app, time);
     }
 
-    public async Task<HttpResponseMessage> GetAsync(string path = "/metrics") => await client.GetAsync(new Uri(path, UriKind.Relative));
+    public async Task<HttpResponseMessage> GetAsync(string path = "/metrics") => await _client.GetAsync(new Uri(path, UriKind.Relative));
 
     /// <summary>GET /metrics with this Accept-Encoding header; the body is left as sent (not decompressed).</summary>
     public async Task<HttpResponseMessage> GetWithAcceptEncodingAsync(string acceptEncoding)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
         request.Headers.TryAddWithoutValidation("Accept-Encoding", acceptEncoding);
-        return await client.SendAsync(request);
+        return await _client.SendAsync(request);
     }
 
     public async Task<string> ScrapeTextAsync()
@@ -65,9 +65,9 @@ internal sealed class MetricsHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        client.Dispose();
-        await app.StopAsync();
-        await app.DisposeAsync();
+        _client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
     }
 }
 

@@ -47,11 +47,17 @@ public sealed class OtlpExportTests
             [MetricsPipeline.OtlpEndpointKey] = address,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
         }).Build();
-        using (var pipeline = new MetricsPipeline(new MetricsOptions(), configuration, TimeProvider.System, NullLogger<MetricsPipeline>.Instance))
+        using (var pipeline = new MetricsPipeline(
+            new MetricsOptions(),
+            configuration,
+            TimeProvider.System,
+            NullLogger<MetricsPipeline>.Instance))
         {
             Assert.True(pipeline.OtlpEnabled);
-            pipeline.Metrics.RecordCheck(new PolicyKey("worcester", "cityforge"), new CheckOutcome { Succeeded = true, Duration = TimeSpan.FromSeconds(1), Sequences = [] });
-            pipeline.Metrics.RecordInsights(new PolicyKey("worcester", "cityforge"),
+            pipeline.Metrics.RecordCheck(
+                new PolicyLabels("worcester", "cityforge"),
+                new CheckOutcome { Succeeded = true, Duration = TimeSpan.FromSeconds(1), Sequences = [] });
+            pipeline.Metrics.RecordInsights(new PolicyLabels("worcester", "cityforge"),
             [
                 new SequenceInsight
                 {

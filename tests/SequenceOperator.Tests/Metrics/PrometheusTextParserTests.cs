@@ -47,7 +47,8 @@ public sealed class PrometheusTextParserTests
         { "unknown type", "# HELP g x\n# TYPE g gaug\ng 1\n" },
         { "blank line", "# HELP g x\n# TYPE g gauge\n\ng 1\n" },
         { "other comment", "# HELP g x\n# TYPE g gauge\n# hello\ng 1\n" },
-        { "family split in two blocks", "# HELP g x\n# TYPE g gauge\ng 1\n# HELP h x\n# TYPE h gauge\nh 1\n# HELP g x\n# TYPE g gauge\ng{a=\"b\"} 1\n" },
+        { "family split in two blocks", "# HELP g x\n# TYPE g gauge\ng 1\n# HELP h x\n# TYPE h gauge\nh 1\n# HELP g x\n# TYPE g "
+            + "gauge\ng{a=\"b\"} 1\n" },
         { "sample of another family", "# HELP g x\n# TYPE g gauge\nh 1\n" },
         { "duplicate series", "# HELP g x\n# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"1\"} 2\n" },
         { "duplicate series, labels reordered", "# HELP g x\n# TYPE g gauge\ng{a=\"1\",b=\"2\"} 1\ng{b=\"2\",a=\"1\"} 2\n" },
@@ -67,8 +68,10 @@ public sealed class PrometheusTextParserTests
         { "carriage return", "# HELP g x\n# TYPE g gauge\ng 1\r\n" },
         { "bucket without le", "# HELP h x\n# TYPE h histogram\nh_bucket 1\nh_sum 1\nh_count 1\n" },
         { "missing +Inf", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n" },
-        { "buckets not cumulative", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"2\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 2\n" },
-        { "bounds not increasing", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"2\"} 1\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n" },
+        { "buckets not cumulative", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"2\"} 1\nh_bucket{le=\"+Inf\"} "
+            + "2\nh_sum 1\nh_count 2\n" },
+        { "bounds not increasing", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"2\"} 1\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} "
+            + "1\nh_sum 1\nh_count 1\n" },
         { "count differs from +Inf", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 3\n" },
         { "missing _sum", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_count 2\n" },
         { "missing _count", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 2\n" },

@@ -12,7 +12,10 @@ public sealed class DurationBoundsTests(PostgresFixture fixture)
 {
     private const string Drifted = "CREATE TABLE cards (id serial PRIMARY KEY); INSERT INTO cards (id) VALUES (42);";
 
-    private static SequenceSyncPolicySpec Spec(string interval = "5m", PolicyMode mode = PolicyMode.Observe, string lockTimeout = RepairSpec.DefaultLockTimeout) => new()
+    private static SequenceSyncPolicySpec Spec(
+        string interval = "5m",
+        PolicyMode mode = PolicyMode.Observe,
+        string lockTimeout = RepairSpec.DefaultLockTimeout) => new()
     {
         Database = new DatabaseSpec { SecretRef = new SecretReference { Name = "cityforge-db-credentials" } },
         Tables = [new TableSpec { Name = "cards" }],
@@ -23,7 +26,8 @@ public sealed class DurationBoundsTests(PostgresFixture fixture)
 
     private static string Format(TimeSpan value) => KubernetesDuration.Format(value);
 
-    private static string Reason(V1Alpha1SequenceSyncPolicy p) => p.Status?.GetCondition(SequenceSyncPolicyConditions.Ready)?.Reason ?? string.Empty;
+    private static string Reason(V1Alpha1SequenceSyncPolicy p) =>
+        p.Status?.GetCondition(SequenceSyncPolicyConditions.Ready)?.Reason ?? string.Empty;
 
     private static int SecretReads(OperatorEnvironment env, string @namespace) =>
         env.Api.Requests.Count(r => r.Verb == "get" && r.Info.Resource?.Plural == "secrets" && r.Info.Namespace == @namespace);
@@ -34,18 +38,30 @@ public sealed class DurationBoundsTests(PostgresFixture fixture)
         await using var env = await OperatorEnvironment.StartAsync(fixture.Server);
 
         var interval = await Assert.ThrowsAsync<InvalidException>(() =>
-            env.CreatePolicyAsync("worcester", "too-long", Spec(interval: Format(SequenceSyncPolicySpec.MaximumInterval + TimeSpan.FromSeconds(1)))));
+            env.CreatePolicyAsync(
+                "worcester",
+                "too-long",
+                Spec(interval: Format(SequenceSyncPolicySpec.MaximumInterval + TimeSpan.FromSeconds(1)))));
         Assert.Contains("spec.interval", interval.Message, StringComparison.Ordinal);
         Assert.Contains("at most 1176h", interval.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<InvalidException>(() => env.CreatePolicyAsync("worcester", "fifty-days", Spec(interval: "1200h")));
 
         var lockTimeout = await Assert.ThrowsAsync<InvalidException>(() =>
-            env.CreatePolicyAsync("worcester", "lock", Spec(lockTimeout: Format(RepairSpec.MaximumLockTimeout + TimeSpan.FromMilliseconds(1)))));
+            env.CreatePolicyAsync(
+                "worcester",
+                "lock",
+                Spec(lockTimeout: Format(RepairSpec.MaximumLockTimeout + TimeSpan.FromMilliseconds(1)))));
         Assert.Contains("spec.repair.lockTimeout", lockTimeout.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<InvalidException>(() => env.CreatePolicyAsync("worcester", "lock-1000h", Spec(lockTimeout: "1000h")));
 
-        await env.CreatePolicyAsync("worcester", "largest", Spec(interval: Format(SequenceSyncPolicySpec.MaximumInterval), lockTimeout: Format(RepairSpec.MaximumLockTimeout)));
-        await env.CreatePolicyAsync("worcester", "smallest", Spec(interval: Format(SequenceSyncPolicySpec.MinimumInterval), lockTimeout: "1ms"));
+        await env.CreatePolicyAsync(
+            "worcester",
+            "largest",
+            Spec(interval: Format(SequenceSyncPolicySpec.MaximumInterval), lockTimeout: Format(RepairSpec.MaximumLockTimeout)));
+        await env.CreatePolicyAsync(
+            "worcester",
+            "smallest",
+            Spec(interval: Format(SequenceSyncPolicySpec.MinimumInterval), lockTimeout: "1ms"));
     }
 
     [Fact]
@@ -70,7 +86,10 @@ public sealed class DurationBoundsTests(PostgresFixture fixture)
     {
         await using var env = await OperatorEnvironment.StartAsync(fixture.Server);
         var tenant = await env.CreateTenantAsync("worcester", Drifted);
-        await env.CreatePolicyAsync("worcester", "cityforge", Spec(mode: PolicyMode.Repair, lockTimeout: Format(RepairSpec.MaximumLockTimeout)));
+        await env.CreatePolicyAsync(
+            "worcester",
+            "cityforge",
+            Spec(mode: PolicyMode.Repair, lockTimeout: Format(RepairSpec.MaximumLockTimeout)));
         await env.StartOperatorAsync();
 
         var repaired = await env.WaitForPolicyAsync("worcester", "cityforge", p => p.Status?.SequencesRepaired is not null);
@@ -122,9 +141,15 @@ public sealed class DurationBoundsTests(PostgresFixture fixture)
         await env.StartOperatorAsync();
 
         var interval = await env.WaitForPolicyAsync("worcester", "cityforge", p => Reason(p) == SequenceSyncPolicyReasons.InvalidSpec);
-        Assert.Contains("at most 1176h", interval.Status!.GetCondition(SequenceSyncPolicyConditions.Ready)!.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "at most 1176h",
+            interval.Status!.GetCondition(SequenceSyncPolicyConditions.Ready)!.Message,
+            StringComparison.Ordinal);
         var lockTimeout = await env.WaitForPolicyAsync("shrewsbuddy", "cityforge", p => Reason(p) == SequenceSyncPolicyReasons.InvalidSpec);
-        Assert.Contains("at most 1h", lockTimeout.Status!.GetCondition(SequenceSyncPolicyConditions.Ready)!.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "at most 1h",
+            lockTimeout.Status!.GetCondition(SequenceSyncPolicyConditions.Ready)!.Message,
+            StringComparison.Ordinal);
 
         await Task.Delay(TimeSpan.FromSeconds(5));
         Assert.Equal((0, 0), (SecretReads(env, "worcester"), SecretReads(env, "shrewsbuddy"))); // never checked, nothing retried

@@ -28,7 +28,9 @@ public sealed class EventVolumeTests(PostgresFixture fixture, ITestOutputHelper 
         // One database with 5 drifted tables serves every tenant: the Events depend on what a check finds, not on where.
         var database = new NpgsqlConnectionStringBuilder(await fixture.Server.CreateDatabaseAsync("volume"));
         await PostgresServer.ExecuteAsync(database.ConnectionString, string.Concat(Enumerable.Range(1, SequencesBehind).Select(i =>
-            string.Create(CultureInfo.InvariantCulture, $"CREATE TABLE t{i} (id serial PRIMARY KEY); INSERT INTO t{i} (id) VALUES (100);"))));
+            string.Create(
+                CultureInfo.InvariantCulture,
+                $"CREATE TABLE t{i} (id serial PRIMARY KEY); INSERT INTO t{i} (id) VALUES (100);"))));
         var namespaces = Enumerable.Range(1, Policies).Select(i => "tenant-" + i.ToString("D3", CultureInfo.InvariantCulture)).ToList();
         await Parallel.ForEachAsync(namespaces, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (ns, _) =>
         {
@@ -46,7 +48,11 @@ public sealed class EventVolumeTests(PostgresFixture fixture, ITestOutputHelper 
         await env.StartOperatorAsync();
         foreach (var ns in namespaces)
         {
-            var policy = await env.WaitForPolicyAsync(ns, "cityforge", p => p.Status?.SequencesBehind is not null, TimeSpan.FromSeconds(120));
+            var policy = await env.WaitForPolicyAsync(
+                ns,
+                "cityforge",
+                p => p.Status?.SequencesBehind is not null,
+                TimeSpan.FromSeconds(120));
             Assert.Equal(SequencesBehind, policy.Status!.SequencesBehind);
         }
 

@@ -39,7 +39,9 @@ public sealed class HungDatabaseTests(PostgresFixture fixture)
         // The hung tenants' database exists on the real server, for when the hung server answers again.
         var database = new NpgsqlConnectionStringBuilder(await fixture.Server.CreateDatabaseAsync("hung"));
         await PostgresServer.ExecuteAsync(database.ConnectionString, "CREATE TABLE cards (id serial PRIMARY KEY);");
-        var hungNamespaces = Enumerable.Range(1, HungPolicies).Select(i => "hung-" + i.ToString("D2", CultureInfo.InvariantCulture)).ToList();
+        var hungNamespaces = Enumerable.Range(
+            1,
+            HungPolicies).Select(i => "hung-" + i.ToString("D2", CultureInfo.InvariantCulture)).ToList();
         foreach (var ns in hungNamespaces)
         {
             await env.PutSecretAsync(ns, "cityforge-db-credentials", new Dictionary<string, string>
@@ -64,7 +66,9 @@ public sealed class HungDatabaseTests(PostgresFixture fixture)
         var failed = new HashSet<string>(StringComparer.Ordinal);
         while (failed.Count < HungPolicies || outage.Elapsed < 3 * Interval)
         {
-            Assert.True(outage.Elapsed < TimeSpan.FromSeconds(90), $"only {failed.Count} of {HungPolicies} hung policies reported ConnectionFailed in 90 s");
+            Assert.True(
+                outage.Elapsed < TimeSpan.FromSeconds(90),
+                $"only {failed.Count} of {HungPolicies} hung policies reported ConnectionFailed in 90 s");
             var healthy = await env.GetPolicyAsync("healthy", "cityforge");
             Assert.True(healthy.Status?.IsReady, Ready(healthy)?.Message);
             checks.Add(healthy.Status!.LastCheckTime!.Value);
@@ -85,7 +89,10 @@ public sealed class HungDatabaseTests(PostgresFixture fixture)
 
         var gaps = checks.Zip(checks.Skip(1), (a, b) => b - a).ToList();
         Assert.True(checks.Count >= 3, $"the healthy policy was checked {checks.Count} time(s) in {outage.Elapsed.TotalSeconds:F0} s");
-        Assert.True(gaps.Max() <= Interval + Slack, $"the healthy policy went {gaps.Max().TotalSeconds:F0} s between checks (interval {Interval.TotalSeconds:F0} s): {string.Join(", ", gaps.Select(g => g.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)))}");
+        Assert.True(
+            gaps.Max() <= Interval + Slack,
+            $"the healthy policy went {gaps.Max().TotalSeconds:F0} s between checks (interval {Interval.TotalSeconds:F0} s): "
+                + $"{string.Join(", ", gaps.Select(g => g.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)))}");
         // One check at a time on the hung server once a check found it not answering: an attempt to open a session
         // starts when the previous one gave up, a connect timeout (1 s) later, so about one a second (Npgsql now and
         // then opens two sessions for one attempt); the four workers at once would make about four a second.

@@ -26,10 +26,17 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
 
     private static readonly string[] WorcesterTables = ["cards", "card_submissions", "tags", "forum_categories", "card_modifications"];
 
-    private static SequenceSyncPolicySpec Spec(string secret = "cityforge-db-credentials", PolicyMode mode = PolicyMode.Observe, params string[] tables) => new()
+    private static SequenceSyncPolicySpec Spec(
+        string secret = "cityforge-db-credentials",
+        PolicyMode mode = PolicyMode.Observe,
+        params string[] tables) => new()
     {
         Database = new DatabaseSpec { SecretRef = new SecretReference { Name = secret } },
-        Tables = tables.Length == 0 ? null : tables.Select(t => t.Split(':')).Select(p => new TableSpec { Name = p[0], Column = p.Length > 1 ? p[1] : null }).ToList(),
+        Tables = tables.Length == 0 ? null : tables.Select(t => t.Split(':')).Select(p => new TableSpec
+        {
+            Name = p[0],
+            Column = p.Length > 1 ? p[1] : null,
+        }).ToList(),
         Mode = mode,
         Interval = "5m",
     };
@@ -57,7 +64,9 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
         Assert.Equal((5, 5, 0), (w.Status.SequencesChecked, w.Status.SequencesBehind, w.Status.SequencesRepaired));
         Assert.Equal(SequenceSyncPolicyReasons.SequencesBehind, Reason(w, SequenceSyncPolicyConditions.InSync));
         var cards = Assert.Single(w.Status.Sequences!, s => s.Table == "cards");
-        Assert.Equal((42L, 2L, 41L, SequenceEntryStatus.Behind, "cards_id_seq"), (cards.MaxValue!.Value, cards.NextValue!.Value, cards.BehindBy, cards.Status, cards.SequenceName));
+        Assert.Equal(
+            (42L, 2L, 41L, SequenceEntryStatus.Behind, "cards_id_seq"),
+            (cards.MaxValue!.Value, cards.NextValue!.Value, cards.BehindBy, cards.Status, cards.SequenceName));
         Assert.Equal(2, Assert.Single(w.Status.Sequences!, s => s.Table == "card_modifications").BehindBy);
 
         var s = await env.WaitForPolicyAsync("shrewsbuddy", "cityforge", Checked);
@@ -68,12 +77,23 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
         var events = env.Events("worcester");
         var behind = events.Where(e => (string?)e["reason"] == "SequenceBehind").ToList();
         Assert.Equal(5, behind.Count);
-        Assert.Contains(behind, e => ((string)e["note"]!).Contains("public.cards_id_seq of public.cards.id is behind by 41", StringComparison.Ordinal));
+        Assert.Contains(
+            behind,
+            e => ((string)e["note"]!).Contains("public.cards_id_seq of public.cards.id is behind by 41", StringComparison.Ordinal));
         Assert.All(behind, e => Assert.Equal("Warning", (string?)e["type"]));
         Assert.All(behind, e => Assert.Equal("cityforge", (string?)e["regarding"]!["name"]));
 
         var metrics = PrometheusTextParser.Parse(await op.ScrapeAsync());
-        Assert.Equal(41, metrics.Value(MetricNames.SequenceBehind, "namespace=worcester", "policy=cityforge", "table=cards", "column=id", "schema=public", "sequence=public.cards_id_seq"));
+        Assert.Equal(
+            41,
+            metrics.Value(
+                MetricNames.SequenceBehind,
+                "namespace=worcester",
+                "policy=cityforge",
+                "table=cards",
+                "column=id",
+                "schema=public",
+                "sequence=public.cards_id_seq"));
         Assert.Equal(10, metrics.Value(MetricNames.SequenceBehind, "namespace=shrewsbuddy", "table=orders"));
         Assert.Empty(metrics.Samples(MetricNames.SequenceBehind, "namespace=shrewsbuddy", "table=customers")); // discovered and in sync: no series
         Assert.Equal(5, metrics.Value(MetricNames.Sequences, "namespace=worcester", "state=behind"));
@@ -102,14 +122,19 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
         var op = await env.StartOperatorAsync();
         await env.WaitForPolicyAsync("worcester", "cityforge", Checked);
 
-        await env.Client.PatchAsync(PolicyReconciler.PolicyType, "worcester", "cityforge", KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["mode"] = "Repair" } }),
+        await env.Client.PatchAsync(PolicyReconciler.PolicyType, "worcester", "cityforge", KubernetesPatch.Merge(
+            new JsonObject { ["spec"] = new JsonObject { ["mode"] = "Repair" } }),
             SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy);
         var repaired = await env.WaitForPolicyAsync("worcester", "cityforge", p => Checked(p) && p.Metadata.Generation == 2);
         Assert.Equal((5, 0), (repaired.Status!.SequencesRepaired, repaired.Status.SequencesBehind));
         Assert.NotNull(repaired.Status.LastRepairTime);
         Assert.Equal(43, Assert.Single(repaired.Status.Sequences!, s => s.Table == "cards").RepairedNextValue);
         Assert.Equal(SequenceSyncPolicyReasons.AllInSync, Reason(repaired, SequenceSyncPolicyConditions.InSync));
-        Assert.Contains(env.Events("worcester"), e => (string?)e["reason"] == "SequenceRepaired" && ((string)e["note"]!).Contains("next value 2 -> 43", StringComparison.Ordinal));
+        Assert.Contains(
+            env.Events("worcester"),
+            e => (string?)e["reason"] == "SequenceRepaired" && ((string)e["note"]!).Contains(
+                "next value 2 -> 43",
+                StringComparison.Ordinal));
         var metrics = PrometheusTextParser.Parse(await op.ScrapeAsync());
         Assert.Equal(5, metrics.Value(MetricNames.RepairsTotal, "namespace=worcester", "result=success"));
 
@@ -118,7 +143,11 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
             KubernetesPatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [PolicyReconciler.CheckNowAnnotation] = "after-restore-1" } } }),
             SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy);
         // The interval is 5m: only the annotation can wake it this soon.
-        await env.WaitForPolicyAsync("worcester", "cityforge", p => p.Status?.Sequences?.Any(s => s.Table == "tags" && s.RepairedNextValue == 501) == true, TimeSpan.FromSeconds(20));
+        await env.WaitForPolicyAsync(
+            "worcester",
+            "cityforge",
+            p => p.Status?.Sequences?.Any(s => s.Table == "tags" && s.RepairedNextValue == 501) == true,
+            TimeSpan.FromSeconds(20));
     }
 
     [Fact]
@@ -131,7 +160,9 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
         await env.StartOperatorAsync();
 
         var missing = await env.WaitForPolicyAsync("worcester", "cityforge", p => Reason(p) == SequenceSyncPolicyReasons.SecretNotFound);
-        Assert.Contains("Secret cityforge-db-credentials not found in namespace worcester", missing.Status!.GetCondition(SequenceSyncPolicyConditions.Ready)!.Message);
+        Assert.Contains(
+            "Secret cityforge-db-credentials not found in namespace worcester",
+            missing.Status!.GetCondition(SequenceSyncPolicyConditions.Ready)!.Message);
 
         var b = new NpgsqlConnectionStringBuilder(cs);
         var data = new Dictionary<string, string> { ["uri"] = $"postgresql://{b.Username}:not-the-password@{b.Host}:{b.Port}/{b.Database}?sslmode=disable" };
@@ -145,14 +176,18 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
         data["uri"] = $"postgresql://{b.Username}:{Uri.EscapeDataString(b.Password!)}@{b.Host}:{b.Port}/{b.Database}?sslmode=disable";
         await env.PutSecretAsync("worcester", "cityforge-db-credentials", data);
         var tables = await env.WaitForPolicyAsync("worcester", "cityforge", p => Reason(p) == SequenceSyncPolicyReasons.TableErrors);
-        Assert.Contains("forum_posts: table forum_posts does not exist", tables.Status!.GetCondition(SequenceSyncPolicyConditions.Ready)!.Message);
+        Assert.Contains(
+            "forum_posts: table forum_posts does not exist",
+            tables.Status!.GetCondition(SequenceSyncPolicyConditions.Ready)!.Message);
         Assert.Equal(3, Assert.Single(tables.Status.Sequences!, s => s.Table == "cards").BehindBy); // the rest is still checked
         Assert.Equal(SequenceEntryStatus.Error, Assert.Single(tables.Status.Sequences!, s => s.Table == "forum_posts").Status);
 
         await PostgresServer.ExecuteAsync(cs, "CREATE TABLE forum_posts (id serial PRIMARY KEY);");
         var ready = await env.WaitForPolicyAsync("worcester", "cityforge", p => p.Status?.IsReady == true, TimeSpan.FromSeconds(40));
         Assert.Equal(SequenceSyncPolicyReasons.CheckSucceeded, Reason(ready));
-        Assert.Contains(env.Events("worcester"), e => (string?)e["reason"] == "CheckFailed" && ((string)e["note"]!).StartsWith("SecretNotFound", StringComparison.Ordinal));
+        Assert.Contains(
+            env.Events("worcester"),
+            e => (string?)e["reason"] == "CheckFailed" && ((string)e["note"]!).StartsWith("SecretNotFound", StringComparison.Ordinal));
     }
 
     [OwnServerFact]
@@ -234,13 +269,18 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
     /// polled until there are <paramref name="expected"/> (at least that many when non-zero), for up to 20 s, or 5 s
     /// when none are expected: a closed pool's sessions end within milliseconds, an idle pool's would stay.
     /// </summary>
-    private static async Task<List<string>> OperatorConnectionsAsync(NpgsqlConnection db, int expected, bool waitingOnLock = false, int? otherTestSession = null)
+    private static async Task<List<string>> OperatorConnectionsAsync(
+        NpgsqlConnection db,
+        int expected,
+        bool waitingOnLock = false,
+        int? otherTestSession = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(expected == 0 ? 5 : 20);
         while (true)
         {
             await using var activity = new NpgsqlCommand(
-                "SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'" +
+                "SELECT application_name FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND "
+                    + "backend_type = 'client backend'" +
                 (waitingOnLock ? " AND wait_event_type = 'Lock'" : string.Empty) +
                 (otherTestSession is { } pid ? $" AND pid <> {pid}" : string.Empty), db);
             var names = new List<string>();
@@ -282,7 +322,9 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
             await Task.Delay(100);
             metrics = PrometheusTextParser.Parse(await op.ScrapeAsync());
         }
-        while (metrics.Families.SelectMany(f => f.Samples).Any(s => s.Labels.GetValueOrDefault("namespace") == "worcester") && DateTime.UtcNow < deadline);
+        while (
+            metrics.Families.SelectMany(f => f.Samples).Any(
+                s => s.Labels.GetValueOrDefault("namespace") == "worcester") && DateTime.UtcNow < deadline);
 
         Assert.DoesNotContain(metrics.Families.SelectMany(f => f.Samples), s => s.Labels.GetValueOrDefault("namespace") == "worcester");
         Assert.NotEmpty(metrics.Samples(MetricNames.SequenceBehind, "namespace=shrewsbuddy"));
@@ -291,7 +333,9 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
     [Fact]
     public async Task DroppedWatchesAndA410_DoNotLoseAPolicy()
     {
-        await using var env = await OperatorEnvironment.StartAsync(fixture.Server, new Testing.Kubernetes.FakeKubeApiServerOptions { HistoryLimit = 5 });
+        await using var env = await OperatorEnvironment.StartAsync(
+            fixture.Server,
+            new Testing.Kubernetes.FakeKubeApiServerOptions { HistoryLimit = 5 });
         await env.CreateTenantAsync("worcester", await WorcesterSqlAsync());
         await env.CreateTenantAsync("shrewsbuddy", ShrewsbuddySql);
         await env.CreatePolicyAsync("worcester", "cityforge", Spec(tables: WorcesterTables));
@@ -371,7 +415,8 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
 
         await env.WaitForPolicyAsync("worcester", "cityforge", Checked);
         await Task.Delay(1000);
-        var requests = env.Api.Requests.Where(r => r.Info.Resource is { } res && res.Plural is "sequencesyncpolicies" or "secrets").ToList();
+        var requests = env.Api.Requests.Where(
+            r => r.Info.Resource is { } res && res.Plural is "sequencesyncpolicies" or "secrets").ToList();
         Assert.All(requests, r => Assert.Equal("worcester", r.Info.Namespace)); // no cluster-wide list or watch, nothing in shrewsbuddy
         Assert.Contains(requests, r => r.Verb == "watch");
         Assert.Null((await env.GetPolicyAsync("shrewsbuddy", "cityforge")).Status);

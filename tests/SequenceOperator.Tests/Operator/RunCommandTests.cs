@@ -57,7 +57,17 @@ public sealed class RunCommandTests(PostgresFixture fixture)
 
             var ports = Testing.LoopbackPorts.Free(2);
             var running = CommandLine.RunAsync(
-                ["run", "--kubeconfig", kubeconfig, "--metrics-port", ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture), "--health-port", ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-format", "json"],
+                [
+                    "run",
+                    "--kubeconfig",
+                    kubeconfig,
+                    "--metrics-port",
+                    ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "--health-port",
+                    ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    "--log-format",
+                    "json",
+                ],
                 stdout, stderr, stop.Token, environment: _ => null);
             var policy = await env.WaitForPolicyAsync("worcester", "cityforge", p => p.Status?.SequencesBehind == 1);
             Assert.True(policy.Status!.IsReady);

@@ -15,7 +15,9 @@ public sealed class RunFlagsTests
     public void DurationFlags_TakeDurations_FromFlagsOrTheEnvironment()
     {
         var c = Parse(["--connect-timeout=5s", "--command-timeout", "1m30s"], new() { ["SEQUENCE_OPERATOR_EVENT_HEARTBEAT"] = "20m" });
-        Assert.Equal(("00:00:05", "00:01:30", "00:20:00"), (c["Operator:ConnectTimeout"], c["Operator:CommandTimeout"], c["Operator:EventHeartbeat"]));
+        Assert.Equal(
+            ("00:00:05", "00:01:30", "00:20:00"),
+            (c["Operator:ConnectTimeout"], c["Operator:CommandTimeout"], c["Operator:EventHeartbeat"]));
         Assert.Contains("'5x'", Assert.Throws<UsageException>(() => Parse(["--connect-timeout=5x"])).Message, StringComparison.Ordinal);
     }
 
@@ -30,7 +32,9 @@ public sealed class RunFlagsTests
             CommandTimeout = TimeSpan.FromHours(2),
             EventHeartbeat = TimeSpan.FromHours(1),
         });
-        Assert.Contains(result.Failures!, f => f.StartsWith("--connect-timeout must be from 1s to 15m0s in whole seconds", StringComparison.Ordinal));
+        Assert.Contains(
+            result.Failures!,
+            f => f.StartsWith("--connect-timeout must be from 1s to 15m0s in whole seconds", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.StartsWith("--command-timeout", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.StartsWith("--event-heartbeat", StringComparison.Ordinal));
     }
@@ -38,9 +42,16 @@ public sealed class RunFlagsTests
     [Fact]
     public async Task TheHost_HandsTheTimeoutsToTheReconciler()
     {
-        var kube = new SequenceOperator.Kubernetes.Configuration.KubernetesClientConfiguration { Server = new Uri("https://127.0.0.1:6443") };
-        await using var app = OperatorHost.Build(Parse(["--metrics-port", "18090", "--health-port", "18091", "--connect-timeout", "3s", "--command-timeout", "45s"]), kube);
-        Assert.Equal(new CheckTimeouts { Connect = TimeSpan.FromSeconds(3), Command = TimeSpan.FromSeconds(45) }, app.Services.GetRequiredService<CheckTimeouts>());
-        Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => OperatorHost.Build(Parse(["--metrics-port", "18090", "--health-port", "18091", "--connect-timeout", "0s"]), kube));
+        var kube = new SequenceOperator.Kubernetes.Configuration.KubernetesClientConfiguration { Server = new Uri(
+            "https://127.0.0.1:6443") };
+        await using var app = OperatorHost.Build(
+            Parse(["--metrics-port", "18090", "--health-port", "18091", "--connect-timeout", "3s", "--command-timeout", "45s"]),
+            kube);
+        Assert.Equal(
+            new CheckTimeouts { Connect = TimeSpan.FromSeconds(3), Command = TimeSpan.FromSeconds(45) },
+            app.Services.GetRequiredService<CheckTimeouts>());
+        Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => OperatorHost.Build(
+            Parse(["--metrics-port", "18090", "--health-port", "18091", "--connect-timeout", "0s"]),
+            kube));
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using SequenceOperator.Kubernetes.Configuration;
+using SequenceOperator.Logging;
 
 namespace SequenceOperator.Kubernetes.Authentication;
 
@@ -171,9 +172,15 @@ internal sealed partial class CredentialProvider : ICredentialProvider, IDisposa
 
     private bool Expired() => _execExpiry is { } expiry && _timeProvider.GetUtcNow() >= expiry;
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Running the exec credential plugin {Command}")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.ExecRunning,
+        Level = LogLevel.Debug,
+        Message = "Running the exec credential plugin {Command}")]
     private static partial void LogExecRunning(ILogger logger, string command);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "The API server rejected the exec plugin {Command}'s credential (401); it will run again")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.ExecInvalidated,
+        Level = LogLevel.Information,
+        Message = "The API server rejected the exec plugin {Command}'s credential (401); it will run again")]
     private static partial void LogExecInvalidated(ILogger logger, string command);
 }

@@ -73,7 +73,8 @@ internal static class ExecPlugin
         catch (Win32Exception)
         {
             var hint = string.IsNullOrWhiteSpace(exec.InstallHint) ? string.Empty : " " + exec.InstallHint.Trim();
-            throw new KubernetesAuthenticationException($"The exec plugin '{exec.Command}' could not be started (not found or not executable).{hint}");
+            throw new KubernetesAuthenticationException(
+                $"The exec plugin '{exec.Command}' could not be started (not found or not executable).{hint}");
         }
 
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -92,7 +93,8 @@ internal static class ExecPlugin
         {
             TryKill(process);
             cancellationToken.ThrowIfCancellationRequested();
-            throw new KubernetesAuthenticationException($"The exec plugin '{exec.Command}' did not finish within {timeout.TotalSeconds:0} s.");
+            throw new KubernetesAuthenticationException(
+                $"The exec plugin '{exec.Command}' did not finish within {timeout.TotalSeconds:0} s.");
         }
 
         if (process.ExitCode != 0)

@@ -21,14 +21,20 @@ internal sealed class KubernetesClient : IKubernetesClient, IDisposable
     private readonly KubernetesClientOptions _options;
     private readonly string _serverPrefix;
 
-    public KubernetesClient(HttpClient http, KubernetesClientOptions? options = null, string defaultNamespace = "default", bool ownsHttpClient = false)
+    public KubernetesClient(
+        HttpClient http,
+        KubernetesClientOptions? options = null,
+        string defaultNamespace = "default",
+        bool ownsHttpClient = false)
     {
         ArgumentNullException.ThrowIfNull(http);
         _http = http;
         _ownsHttp = ownsHttpClient;
         _options = options ?? new KubernetesClientOptions();
         DefaultNamespace = defaultNamespace;
-        var baseAddress = http.BaseAddress ?? throw new ArgumentException("The HttpClient needs a BaseAddress (the API server).", nameof(http));
+        var baseAddress = http.BaseAddress ?? throw new ArgumentException(
+            "The HttpClient needs a BaseAddress (the API server).",
+            nameof(http));
 
         // Keep a path prefix (API servers behind a proxy such as Rancher's live under one).
         _serverPrefix = baseAddress.GetLeftPart(UriPartial.Path).TrimEnd('/');
@@ -49,7 +55,12 @@ internal sealed class KubernetesClient : IKubernetesClient, IDisposable
         return new KubernetesClient(http, options, configuration.Namespace, ownsHttpClient: true);
     }
 
-    public async Task<T> GetAsync<T>(ResourceType type, string? @namespace, string name, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
+    public async Task<T> GetAsync<T>(
+        ResourceType type,
+        string? @namespace,
+        string name,
+        JsonTypeInfo<T> typeInfo,
+        CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject
     {
         ArgumentNullException.ThrowIfNull(type);
@@ -57,7 +68,12 @@ internal sealed class KubernetesClient : IKubernetesClient, IDisposable
         return await SendAsync(request, typeInfo, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<T?> TryGetAsync<T>(ResourceType type, string? @namespace, string name, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
+    public async Task<T?> TryGetAsync<T>(
+        ResourceType type,
+        string? @namespace,
+        string name,
+        JsonTypeInfo<T> typeInfo,
+        CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject
     {
         try
@@ -71,7 +87,11 @@ internal sealed class KubernetesClient : IKubernetesClient, IDisposable
     }
 
     public async Task<KubernetesList<T>> ListAsync<T>(
-        ResourceType type, string? @namespace, JsonTypeInfo<T> typeInfo, ListOptions? options = null, CancellationToken cancellationToken = default)
+        ResourceType type,
+        string? @namespace,
+        JsonTypeInfo<T> typeInfo,
+        ListOptions? options = null,
+        CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject
     {
         ArgumentNullException.ThrowIfNull(type);
@@ -126,21 +146,40 @@ internal sealed class KubernetesClient : IKubernetesClient, IDisposable
         where T : class, IKubernetesObject =>
         PutAsync(type, value, typeInfo, null, cancellationToken);
 
-    public Task<T> ReplaceStatusAsync<T>(ResourceType type, T value, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
+    public Task<T> ReplaceStatusAsync<T>(
+        ResourceType type,
+        T value,
+        JsonTypeInfo<T> typeInfo,
+        CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject =>
         PutAsync(type, value, typeInfo, "status", cancellationToken);
 
     public Task<T> PatchAsync<T>(
-        ResourceType type, string? @namespace, string name, KubernetesPatch patch, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
+        ResourceType type,
+        string? @namespace,
+        string name,
+        KubernetesPatch patch,
+        JsonTypeInfo<T> typeInfo,
+        CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject =>
         PatchAsync(type, @namespace, name, patch, typeInfo, null, cancellationToken);
 
     public Task<T> PatchStatusAsync<T>(
-        ResourceType type, string? @namespace, string name, KubernetesPatch patch, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
+        ResourceType type,
+        string? @namespace,
+        string name,
+        KubernetesPatch patch,
+        JsonTypeInfo<T> typeInfo,
+        CancellationToken cancellationToken = default)
         where T : class, IKubernetesObject =>
         PatchAsync(type, @namespace, name, patch, typeInfo, "status", cancellationToken);
 
-    public async Task DeleteAsync(ResourceType type, string? @namespace, string name, DeleteOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task DeleteAsync(
+        ResourceType type,
+        string? @namespace,
+        string name,
+        DeleteOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(type);
         using var request = new HttpRequestMessage(HttpMethod.Delete, Url(type.ItemPath(@namespace, name)));
@@ -192,7 +231,10 @@ internal sealed class KubernetesClient : IKubernetesClient, IDisposable
 
         using var request = new HttpRequestMessage(HttpMethod.Get, Url(type.CollectionPath(type.Namespaced ? @namespace : null), query));
         request.Options.Set(KubernetesRequestOptions.NoRetry, true);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var response = await _http.SendAsync(
+            request,
+            HttpCompletionOption.ResponseHeadersRead,
+            cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw await ApiErrors.FromResponseAsync(response, cancellationToken).ConfigureAwait(false);
@@ -254,13 +296,22 @@ internal sealed class KubernetesClient : IKubernetesClient, IDisposable
                 var status = raw.Object.ValueKind == JsonValueKind.Object
                     ? raw.Object.Deserialize(KubernetesJsonContext.Default.Status)
                     : null;
-                return new WatchEvent<T>(WatchEventType.Error, null, null, status ?? new Status { Code = 500, Message = "The watch failed without a status." });
+                return new WatchEvent<T>(
+                    WatchEventType.Error,
+                    null,
+                    null,
+                    status ?? new Status { Code = 500, Message = "The watch failed without a status." });
             default:
                 throw new KubernetesApiException($"The watch stream held an event of unknown type '{raw.Type}'.");
         }
     }
 
-    private async Task<T> PutAsync<T>(ResourceType type, T value, JsonTypeInfo<T> typeInfo, string? subresource, CancellationToken cancellationToken)
+    private async Task<T> PutAsync<T>(
+        ResourceType type,
+        T value,
+        JsonTypeInfo<T> typeInfo,
+        string? subresource,
+        CancellationToken cancellationToken)
         where T : class, IKubernetesObject
     {
         ArgumentNullException.ThrowIfNull(type);
@@ -274,7 +325,13 @@ internal sealed class KubernetesClient : IKubernetesClient, IDisposable
     }
 
     private async Task<T> PatchAsync<T>(
-        ResourceType type, string? @namespace, string name, KubernetesPatch patch, JsonTypeInfo<T> typeInfo, string? subresource, CancellationToken cancellationToken)
+        ResourceType type,
+        string? @namespace,
+        string name,
+        KubernetesPatch patch,
+        JsonTypeInfo<T> typeInfo,
+        string? subresource,
+        CancellationToken cancellationToken)
         where T : class, IKubernetesObject
     {
         ArgumentNullException.ThrowIfNull(type);
@@ -288,7 +345,12 @@ internal sealed class KubernetesClient : IKubernetesClient, IDisposable
     }
 
     private async Task<RawList> ListPageAsync(
-        ResourceType type, string? @namespace, ListOptions options, int pageSize, string? continueToken, CancellationToken cancellationToken)
+        ResourceType type,
+        string? @namespace,
+        ListOptions options,
+        int pageSize,
+        string? continueToken,
+        CancellationToken cancellationToken)
     {
         var query = new List<KeyValuePair<string, string>>();
         AddIfSet(query, "labelSelector", options.LabelSelector);
@@ -313,7 +375,10 @@ internal sealed class KubernetesClient : IKubernetesClient, IDisposable
         return await SendAsync(request, KubernetesJsonContext.Default.RawList, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<TResult> SendAsync<TResult>(HttpRequestMessage request, JsonTypeInfo<TResult> typeInfo, CancellationToken cancellationToken)
+    private async Task<TResult> SendAsync<TResult>(
+        HttpRequestMessage request,
+        JsonTypeInfo<TResult> typeInfo,
+        CancellationToken cancellationToken)
         where TResult : class
     {
         using var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -330,7 +395,9 @@ internal sealed class KubernetesClient : IKubernetesClient, IDisposable
         }
         catch (JsonException e)
         {
-            throw new KubernetesApiException($"The server's answer (HTTP {(int)response.StatusCode}) could not be read as {typeof(TResult).Name}.", e);
+            throw new KubernetesApiException(
+                $"The server's answer (HTTP {(int)response.StatusCode}) could not be read as {typeof(TResult).Name}.",
+                e);
         }
     }
 

@@ -59,7 +59,8 @@ internal static class KubeconfigLoader
 
         try
         {
-            return YamlJson.Parse(text) is { } json ? json.Deserialize(KubeconfigJsonContext.Default.KubeconfigFile) ?? new KubeconfigFile() : new KubeconfigFile();
+            return YamlJson.Parse(text) is { } json ? json.Deserialize(KubeconfigJsonContext.Default.KubeconfigFile)
+                ?? new KubeconfigFile() : new KubeconfigFile();
         }
         catch (YamlException e)
         {
@@ -70,7 +71,8 @@ internal static class KubeconfigLoader
         catch (JsonException e)
         {
             // Likewise: the field, never its value.
-            throw new KubeconfigException($"The kubeconfig file '{path}' is not a valid kubeconfig (wrong type of value at {e.Path ?? "the top level"}).");
+            throw new KubeconfigException(
+                $"The kubeconfig file '{path}' is not a valid kubeconfig (wrong type of value at {e.Path ?? "the top level"}).");
         }
     }
 
@@ -173,7 +175,8 @@ internal static class KubeconfigLoader
 
         if (!string.IsNullOrEmpty(user.Username))
         {
-            throw new KubeconfigException($"The user '{name}' uses basic authentication (username/password), which this client does not support.");
+            throw new KubeconfigException(
+                $"The user '{name}' uses basic authentication (username/password), which this client does not support.");
         }
 
         var certificate = ReadData(user.ClientCertificateData, user.ClientCertificate, directory, $"user '{name}' client-certificate");
@@ -211,7 +214,8 @@ internal static class KubeconfigLoader
         if (apiVersion is not (ExecApiVersions.V1 or ExecApiVersions.V1Beta1))
         {
             throw new KubeconfigException(
-                $"The user '{user}' has an exec plugin with apiVersion '{apiVersion}'; supported: {ExecApiVersions.V1}, {ExecApiVersions.V1Beta1}.");
+                $"The user '{user}' has an exec plugin with apiVersion '{apiVersion}'; supported: {ExecApiVersions.V1}, "
+                    + $"{ExecApiVersions.V1Beta1}.");
         }
 
         var mode = exec.InteractiveMode?.Trim();
@@ -219,7 +223,8 @@ internal static class KubeconfigLoader
         {
             if (apiVersion == ExecApiVersions.V1)
             {
-                throw new KubeconfigException($"The user '{user}' has a {ExecApiVersions.V1} exec plugin without interactiveMode, which that version requires.");
+                throw new KubeconfigException(
+                    $"The user '{user}' has a {ExecApiVersions.V1} exec plugin without interactiveMode, which that version requires.");
             }
 
             mode = "IfAvailable";

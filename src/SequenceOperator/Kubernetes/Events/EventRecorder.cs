@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using SequenceOperator.Entities.Meta;
 using SequenceOperator.Kubernetes.Authentication;
 using SequenceOperator.Kubernetes.Models;
+using SequenceOperator.Logging;
 
 namespace SequenceOperator.Kubernetes.Events;
 
@@ -44,7 +45,11 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
     // When the background pass wrote in the last minute (the pace), guarded by the series lock.
     private readonly Queue<DateTimeOffset> _recentWrites = new();
 
-    public EventRecorder(IKubernetesClient client, EventRecorderOptions? options = null, ILogger<EventRecorder>? logger = null, TimeProvider? timeProvider = null)
+    public EventRecorder(
+        IKubernetesClient client,
+        EventRecorderOptions? options = null,
+        ILogger<EventRecorder>? logger = null,
+        TimeProvider? timeProvider = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _options = options ?? new EventRecorderOptions();
@@ -65,7 +70,13 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         }
     }
 
-    public Task RecordAsync(IKubernetesObject regarding, EventType type, string reason, string note, string action, CancellationToken cancellationToken = default)
+    public Task RecordAsync(
+        IKubernetesObject regarding,
+        EventType type,
+        string reason,
+        string note,
+        string action,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(regarding);
         return RecordAsync(new ObjectReference
@@ -79,7 +90,13 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         }, type, reason, note, action, cancellationToken);
     }
 
-    public async Task RecordAsync(ObjectReference regarding, EventType type, string reason, string note, string action, CancellationToken cancellationToken = default)
+    public async Task RecordAsync(
+        ObjectReference regarding,
+        EventType type,
+        string reason,
+        string note,
+        string action,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(regarding);
         ArgumentException.ThrowIfNullOrEmpty(regarding.Name);
@@ -87,7 +104,16 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(action);
         note = Truncate(note ?? string.Empty);
         var typeName = type == EventType.Warning ? "Warning" : "Normal";
-        var key = new SeriesKey(regarding.ApiVersion, regarding.Kind, regarding.Namespace, regarding.Name, regarding.Uid, typeName, reason, action, note);
+        var key = new SeriesKey(
+            regarding.ApiVersion,
+            regarding.Kind,
+            regarding.Namespace,
+            regarding.Name,
+            regarding.Uid,
+            typeName,
+            reason,
+            action,
+            note);
 
         var gate = Stripe(key);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -257,7 +283,13 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         });
         try
         {
-            await _client.PatchAsync(ResourceType.Events, series.Namespace, series.Name, patch, KubernetesJsonContext.Default.KubernetesEvent, cancellationToken)
+            await _client.PatchAsync(
+                ResourceType.Events,
+                series.Namespace,
+                series.Name,
+                patch,
+                KubernetesJsonContext.Default.KubernetesEvent,
+                cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (NotFoundException)
@@ -306,10 +338,19 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
     }
 
     private async Task CreateAsync(
-        SeriesKey key, ObjectReference regarding, string type, string reason, string note, string action, DateTimeOffset now, CancellationToken cancellationToken)
+        SeriesKey key,
+        ObjectReference regarding,
+        string type,
+        string reason,
+        string note,
+        string action,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var @namespace = string.IsNullOrEmpty(regarding.Namespace) ? "default" : regarding.Namespace;
-        var name = regarding.Name + "." + (now.ToUnixTimeMilliseconds() * 1_000_000 + Random.Shared.Next(1_000_000)).ToString("x", CultureInfo.InvariantCulture);
+        var name = regarding.Name + "." + (now.ToUnixTimeMilliseconds() * 1_000_000 + Random.Shared.Next(1_000_000)).ToString(
+            "x",
+            CultureInfo.InvariantCulture);
         var created = await _client.CreateAsync(ResourceType.Events, new KubernetesEvent
         {
             Metadata = new ObjectMeta { Name = name, Namespace = @namespace },
@@ -327,7 +368,9 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         {
             if (_series.Count >= _options.MaxTrackedSeries)
             {
-                foreach (var oldest in _series.OrderBy(e => e.Value.LastObserved).Take(Math.Max(1, _series.Count / 4)).Select(e => e.Key).ToList())
+                foreach (var oldest in _series.OrderBy(e => e.Value.LastObserved).Take(Math.Max(
+                    1,
+                    _series.Count / 4)).Select(e => e.Key).ToList())
                 {
                     _series.Remove(oldest);
                 }
@@ -366,14 +409,28 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
 
     private static string Limit(string value, int max) => value.Length <= max ? value : value[..max];
 
-    [LoggerMessage(EventId = 2200, Level = LogLevel.Warning, Message = "Could not record the event {Reason} on {Kind} {Name} ({Error})")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.EventRecordFailed,
+        Level = LogLevel.Warning,
+        Message = "Could not record the event {Reason} on {Kind} {Name} ({Error})")]
     private static partial void LogRecordFailed(ILogger logger, string reason, string kind, string name, string error, Exception exception);
 
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Error, Message = "The background pass over Event series failed ({Error})")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.EventSweepFailed,
+        Level = LogLevel.Error,
+        Message = "The background pass over Event series failed ({Error})")]
     private static partial void LogSweepFailed(ILogger logger, string error, Exception exception);
 
     private sealed record SeriesKey(
-        string? ApiVersion, string? Kind, string? Namespace, string Name, string? Uid, string Type, string Reason, string Action, string Note);
+        string? ApiVersion,
+        string? Kind,
+        string? Namespace,
+        string Name,
+        string? Uid,
+        string Type,
+        string Reason,
+        string Action,
+        string Note);
 
     /// <summary>One Event's series; its counters and times change only under the recorder's series lock.</summary>
     private sealed class Series(string @namespace, string name)

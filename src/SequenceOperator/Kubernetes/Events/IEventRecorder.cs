@@ -17,8 +17,20 @@ internal interface IEventRecorder
     /// Records that <paramref name="action"/> led to <paramref name="reason"/> on <paramref name="regarding"/>.
     /// Best effort: API failures are logged, never thrown (only cancellation is).
     /// </summary>
-    Task RecordAsync(IKubernetesObject regarding, EventType type, string reason, string note, string action, CancellationToken cancellationToken = default);
+    Task RecordAsync(
+        IKubernetesObject regarding,
+        EventType type,
+        string reason,
+        string note,
+        string action,
+        CancellationToken cancellationToken = default);
 
     /// <summary>As above, for an object known only by reference (e.g. a list item without apiVersion/kind).</summary>
-    Task RecordAsync(ObjectReference regarding, EventType type, string reason, string note, string action, CancellationToken cancellationToken = default);
+    Task RecordAsync(
+        ObjectReference regarding,
+        EventType type,
+        string reason,
+        string note,
+        string action,
+        CancellationToken cancellationToken = default);
 }

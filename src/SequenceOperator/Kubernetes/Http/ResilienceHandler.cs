@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using SequenceOperator.Logging;
 
 namespace SequenceOperator.Kubernetes.Http;
 
@@ -52,7 +53,9 @@ internal sealed partial class ResilienceHandler : DelegatingHandler
                 {
                     try
                     {
-                        var message = attempt++ == 0 ? state : await RequestCloner.CloneAsync(state, ctx.CancellationToken).ConfigureAwait(false);
+                        var message = attempt++ == 0 ? state : await RequestCloner.CloneAsync(
+                            state,
+                            ctx.CancellationToken).ConfigureAwait(false);
                         var response = await base.SendAsync(message, ctx.CancellationToken).ConfigureAwait(false);
 
                         // Read the body inside the attempt so a timeout or a reset while reading is retried too.
@@ -132,6 +135,9 @@ internal sealed partial class ResilienceHandler : DelegatingHandler
         code == HttpStatusCode.TooManyRequests
         || ((int)code >= 500 && code is not HttpStatusCode.NotImplemented and not HttpStatusCode.HttpVersionNotSupported);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Kubernetes API request failed ({Failure}); retry {Attempt} in {Delay}")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.RequestRetry,
+        Level = LogLevel.Warning,
+        Message = "Kubernetes API request failed ({Failure}); retry {Attempt} in {Delay}")]
     private static partial void LogRetry(ILogger logger, int attempt, string failure, TimeSpan delay);
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace SequenceOperator.Kubernetes.LeaderElection;
 
 /// <summary>Leader election through a <c>coordination.k8s.io/v1</c> Lease (options pattern; client-go's defaults).</summary>
@@ -22,21 +24,33 @@ internal sealed class LeaderElectionOptions
     /// <summary>On shutdown, clear the holder so another candidate takes over at once.</summary>
     public bool ReleaseOnCancel { get; set; } = true;
 
-    public void Validate()
+}
+
+/// <summary>
+/// The one check of <see cref="LeaderElectionOptions"/>: registered with <c>ValidateOnStart</c> by
+/// <see cref="KubernetesServiceCollectionExtensions.AddKubernetesClient"/>; the operator's own options validator asks
+/// <see cref="TimingFailures"/> for the same rule, so it reads the same everywhere.
+/// </summary>
+internal sealed class LeaderElectionOptionsValidator : IValidateOptions<LeaderElectionOptions>
+{
+    public ValidateOptionsResult Validate(string? name, LeaderElectionOptions options)
     {
-        if (LeaseDuration <= RenewDeadline)
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = TimingFailures(options.LeaseDuration, options.RenewDeadline, options.RetryPeriod).ToList();
+        if (string.IsNullOrWhiteSpace(options.Identity) || string.IsNullOrWhiteSpace(options.LeaseName))
         {
-            throw new ArgumentException("LeaseDuration must be greater than RenewDeadline.");
+            failures.Add("leader election needs an identity and a lease name");
         }
 
-        if (RenewDeadline <= RetryPeriod)
-        {
-            throw new ArgumentException("RenewDeadline must be greater than RetryPeriod.");
-        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 
-        if (RetryPeriod <= TimeSpan.Zero || string.IsNullOrWhiteSpace(Identity) || string.IsNullOrWhiteSpace(LeaseName))
+    /// <summary>client-go's rule: lease duration > renew deadline > retry period > 0.</summary>
+    public static IEnumerable<string> TimingFailures(TimeSpan leaseDuration, TimeSpan renewDeadline, TimeSpan retryPeriod)
+    {
+        if (!(leaseDuration > renewDeadline && renewDeadline > retryPeriod && retryPeriod > TimeSpan.Zero))
         {
-            throw new ArgumentException("RetryPeriod must be positive; Identity and LeaseName must be set.");
+            yield return "leader election needs lease duration > renew deadline > retry period > 0";
         }
     }
 }

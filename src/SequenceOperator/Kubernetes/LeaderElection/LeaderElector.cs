@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using SequenceOperator.Entities.Meta;
 using SequenceOperator.Kubernetes.Models;
+using SequenceOperator.Logging;
 
 namespace SequenceOperator.Kubernetes.LeaderElection;
 
@@ -24,11 +25,14 @@ internal sealed partial class LeaderElector
     private long _observedAt; // monotonic timestamp: immune to wall-clock jumps
     private volatile bool _isLeader;
 
-    public LeaderElector(IKubernetesClient client, LeaderElectionOptions options, ILogger<LeaderElector>? logger = null, TimeProvider? timeProvider = null)
+    public LeaderElector(
+        IKubernetesClient client,
+        LeaderElectionOptions options,
+        ILogger<LeaderElector>? logger = null,
+        TimeProvider? timeProvider = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _options = options ?? throw new ArgumentNullException(nameof(options));
-        _options.Validate();
         _logger = logger ?? NullLogger<LeaderElector>.Instance;
         _time = timeProvider ?? TimeProvider.System;
     }
@@ -180,7 +184,12 @@ internal sealed partial class LeaderElector
         var now = _time.GetUtcNow();
         try
         {
-            var lease = await _client.TryGetAsync(ResourceType.Leases, _options.LeaseNamespace, _options.LeaseName, KubernetesJsonContext.Default.Lease, cancellationToken)
+            var lease = await _client.TryGetAsync(
+                ResourceType.Leases,
+                _options.LeaseNamespace,
+                _options.LeaseName,
+                KubernetesJsonContext.Default.Lease,
+                cancellationToken)
                 .ConfigureAwait(false);
             if (lease is null)
             {
@@ -312,24 +321,42 @@ internal sealed partial class LeaderElector
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} campaigns for the lease {Namespace}/{Name}")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.LeaseCampaigning,
+        Level = LogLevel.Information,
+        Message = "{Identity} campaigns for the lease {Namespace}/{Name}")]
     private static partial void LogCampaigning(ILogger logger, string identity, string @namespace, string name);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} acquired the lease {Namespace}/{Name} and leads")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.LeaseAcquired,
+        Level = LogLevel.Information,
+        Message = "{Identity} acquired the lease {Namespace}/{Name} and leads")]
     private static partial void LogAcquired(ILogger logger, string identity, string @namespace, string name);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Identity} lost the lease to {Holder}; it stops leading")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.LeaseLost,
+        Level = LogLevel.Warning,
+        Message = "{Identity} lost the lease to {Holder}; it stops leading")]
     private static partial void LogLost(ILogger logger, string identity, string holder);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Identity} could not renew the lease within {Deadline}; it stops leading")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.LeaseRenewDeadline,
+        Level = LogLevel.Warning,
+        Message = "{Identity} could not renew the lease within {Deadline}; it stops leading")]
     private static partial void LogRenewDeadline(ILogger logger, string identity, TimeSpan deadline);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity} released the lease")]
+    [LoggerMessage(EventId = LogEvents.Kubernetes.LeaseReleased, Level = LogLevel.Information, Message = "{Identity} released the lease")]
     private static partial void LogReleased(ILogger logger, string identity);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "{Identity}: lease attempt failed ({Error})")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.LeaseAttemptFailed,
+        Level = LogLevel.Debug,
+        Message = "{Identity}: lease attempt failed ({Error})")]
     private static partial void LogAttemptFailed(ILogger logger, string identity, string error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A LeadershipChanged handler failed")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.LeadershipHandlerFailed,
+        Level = LogLevel.Error,
+        Message = "A LeadershipChanged handler failed")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception);
 }

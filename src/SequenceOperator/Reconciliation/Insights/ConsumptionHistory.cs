@@ -8,41 +8,41 @@ namespace SequenceOperator.Reconciliation.Insights;
 /// </summary>
 internal sealed class ConsumptionHistory(int capacity)
 {
-    private readonly long[] ticks = new long[capacity];
-    private readonly double[] values = new double[capacity];
-    private int count;
+    private readonly long[] _ticks = new long[capacity];
+    private readonly double[] _values = new double[capacity];
+    private int _count;
 
     /// <summary>Points kept.</summary>
-    public int Count => count;
+    public int Count => _count;
 
     /// <summary>The oldest point's time; null when empty.</summary>
-    public DateTimeOffset? Oldest => count == 0 ? null : new DateTimeOffset(ticks[0], TimeSpan.Zero);
+    public DateTimeOffset? Oldest => _count == 0 ? null : new DateTimeOffset(_ticks[0], TimeSpan.Zero);
 
     /// <summary>Forgets every point: the next one starts a new series (the sequence moved backwards, or was replaced).</summary>
-    public void Clear() => count = 0;
+    public void Clear() => _count = 0;
 
     /// <summary>Adds a point; points older than <paramref name="window"/> before it are dropped.</summary>
     public void Add(DateTimeOffset time, double cumulative, TimeSpan window)
     {
         var now = time.UtcTicks;
         var oldest = 0;
-        while (oldest < count && now - ticks[oldest] > window.Ticks)
+        while (oldest < _count && now - _ticks[oldest] > window.Ticks)
         {
             oldest++;
         }
 
         RemoveRange(0, oldest);
-        if (count > 0 && ticks[count - 1] >= now)
+        if (_count > 0 && _ticks[_count - 1] >= now)
         {
-            count--; // the clock did not move: the newer reading replaces the older
+            _count--; // the clock did not move: the newer reading replaces the older
         }
 
-        if (count == capacity)
+        if (_count == capacity)
         {
             var drop = 1;
-            for (var i = 2; i < count - 1; i++)
+            for (var i = 2; i < _count - 1; i++)
             {
-                if (ticks[i + 1] - ticks[i - 1] < ticks[drop + 1] - ticks[drop - 1])
+                if (_ticks[i + 1] - _ticks[i - 1] < _ticks[drop + 1] - _ticks[drop - 1])
                 {
                     drop = i;
                 }
@@ -51,9 +51,9 @@ internal sealed class ConsumptionHistory(int capacity)
             RemoveRange(drop, 1);
         }
 
-        ticks[count] = now;
-        values[count] = cumulative;
-        count++;
+        _ticks[_count] = now;
+        _values[_count] = cumulative;
+        _count++;
     }
 
     /// <summary>
@@ -63,39 +63,39 @@ internal sealed class ConsumptionHistory(int capacity)
     public double? RatePerDay(DateTimeOffset now, TimeSpan window, TimeSpan minimumSpan)
     {
         var first = 0;
-        while (first < count && now.UtcTicks - ticks[first] > window.Ticks)
+        while (first < _count && now.UtcTicks - _ticks[first] > window.Ticks)
         {
             first++;
         }
 
-        var n = count - first;
-        if (n < 2 || ticks[count - 1] - ticks[first] < minimumSpan.Ticks)
+        var n = _count - first;
+        if (n < 2 || _ticks[_count - 1] - _ticks[first] < minimumSpan.Ticks)
         {
             return null;
         }
 
         // Days relative to the first point, values relative to the first value: small numbers, no lost precision.
         double meanX = 0, meanY = 0;
-        for (var i = first; i < count; i++)
+        for (var i = first; i < _count; i++)
         {
             meanX += Days(i, first);
-            meanY += values[i] - values[first];
+            meanY += _values[i] - _values[first];
         }
 
         meanX /= n;
         meanY /= n;
         double covariance = 0, variance = 0;
-        for (var i = first; i < count; i++)
+        for (var i = first; i < _count; i++)
         {
             var dx = Days(i, first) - meanX;
-            covariance += dx * (values[i] - values[first] - meanY);
+            covariance += dx * (_values[i] - _values[first] - meanY);
             variance += dx * dx;
         }
 
         return Math.Max(0, covariance / variance);
     }
 
-    private double Days(int i, int first) => (ticks[i] - ticks[first]) / (double)TimeSpan.TicksPerDay;
+    private double Days(int i, int first) => (_ticks[i] - _ticks[first]) / (double)TimeSpan.TicksPerDay;
 
     private void RemoveRange(int index, int length)
     {
@@ -104,8 +104,8 @@ internal sealed class ConsumptionHistory(int capacity)
             return;
         }
 
-        Array.Copy(ticks, index + length, ticks, index, count - index - length);
-        Array.Copy(values, index + length, values, index, count - index - length);
-        count -= length;
+        Array.Copy(_ticks, index + length, _ticks, index, _count - index - length);
+        Array.Copy(_values, index + length, _values, index, _count - index - length);
+        _count -= length;
     }
 }

@@ -1,3 +1,5 @@
+using SequenceOperator.Metrics;
+
 namespace SequenceOperator.Reconciliation.Insights;
 
 /// <summary>
@@ -166,8 +168,8 @@ internal sealed record ExhaustionForecast(
     public string Describe() => InsightText.Describe(this);
 }
 
-/// <summary>The model's answer for one column after a check.</summary>
-internal sealed record SequenceInsight
+/// <summary>The model's answer for one column after a check (what the drift-history metrics export of it too).</summary>
+internal sealed record SequenceInsight : IColumnInsight
 {
     public required FedColumn Column { get; init; }
 
@@ -180,6 +182,18 @@ internal sealed record SequenceInsight
 
     /// <summary>Set only on the check that found recurring drift: record a <c>DriftRecurring</c> Warning Event.</summary>
     public DriftRecurrence? Recurrence { get; init; }
+
+    string IColumnInsight.Schema => Column.Schema;
+
+    string IColumnInsight.Table => Column.Table;
+
+    string IColumnInsight.Column => Column.Column;
+
+    long IColumnInsight.DriftCount => History.DriftCount;
+
+    long IColumnInsight.ExplicitIdRows => History.ExplicitIdRows;
+
+    DateTimeOffset? IColumnInsight.ExhaustionTime => Forecast.ExhaustionTime;
 }
 
 /// <summary>What <see cref="InsightStore.Observe"/> returns for a policy.</summary>

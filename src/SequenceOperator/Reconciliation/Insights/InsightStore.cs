@@ -1,5 +1,3 @@
-using SequenceOperator.Metrics;
-
 namespace SequenceOperator.Reconciliation.Insights;
 
 /// <summary>
@@ -9,17 +7,17 @@ namespace SequenceOperator.Reconciliation.Insights;
 /// </summary>
 internal sealed class InsightStore
 {
-    private readonly Lock gate = new();
-    private readonly Dictionary<PolicyKey, PolicyInsights> policies = [];
-    private readonly TimeProvider timeProvider;
-    private readonly InsightOptions options;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<PolicyKey, PolicyInsights> _policies = [];
+    private readonly TimeProvider _timeProvider;
+    private readonly InsightOptions _options;
 
     public InsightStore(TimeProvider timeProvider, InsightOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
-        this.timeProvider = timeProvider;
-        this.options = options ?? new InsightOptions();
-        this.options.Validate();
+        _timeProvider = timeProvider;
+        _options = options ?? new InsightOptions();
+        _options.Validate();
     }
 
     /// <summary>
@@ -33,13 +31,13 @@ internal sealed class InsightStore
         TimeSpan? driftRecurrenceWindow = null,
         Func<FedColumn, DriftHistory?>? restore = null)
     {
-        var now = timeProvider.GetUtcNow();
-        lock (gate)
+        var now = _timeProvider.GetUtcNow();
+        lock (_gate)
         {
-            if (!policies.TryGetValue(policy, out var insights))
+            if (!_policies.TryGetValue(policy, out var insights))
             {
-                insights = new PolicyInsights(options);
-                policies.Add(policy, insights);
+                insights = new PolicyInsights(_options);
+                _policies.Add(policy, insights);
             }
 
             return insights.Observe(samples, now, driftRecurrenceWindow ?? InsightOptions.DefaultDriftRecurrenceWindow, restore);
@@ -49,18 +47,18 @@ internal sealed class InsightStore
     /// <summary>Forgets a deleted policy.</summary>
     public void RemovePolicy(PolicyKey policy)
     {
-        lock (gate)
+        lock (_gate)
         {
-            policies.Remove(policy);
+            _policies.Remove(policy);
         }
     }
 
     /// <summary>Columns tracked for <paramref name="policy"/> (0 when unknown).</summary>
     public int TrackedCount(PolicyKey policy)
     {
-        lock (gate)
+        lock (_gate)
         {
-            return policies.TryGetValue(policy, out var insights) ? insights.Count : 0;
+            return _policies.TryGetValue(policy, out var insights) ? insights.Count : 0;
         }
     }
 }

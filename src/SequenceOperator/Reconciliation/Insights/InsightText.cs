@@ -20,12 +20,15 @@ internal static class InsightText
             null => $"{prefix}no forecast yet (not enough history)",
             0 => $"{prefix}no ids handed out recently, no exhaustion forecast",
             var rate when forecast.ExhaustionTime is { } time =>
-                $"{prefix}runs out around {time.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} at about {Ids(rate.Value)} a day",
+                $"{prefix}runs out around {time.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)} at about "
+                    + $"{Ids(rate.Value)} a day",
             var rate => $"{prefix}about {Ids(rate.Value)} a day, does not run out within {Years(forecast.Horizon)}",
         };
     }
 
-    /// <summary>The <c>DriftRecurring</c> Event message: which column, how often, the explicit-id rows and since when, the usual causes.</summary>
+    /// <summary>
+    /// The <c>DriftRecurring</c> Event message: which column, how often, the explicit-id rows and since when, the usual causes.
+    /// </summary>
     public static string Describe(DriftRecurrence recurrence)
     {
         ArgumentNullException.ThrowIfNull(recurrence);
@@ -36,10 +39,12 @@ internal static class InsightText
             var n => $"{Count(n)} row{(n == 1 ? string.Empty : "s")} with explicit ids seen{since}"
                 + (recurrence.LastExplicitIdRowsTime is { } last ? $" (last at {Time(last)})" : string.Empty),
         };
-        return $"{recurrence.Column} (sequence {recurrence.Sequence}) fell behind again {Duration(recurrence.DetectedAt - recurrence.PreviousDriftEndedAt)} "
+        return $"{recurrence.Column} (sequence {recurrence.Sequence}) fell behind again "
+            + $"{Duration(recurrence.DetectedAt - recurrence.PreviousDriftEndedAt)} "
             + $"after its last drift ended (repaired or back in sync at {Time(recurrence.PreviousDriftEndedAt)}): "
             + $"{Times(recurrence.DriftsInWindow)} within {Duration(recurrence.Window)}, {Times(recurrence.DriftCount)}{since}; {rows}. "
-            + "Usually an import, a restore or a job writes ids without moving the sequence: see the runbook (SequenceDriftRecurring) to find the writer.";
+            + "Usually an import, a restore or a job writes ids without moving the sequence: see the runbook (SequenceDriftRecurring) to "
+                + "find the writer.";
     }
 
     /// <summary>"1.2 M ids", "850 ids", "1 id".</summary>

@@ -7,10 +7,10 @@ namespace SequenceOperator.Reconciliation.Insights;
 /// </summary>
 internal sealed class PolicyInsights(InsightOptions options)
 {
-    private readonly Dictionary<FedColumn, SequenceTracker> trackers = [];
+    private readonly Dictionary<FedColumn, SequenceTracker> _trackers = [];
 
     /// <summary>Columns tracked now.</summary>
-    public int Count => trackers.Count;
+    public int Count => _trackers.Count;
 
     /// <summary>
     /// Records one check's samples at <paramref name="now"/>. <paramref name="restore"/> gives the kept history of
@@ -28,9 +28,9 @@ internal sealed class PolicyInsights(InsightOptions options)
             throw new ArgumentOutOfRangeException(nameof(recurrenceWindow), "The drift recurrence window cannot be negative.");
         }
 
-        foreach (var stale in trackers.Values.Where(t => now - t.LastSeen > options.ForgetAfter).ToList())
+        foreach (var stale in _trackers.Values.Where(t => now - t.LastSeen > options.ForgetAfter).ToList())
         {
-            trackers.Remove(stale.Column);
+            _trackers.Remove(stale.Column);
         }
 
         var answered = new List<SequenceInsight>(samples.Count);
@@ -38,16 +38,16 @@ internal sealed class PolicyInsights(InsightOptions options)
         var untracked = 0;
         foreach (var sample in samples)
         {
-            if (!trackers.TryGetValue(sample.Column, out var tracker))
+            if (!_trackers.TryGetValue(sample.Column, out var tracker))
             {
-                if (trackers.Count >= options.MaxSequencesPerPolicy)
+                if (_trackers.Count >= options.MaxSequencesPerPolicy)
                 {
                     untracked++;
                     continue;
                 }
 
                 tracker = new SequenceTracker(sample.Column, restore?.Invoke(sample.Column), options);
-                trackers.Add(sample.Column, tracker);
+                _trackers.Add(sample.Column, tracker);
             }
 
             if (!sampled.Add(sample.Column))
@@ -58,7 +58,7 @@ internal sealed class PolicyInsights(InsightOptions options)
             answered.Add(tracker.Record(sample, now, recurrenceWindow));
         }
 
-        var others = trackers.Values.Where(t => !sampled.Contains(t.Column)).Select(t => t.Current).OfType<SequenceInsight>();
+        var others = _trackers.Values.Where(t => !sampled.Contains(t.Column)).Select(t => t.Current).OfType<SequenceInsight>();
         return new InsightReport([.. answered, .. others], untracked);
     }
 }

@@ -22,30 +22,30 @@ namespace SequenceOperator.Reconciliation.Insights;
 /// </summary>
 internal sealed class SequenceTracker
 {
-    private readonly InsightOptions options;
-    private readonly ConsumptionHistory consumption;
-    private readonly Queue<DateTimeOffset> recentDrifts = new();
-    private DriftHistory history;
+    private readonly InsightOptions _options;
+    private readonly ConsumptionHistory _consumption;
+    private readonly Queue<DateTimeOffset> _recentDrifts = new();
+    private DriftHistory _history;
 
     // Baselines: the previous sample, as far as it can be compared with the next.
-    private string? sequence;
-    private long? sequenceOid;
-    private long increment;
-    private long? position;
-    private long? rowsInserted;
-    private DateTimeOffset? statsReset;
-    private double balance;
-    private double counted;
-    private DateTimeOffset? shortfallSince;
-    private double shortfallHighest;
-    private double handedOut;
+    private string? _sequence;
+    private long? _sequenceOid;
+    private long _increment;
+    private long? _position;
+    private long? _rowsInserted;
+    private DateTimeOffset? _statsReset;
+    private double _balance;
+    private double _counted;
+    private DateTimeOffset? _shortfallSince;
+    private double _shortfallHighest;
+    private double _handedOut;
 
     public SequenceTracker(FedColumn column, DriftHistory? restored, InsightOptions options)
     {
         Column = column;
-        this.options = options;
-        consumption = new ConsumptionHistory(options.MaxRatePoints);
-        history = restored ?? new DriftHistory();
+        _options = options;
+        _consumption = new ConsumptionHistory(options.MaxRatePoints);
+        _history = restored ?? new DriftHistory();
     }
 
     public FedColumn Column { get; }
@@ -65,9 +65,9 @@ internal sealed class SequenceTracker
         }
 
         LastSeen = now;
-        history = history with { CountingSince = history.CountingSince ?? now };
-        if (sample.Sequence != sequence || (sample.SequenceOid is { } oid && sequenceOid is { } known && oid != known)
-            || (increment != 0 && Math.Sign(increment) != Math.Sign(sample.Increment)))
+        _history = _history with { CountingSince = _history.CountingSince ?? now };
+        if (sample.Sequence != _sequence || (sample.SequenceOid is { } oid && _sequenceOid is { } known && oid != known)
+            || (_increment != 0 && Math.Sign(_increment) != Math.Sign(sample.Increment)))
         {
             RestartBaselines(); // another sequence feeds the column now, or this one changed direction
         }
@@ -76,41 +76,41 @@ internal sealed class SequenceTracker
         CountExplicitIdRows(sample, handed, now);
         if (handed is { } h)
         {
-            handedOut += h;
+            _handedOut += h;
         }
 
-        consumption.Add(now, handedOut, options.RateWindow);
+        _consumption.Add(now, _handedOut, _options.RateWindow);
         var recurrence = TrackDrift(sample, now, recurrenceWindow);
 
-        sequence = sample.Sequence;
-        sequenceOid = sample.SequenceOid ?? sequenceOid;
-        increment = sample.Increment;
-        position = sample.RepairedNextValue ?? sample.NextValue;
-        rowsInserted = sample.RowsInserted;
-        statsReset = sample.StatsResetTime;
+        _sequence = sample.Sequence;
+        _sequenceOid = sample.SequenceOid ?? _sequenceOid;
+        _increment = sample.Increment;
+        _position = sample.RepairedNextValue ?? sample.NextValue;
+        _rowsInserted = sample.RowsInserted;
+        _statsReset = sample.StatsResetTime;
 
         Current = new SequenceInsight
         {
             Column = Column,
             Sequence = sample.Sequence,
-            History = history,
-            Forecast = Forecast(sample, position.Value, now),
+            History = _history,
+            Forecast = Forecast(sample, _position.Value, now),
         };
         return recurrence is null ? Current : Current with { Recurrence = recurrence };
     }
 
     private void RestartBaselines()
     {
-        position = null;
-        rowsInserted = null;
+        _position = null;
+        _rowsInserted = null;
         RestartBalance();
-        consumption.Clear();
+        _consumption.Clear();
     }
 
     /// <summary>Positions moved by nextval since the previous check's post-repair position; null when not comparable.</summary>
     private double? ValuesHandedOut(SequenceSample sample)
     {
-        if (position is not { } previous)
+        if (_position is not { } previous)
         {
             return null;
         }
@@ -118,7 +118,7 @@ internal sealed class SequenceTracker
         var moved = ((Int128)sample.NextValue - previous) / sample.Increment;
         if (moved < 0)
         {
-            consumption.Clear(); // moved backwards (setval, ALTER SEQUENCE RESTART): what happened in between is unknown
+            _consumption.Clear(); // moved backwards (setval, ALTER SEQUENCE RESTART): what happened in between is unknown
             return null;
         }
 
@@ -127,81 +127,83 @@ internal sealed class SequenceTracker
 
     private void CountExplicitIdRows(SequenceSample sample, double? handed, DateTimeOffset now)
     {
-        if (handed is not { } values || rowsInserted is not { } previous || sample.RowsInserted is not { } rows
-            || rows < previous || sample.StatsResetTime != statsReset)
+        if (handed is not { } values || _rowsInserted is not { } previous || sample.RowsInserted is not { } rows
+            || rows < previous || sample.StatsResetTime != _statsReset)
         {
             RestartBalance(); // no baseline, a statistics reset, or unknown: start again from this sample
             return;
         }
 
         // A shortfall older than the allowance is not rows still to come: what it left is the level from now on.
-        if (shortfallSince is { } since && now - since >= options.InsertLagAllowance)
+        if (_shortfallSince is { } since && now - since >= _options.InsertLagAllowance)
         {
-            counted = shortfallHighest;
-            shortfallSince = null;
+            _counted = _shortfallHighest;
+            _shortfallSince = null;
         }
 
         // Both are counts of rows: the balance rises by at most Δn_tup_ins, so it cannot jump to a huge number.
-        balance += (rows - previous) - values;
-        if (balance > counted)
+        _balance += (rows - previous) - values;
+        if (_balance > _counted)
         {
-            var explicitRows = (long)(balance - counted);
-            counted = balance;
-            shortfallSince = null;
+            var explicitRows = (long)(_balance - _counted);
+            _counted = _balance;
+            _shortfallSince = null;
             if (explicitRows > 0)
             {
-                history = history with
+                _history = _history with
                 {
-                    ExplicitIdRows = history.ExplicitIdRows > long.MaxValue - explicitRows ? long.MaxValue : history.ExplicitIdRows + explicitRows,
+                    ExplicitIdRows = _history.ExplicitIdRows > long.MaxValue - explicitRows
+                        ? long.MaxValue
+                        : _history.ExplicitIdRows + explicitRows,
                     LastExplicitIdRowsTime = now,
                 };
             }
         }
-        else if (balance == counted)
+        else if (_balance == _counted)
         {
-            shortfallSince = null;
+            _shortfallSince = null;
         }
-        else if (shortfallSince is null)
+        else if (_shortfallSince is null)
         {
-            shortfallSince = now;
-            shortfallHighest = balance;
+            _shortfallSince = now;
+            _shortfallHighest = _balance;
         }
         else
         {
-            shortfallHighest = Math.Max(shortfallHighest, balance);
+            _shortfallHighest = Math.Max(_shortfallHighest, _balance);
         }
     }
 
     private void RestartBalance()
     {
-        balance = 0;
-        counted = 0;
-        shortfallSince = null;
+        _balance = 0;
+        _counted = 0;
+        _shortfallSince = null;
     }
 
     private DriftRecurrence? TrackDrift(SequenceSample sample, DateTimeOffset now, TimeSpan recurrenceWindow)
     {
-        var wasBehind = history.Behind;
+        var wasBehind = _history.Behind;
         var stillBehind = sample.Behind && sample.RepairedNextValue is null;
         DriftRecurrence? recurrence = null;
-        var next = history with
+        var next = _history with
         {
             Behind = stillBehind,
-            LastDriftTime = sample.Behind ? now : history.LastDriftTime,
-            LastRepairTime = sample.RepairedNextValue is null ? history.LastRepairTime : now,
-            LastDriftEndTime = (wasBehind || sample.Behind) && !stillBehind ? now : history.LastDriftEndTime,
+            LastDriftTime = sample.Behind ? now : _history.LastDriftTime,
+            LastRepairTime = sample.RepairedNextValue is null ? _history.LastRepairTime : now,
+            LastDriftEndTime = (wasBehind || sample.Behind) && !stillBehind ? now : _history.LastDriftEndTime,
         };
 
         if (sample.Behind && !wasBehind)
         {
-            next = next with { DriftCount = history.DriftCount + 1 };
-            while (recentDrifts.Count >= options.MaxRecentDrifts)
+            next = next with { DriftCount = _history.DriftCount + 1 };
+            while (_recentDrifts.Count >= _options.MaxRecentDrifts)
             {
-                recentDrifts.Dequeue();
+                _recentDrifts.Dequeue();
             }
 
-            recentDrifts.Enqueue(now);
-            if (history.LastDriftEndTime is { } ended && now - ended <= recurrenceWindow)
+            _recentDrifts.Enqueue(now);
+            if (_history.LastDriftEndTime is { } ended && now - ended <= recurrenceWindow)
             {
                 recurrence = new DriftRecurrence
                 {
@@ -211,7 +213,7 @@ internal sealed class SequenceTracker
                     PreviousDriftEndedAt = ended,
                     Window = recurrenceWindow,
                     DriftCount = next.DriftCount,
-                    DriftsInWindow = recentDrifts.Count(t => now - t <= recurrenceWindow),
+                    DriftsInWindow = _recentDrifts.Count(t => now - t <= recurrenceWindow),
                     ExplicitIdRows = next.ExplicitIdRows,
                     LastExplicitIdRowsTime = next.LastExplicitIdRowsTime,
                     CountingSince = next.CountingSince,
@@ -219,7 +221,7 @@ internal sealed class SequenceTracker
             }
         }
 
-        history = next;
+        _history = next;
         return recurrence;
     }
 
@@ -228,7 +230,7 @@ internal sealed class SequenceTracker
         // Values from the current next value to the limit, both included; none once it is past the limit.
         var span = (Int128)sample.Limit - current;
         var valuesLeft = Int128.Sign(span) * Math.Sign(sample.Increment) < 0 ? 0 : (decimal)(span / sample.Increment + 1);
-        var rate = consumption.RatePerDay(now, options.RateWindow, options.MinimumRateSpan);
+        var rate = _consumption.RatePerDay(now, _options.RateWindow, _options.MinimumRateSpan);
         DateTimeOffset? exhaustion = null;
         if (valuesLeft == 0)
         {
@@ -237,9 +239,9 @@ internal sealed class SequenceTracker
         else if (rate > 0)
         {
             var days = (double)valuesLeft / rate.Value;
-            exhaustion = days <= options.ForecastHorizon.TotalDays ? now.AddDays(days) : null;
+            exhaustion = days <= _options.ForecastHorizon.TotalDays ? now.AddDays(days) : null;
         }
 
-        return new ExhaustionForecast(rate, exhaustion, valuesLeft, sample.ColumnType, options.ForecastHorizon);
+        return new ExhaustionForecast(rate, exhaustion, valuesLeft, sample.ColumnType, _options.ForecastHorizon);
     }
 }

@@ -1,4 +1,4 @@
-using SequenceOperator.Metrics;
+using SequenceOperator.Reconciliation;
 using SequenceOperator.Reconciliation.Insights;
 using SequenceOperator.Tests.Kubernetes;
 
@@ -10,10 +10,10 @@ public sealed class InsightStoreTests
     private static readonly DateTimeOffset Start = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
 
-    private readonly ManualTimeProvider clock = new(Start);
-    private readonly InsightStore store;
+    private readonly ManualTimeProvider _clock = new(Start);
+    private readonly InsightStore _store;
 
-    public InsightStoreTests() => store = new InsightStore(clock);
+    public InsightStoreTests() => _store = new InsightStore(_clock);
 
     [Fact]
     public void FirstSample_ProducesNoExplicitIdRows_AndStartsCounting()
@@ -37,18 +37,18 @@ public sealed class InsightStoreTests
         cards.Insert(1000);
         Check(cards);
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         cards.Insert(250);
         Assert.Equal(0, Check(cards).History.ExplicitIdRows);
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         cards.Insert(100);
         cards.InsertExplicit(40, highestId: cards.NextValue + 39); // an import that keeps its ids
         var imported = Check(cards);
         Assert.Equal(40, imported.History.ExplicitIdRows);
-        Assert.Equal(clock.GetUtcNow(), imported.History.LastExplicitIdRowsTime);
+        Assert.Equal(_clock.GetUtcNow(), imported.History.LastExplicitIdRowsTime);
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         cards.Insert(70);
         var later = Check(cards);
         Assert.Equal(40, later.History.ExplicitIdRows);
@@ -63,11 +63,11 @@ public sealed class InsightStoreTests
         cards.Insert(1000);
         Check(cards);
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         cards.Insert(300);
         Observe(cards.Check() with { RowsInserted = cards.RowsInserted - 120 });
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         cards.Insert(300);
         Assert.Equal(0, Check(cards).History.ExplicitIdRows);
     }
@@ -81,12 +81,12 @@ public sealed class InsightStoreTests
         var reported = cards.RowsInserted;
         for (var i = 0; i < 4; i++) // a batch job takes ids for 20 minutes; its rows count when it commits
         {
-            clock.Advance(Interval);
+            _clock.Advance(Interval);
             cards.Insert(1000);
             Observe(cards.Check() with { RowsInserted = reported });
         }
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         Assert.Equal(0, Check(cards).History.ExplicitIdRows);
     }
 
@@ -97,15 +97,15 @@ public sealed class InsightStoreTests
         cards.Insert(1000);
         Check(cards);
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         cards.NextValue += 10_000; // setval by hand: values handed out without rows
         Check(cards);
 
-        clock.Advance(TimeSpan.FromMinutes(30));
+        _clock.Advance(TimeSpan.FromMinutes(30));
         cards.InsertExplicit(50, highestId: 900);
         Assert.Equal(0, Check(cards).History.ExplicitIdRows); // within the allowance: taken as rows still to come
 
-        clock.Advance(TimeSpan.FromHours(1));
+        _clock.Advance(TimeSpan.FromHours(1));
         cards.InsertExplicit(30, highestId: 900);
         Assert.Equal(30, Check(cards).History.ExplicitIdRows);
     }
@@ -118,18 +118,18 @@ public sealed class InsightStoreTests
         {
             cards.Insert(1000);
             Check(cards, repair: true);
-            clock.Advance(Interval);
+            _clock.Advance(Interval);
         }
 
         cards.Insert(1000);
         cards.InsertExplicit(500, highestId: cards.NextValue + 5_000_000); // the repair will jump 5 M values
         var repaired = Check(cards, repair: true);
-        Assert.Equal(clock.GetUtcNow(), repaired.History.LastRepairTime);
+        Assert.Equal(_clock.GetUtcNow(), repaired.History.LastRepairTime);
         Assert.Equal(500, repaired.History.ExplicitIdRows);
 
         for (var i = 0; i < 12; i++)
         {
-            clock.Advance(Interval);
+            _clock.Advance(Interval);
             cards.Insert(1000);
             repaired = Check(cards, repair: true);
         }
@@ -146,22 +146,22 @@ public sealed class InsightStoreTests
         cards.Insert(1_000_000);
         Check(cards);
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         cards.Insert(200);
         cards.RowsInserted = 50; // pg_stat_reset(): n_tup_ins starts again from 0
         var afterReset = Check(cards);
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         cards.Insert(200);
         var next = Check(cards);
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         cards.Insert(200);
         cards.RowsInserted += 2_000_000; // reset, then a busy spell that already passed the old count
-        cards.StatsReset = clock.GetUtcNow();
+        cards.StatsReset = _clock.GetUtcNow();
         var afterSecondReset = Check(cards);
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         cards.NextValue = 1; // ALTER SEQUENCE ... RESTART
         cards.Insert(10);
         var restarted = Check(cards);
@@ -183,7 +183,7 @@ public sealed class InsightStoreTests
         cards.InsertExplicit(5, highestId: 300);
         Check(cards);
 
-        clock.Advance(Interval);
+        _clock.Advance(Interval);
         cards.SequenceOid = 16_999; // dropped and created again: starts at 1
         cards.NextValue = 301;
         cards.Insert(10);
@@ -201,7 +201,7 @@ public sealed class InsightStoreTests
         var recurrences = new List<DriftRecurrence>();
         SequenceInsight Next(TimeSpan after)
         {
-            clock.Advance(after);
+            _clock.Advance(after);
             var insight = Check(cards);
             if (insight.Recurrence is { } r)
             {
@@ -217,13 +217,13 @@ public sealed class InsightStoreTests
         cards.InsertExplicit(10, highestId: 500);
         var first = Next(Interval);
         Assert.Equal(1, first.History.DriftCount);
-        Assert.Equal(clock.GetUtcNow(), first.History.LastDriftTime);
+        Assert.Equal(_clock.GetUtcNow(), first.History.LastDriftTime);
         Assert.True(first.History.Behind);
 
         Assert.Equal(1, Next(Interval).History.DriftCount); // still behind: the same drift
 
         cards.NextValue = 501; // somebody fixed it by hand
-        var fixedAt = clock.GetUtcNow() + Interval;
+        var fixedAt = _clock.GetUtcNow() + Interval;
         Assert.Equal(fixedAt, Next(Interval).History.LastDriftEndTime);
         Assert.Empty(recurrences);
 
@@ -253,7 +253,7 @@ public sealed class InsightStoreTests
 
         DriftRecurrence? Import(TimeSpan after, out SequenceInsight insight)
         {
-            clock.Advance(after);
+            _clock.Advance(after);
             cards.InsertExplicit(10, highestId: cards.NextValue + 100);
             insight = Check(cards, repair: true);
             return insight.Recurrence;
@@ -278,7 +278,7 @@ public sealed class InsightStoreTests
         cards.InsertExplicit(10, highestId: 500);
         Assert.Equal(1, Observe(cards.Check(repair: true), TimeSpan.FromHours(1)).History.DriftCount); // the first sample counts
 
-        clock.Advance(TimeSpan.FromHours(3));
+        _clock.Advance(TimeSpan.FromHours(3));
         cards.InsertExplicit(10, highestId: 1000);
         var again = Observe(cards.Check(repair: true), TimeSpan.FromHours(1));
 
@@ -297,7 +297,7 @@ public sealed class InsightStoreTests
         for (var i = 1; i <= 12; i++)
         {
             var step = Interval + TimeSpan.FromSeconds((i % 3 - 1) * 40); // checks are not exactly 5 minutes apart
-            clock.Advance(step);
+            _clock.Advance(step);
             elapsed += step;
             var consumed = perDay * (elapsed.TotalDays + TimeSpan.FromMinutes(4).TotalDays * (bursts[i % bursts.Length] - 1));
             orders.Insert((long)consumed - (orders.NextValue - 1_500_000_000));
@@ -309,7 +309,7 @@ public sealed class InsightStoreTests
         }
 
         var truthDays = (int.MaxValue - orders.NextValue + 1) / perDay;
-        var forecastDays = (insight.Forecast.ExhaustionTime!.Value - clock.GetUtcNow()).TotalDays;
+        var forecastDays = (insight.Forecast.ExhaustionTime!.Value - _clock.GetUtcNow()).TotalDays;
         Assert.InRange(forecastDays, truthDays * 0.95, truthDays * 1.05);
         Assert.InRange(insight.Forecast.ConsumptionPerDay!.Value, perDay * 0.95, perDay * 1.05);
         Assert.Equal(int.MaxValue - orders.NextValue + 1, insight.Forecast.ValuesLeft);
@@ -324,7 +324,7 @@ public sealed class InsightStoreTests
         SequenceInsight insight = Check(cards);
         for (var i = 0; i < 24; i++)
         {
-            clock.Advance(Interval);
+            _clock.Advance(Interval);
             insight = Check(cards);
         }
 
@@ -340,7 +340,7 @@ public sealed class InsightStoreTests
         SequenceInsight insight = Check(ledger);
         for (var i = 0; i < 12; i++)
         {
-            clock.Advance(TimeSpan.FromHours(1));
+            _clock.Advance(TimeSpan.FromHours(1));
             ledger.Insert(10_000);
             insight = Check(ledger);
         }
@@ -348,7 +348,7 @@ public sealed class InsightStoreTests
         var valuesLeft = ledger.NextValue - (long)int.MinValue + 1;
         Assert.Equal(valuesLeft, insight.Forecast.ValuesLeft);
         Assert.InRange(insight.Forecast.ConsumptionPerDay!.Value, 239_999, 240_001);
-        var days = (insight.Forecast.ExhaustionTime!.Value - clock.GetUtcNow()).TotalDays;
+        var days = (insight.Forecast.ExhaustionTime!.Value - _clock.GetUtcNow()).TotalDays;
         Assert.InRange(days, valuesLeft / 240_000.0 * 0.999, valuesLeft / 240_000.0 * 1.001);
     }
 
@@ -359,14 +359,14 @@ public sealed class InsightStoreTests
         small.Insert(8);
         var exhausted = Check(small);
         Assert.Equal(0, exhausted.Forecast.ValuesLeft);
-        Assert.Equal(clock.GetUtcNow(), exhausted.Forecast.ExhaustionTime);
+        Assert.Equal(_clock.GetUtcNow(), exhausted.Forecast.ExhaustionTime);
         Assert.Equal("int2 column: no ids left, the sequence has reached its limit", exhausted.Forecast.Describe());
 
         var events = new SimulatedColumn("events", start: 1, limit: long.MaxValue, columnType: "int8");
         SequenceInsight insight = Check(events);
         for (var i = 0; i < 12; i++)
         {
-            clock.Advance(Interval);
+            _clock.Advance(Interval);
             events.Insert(1_200_000 / 288);
             insight = Observe(events.Check());
         }
@@ -383,7 +383,7 @@ public sealed class InsightStoreTests
         SequenceInsight insight = Check(cards);
         for (var i = 0; i < 4 * 288; i++)
         {
-            clock.Advance(Interval);
+            _clock.Advance(Interval);
             cards.Insert(i < 2 * 288 ? 1000 : 2000); // two days at 288,000 a day, then two at 576,000
             insight = Check(cards);
             if (i == 2 * 288 - 1)
@@ -433,9 +433,9 @@ public sealed class InsightStoreTests
             return column == cards.Column ? restored : null;
         }
 
-        var first = store.Observe(Policy, [cards.Check()], restore: Restore).Sequences.Single();
-        clock.Advance(Interval);
-        var second = store.Observe(Policy, [cards.Check()], restore: Restore).Sequences.Single();
+        var first = _store.Observe(Policy, [cards.Check()], restore: Restore).Sequences.Single();
+        _clock.Advance(Interval);
+        var second = _store.Observe(Policy, [cards.Check()], restore: Restore).Sequences.Single();
 
         Assert.Equal(1, calls);
         Assert.Equal(3, first.History.DriftCount); // still behind: the drift the status counted already
@@ -446,19 +446,19 @@ public sealed class InsightStoreTests
     [Fact]
     public void Caps_LimitTheColumnsPerPolicy_AndForgetColumnsNoLongerSeen()
     {
-        var capped = new InsightStore(clock, new InsightOptions { MaxSequencesPerPolicy = 2, ForgetAfter = TimeSpan.FromHours(1) });
+        var capped = new InsightStore(_clock, new InsightOptions { MaxSequencesPerPolicy = 2, ForgetAfter = TimeSpan.FromHours(1) });
         SimulatedColumn a = new("a"), b = new("b"), c = new("c");
 
         var report = capped.Observe(Policy, [a.Check(), b.Check(), c.Check()]);
         Assert.Equal([a.Column, b.Column], report.Sequences.Select(s => s.Column));
         Assert.Equal(1, report.Untracked);
 
-        clock.Advance(TimeSpan.FromMinutes(30));
+        _clock.Advance(TimeSpan.FromMinutes(30));
         report = capped.Observe(Policy, [b.Check()]);
         Assert.Equal([b.Column, a.Column], report.Sequences.Select(s => s.Column)); // a: its last answer
         Assert.Null(report.Sequences[1].Recurrence);
 
-        clock.Advance(TimeSpan.FromMinutes(45));
+        _clock.Advance(TimeSpan.FromMinutes(45));
         report = capped.Observe(Policy, [b.Check(), c.Check()]);
         Assert.Equal([b.Column, c.Column], report.Sequences.Select(s => s.Column)); // a was forgotten, c fits now
         Assert.Equal(0, report.Untracked);
@@ -472,10 +472,10 @@ public sealed class InsightStoreTests
         cards.InsertExplicit(10, highestId: 500);
         Check(cards);
 
-        store.RemovePolicy(Policy);
+        _store.RemovePolicy(Policy);
 
-        Assert.Equal(0, store.TrackedCount(Policy));
-        clock.Advance(Interval);
+        Assert.Equal(0, _store.TrackedCount(Policy));
+        _clock.Advance(Interval);
         cards.NextValue = 501;
         Assert.Equal(0, Check(cards).History.DriftCount);
     }
@@ -485,7 +485,7 @@ public sealed class InsightStoreTests
     {
         var sample = new SimulatedColumn().Check() with { Increment = 0 };
 
-        Assert.Throws<ArgumentException>(() => store.Observe(Policy, [sample]));
+        Assert.Throws<ArgumentException>(() => _store.Observe(Policy, [sample]));
     }
 
     [Fact]
@@ -493,17 +493,17 @@ public sealed class InsightStoreTests
     {
         var cards = new SimulatedColumn();
 
-        Assert.Throws<ArgumentException>(() => store.Observe(Policy, [cards.Check(), cards.Check()]));
+        Assert.Throws<ArgumentException>(() => _store.Observe(Policy, [cards.Check(), cards.Check()]));
     }
 
     [Fact]
     public void Report_ListsTheSampledColumnsInTheirOrder_ThenTheOthers()
     {
         SimulatedColumn a = new("a"), b = new("b"), c = new("c");
-        store.Observe(Policy, [a.Check(), b.Check(), c.Check()]);
+        _store.Observe(Policy, [a.Check(), b.Check(), c.Check()]);
 
-        clock.Advance(Interval);
-        var report = store.Observe(Policy, [c.Check(), a.Check()]);
+        _clock.Advance(Interval);
+        var report = _store.Observe(Policy, [c.Check(), a.Check()]);
 
         Assert.Equal([c.Column, a.Column, b.Column], report.Sequences.Select(s => s.Column));
         Assert.Equal(Start, report.Sequences[2].History.CountingSince);
@@ -512,13 +512,13 @@ public sealed class InsightStoreTests
     [Fact]
     public void Options_OutOfRange_AreRefused()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(clock, new InsightOptions { MaxRatePoints = 2 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(clock, new InsightOptions { MinimumRateSpan = TimeSpan.FromDays(2) }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(clock, new InsightOptions { ForecastHorizon = TimeSpan.Zero }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(_clock, new InsightOptions { MaxRatePoints = 2 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(_clock, new InsightOptions { MinimumRateSpan = TimeSpan.FromDays(2) }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(_clock, new InsightOptions { ForecastHorizon = TimeSpan.Zero }));
     }
 
     private SequenceInsight Check(SimulatedColumn column, bool repair = false) => Observe(column.Check(repair));
 
     private SequenceInsight Observe(SequenceSample sample, TimeSpan? window = null) =>
-        store.Observe(Policy, [sample], window).Sequences.Single(s => s.Column == sample.Column);
+        _store.Observe(Policy, [sample], window).Sequences.Single(s => s.Column == sample.Column);
 }

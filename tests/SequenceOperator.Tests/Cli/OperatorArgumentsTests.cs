@@ -1,7 +1,7 @@
 using SequenceOperator.Cli;
 using SequenceOperator.Hosting;
 
-namespace SequenceOperator.Tests.Hosting;
+namespace SequenceOperator.Tests.Cli;
 
 public sealed class OperatorArgumentsTests
 {
@@ -16,7 +16,9 @@ public sealed class OperatorArgumentsTests
         Assert.Equal("true", c["Operator:LeaderElect"]);
         Assert.Equal("seq-op", c["Operator:LeaderElectionId"]);
         Assert.Equal(("worcester", "shrewsbuddy"), (c["Operator:WatchNamespaces:0"], c["Operator:WatchNamespaces:1"]));
-        Assert.Equal(("8", "9090", "9091", "json"), (c["Operator:MaxConcurrentReconciles"], c["Operator:MetricsPort"], c["Operator:HealthPort"], c["Operator:LogFormat"]));
+        Assert.Equal(
+            ("8", "9090", "9091", "json"),
+            (c["Operator:MaxConcurrentReconciles"], c["Operator:MetricsPort"], c["Operator:HealthPort"], c["Operator:LogFormat"]));
     }
 
     [Fact]
@@ -44,7 +46,9 @@ public sealed class OperatorArgumentsTests
     [Fact]
     public void Validator_RejectsContradictions()
     {
-        var result = new OperatorOptionsValidator().Validate(null, new OperatorOptions { MetricsPort = 8080, HealthPort = 8080, MaxConcurrentReconciles = 0, WatchNamespaces = ["Bad_NS"] });
+        var result = new OperatorOptionsValidator().Validate(
+            null,
+            new OperatorOptions { MetricsPort = 8080, HealthPort = 8080, MaxConcurrentReconciles = 0, WatchNamespaces = ["Bad_NS"] });
         Assert.True(result.Failed);
         Assert.Contains(result.Failures!, f => f.Contains("must differ", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("--max-concurrent-reconciles", StringComparison.Ordinal));
@@ -63,12 +67,17 @@ public sealed class OperatorArgumentsTests
         Assert.Equal("http://127.0.0.1:4318", settings["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         Assert.False(settings.ContainsKey("PATH"));
 
-        var kube = new SequenceOperator.Kubernetes.Configuration.KubernetesClientConfiguration { Server = new Uri("https://127.0.0.1:6443") };
+        var kube = new SequenceOperator.Kubernetes.Configuration.KubernetesClientConfiguration { Server = new Uri(
+            "https://127.0.0.1:6443") };
         await using var app = OperatorHost.Build(settings, kube);
         var pipeline = (SequenceOperator.Metrics.MetricsPipeline)app.Services.GetService(typeof(SequenceOperator.Metrics.MetricsPipeline))!;
         Assert.True(pipeline.OtlpEnabled);
 
         await using var without = OperatorHost.Build(Parse(["--metrics-port", "18080", "--health-port", "18081"]), kube);
-        Assert.False(((SequenceOperator.Metrics.MetricsPipeline)without.Services.GetService(typeof(SequenceOperator.Metrics.MetricsPipeline))!).OtlpEnabled);
+        Assert.False(
+            (
+                (
+                    SequenceOperator.Metrics.MetricsPipeline)without.Services.GetService(
+                        typeof(SequenceOperator.Metrics.MetricsPipeline))!).OtlpEnabled);
     }
 }

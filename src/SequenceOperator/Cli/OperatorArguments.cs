@@ -1,7 +1,7 @@
-using SequenceOperator.Cli;
 using SequenceOperator.Entities;
+using SequenceOperator.Hosting;
 
-namespace SequenceOperator.Hosting;
+namespace SequenceOperator.Cli;
 
 /// <summary>
 /// Turns <c>run</c>'s flags and their environment variables into configuration keys (flags win). Every flag has an
@@ -28,10 +28,16 @@ internal static class OperatorArguments
     };
 
     // Flags that take a duration (10s, 5m, 1h30m), written to the configuration as a TimeSpan.
-    private static readonly HashSet<string> Durations = new(StringComparer.Ordinal) { "--connect-timeout", "--command-timeout", "--event-heartbeat" };
+    private static readonly HashSet<string> Durations = new(StringComparer.Ordinal)
+    {
+        "--connect-timeout",
+        "--command-timeout",
+        "--event-heartbeat",
+    };
 
     /// <summary>The configuration for <c>run</c>: environment first, flags over it.</summary>
-    /// <exception cref="UsageException">An unknown flag, a flag without its value, or a duration flag whose value is not a duration.</exception>
+    /// <exception cref="UsageException">An unknown flag, a flag without its value, or a duration flag whose value is not a
+    /// duration.</exception>
     public static Dictionary<string, string?> Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -49,7 +55,9 @@ internal static class OperatorArguments
             values[$"{OperatorOptions.SectionName}:Identity"] = podName;
         }
 
-        if (environment("POD_NAMESPACE") is { Length: > 0 } podNamespace && !values.ContainsKey($"{OperatorOptions.SectionName}:LeaderElectionNamespace"))
+        if (
+            environment("POD_NAMESPACE") is { Length: > 0 } podNamespace && !values.ContainsKey(
+                $"{OperatorOptions.SectionName}:LeaderElectionNamespace"))
         {
             values[$"{OperatorOptions.SectionName}:LeaderElectionNamespace"] = podNamespace;
         }
@@ -61,7 +69,8 @@ internal static class OperatorArguments
             var flag = eq > 0 ? arg[..eq] : arg;
             if (!Flags.TryGetValue(flag, out var key))
             {
-                throw new UsageException(arg.StartsWith('-') ? $"unknown option '{flag}' for run." : $"unexpected argument #{i + 1} for run.");
+                throw new UsageException(
+                    arg.StartsWith('-') ? $"unknown option '{flag}' for run." : $"unexpected argument #{i + 1} for run.");
             }
 
             string value;
