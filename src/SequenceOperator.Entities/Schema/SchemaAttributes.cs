@@ -3,7 +3,10 @@ namespace SequenceOperator.Entities.Schema;
 // Attributes that carry the OpenAPI constraints of the CRD schema on the C# types, so the types are the single source
 // of the `sequence-operator crd` output. Plain descriptions use System.ComponentModel.DescriptionAttribute.
 
-/// <summary>The schema's <c>default</c>. For string and enum fields the text is the value itself; otherwise JSON (e.g. <c>5432</c>, <c>{}</c>).</summary>
+/// <summary>
+/// The schema's <c>default</c>. For string and enum fields the text is the value itself; otherwise JSON (e.g. <c>5432</c>,
+/// <c>{}</c>).
+/// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false)]
 public sealed class SchemaDefaultAttribute(string value) : Attribute
 {
@@ -55,7 +58,10 @@ public sealed class SchemaValidationAttribute(string rule, string message) : Att
 
     public string Message { get; } = message;
 
-    /// <summary>The rule's <c>fieldPath</c> (such as <c>.interval</c>): where a failure is reported, relative to <c>self</c> (Kubernetes 1.28+).</summary>
+    /// <summary>
+    /// The rule's <c>fieldPath</c> (such as <c>.interval</c>): where a failure is reported, relative to <c>self</c>
+    /// (Kubernetes 1.28+).
+    /// </summary>
     public string? FieldPath { get; init; }
 }
 

@@ -218,35 +218,36 @@ internal static class CommandLine
             : await engine.CheckAsync(dataSource, check, cancellationToken).ConfigureAwait(false);
     }
 
+    // One indentation level less than the code around it, so that its longest lines fit in 140 characters.
     public const string Usage = """
-        sequence-operator: keeps PostgreSQL sequences ahead of the data they feed.
+    sequence-operator: keeps PostgreSQL sequences ahead of the data they feed.
 
-        Usage:
-          sequence-operator check  [--connection <conn>] [--table [schema.]table[:column]]... [--lock-timeout 2s] [--output text|json]
-          sequence-operator repair [--connection <conn>] [--table ...]... [--dry-run] [--headroom N] [--lock-timeout 2s] [--output text|json]
-          sequence-operator run    [--kubeconfig F] [--context C] [--watch-namespaces a,b] [--leader-elect]
-                                   [--leader-election-namespace NS] [--leader-election-id ID]
-                                   [--max-concurrent-reconciles 4] [--metrics-port 8080] [--health-port 8081]
-                                   [--connect-timeout 10s] [--command-timeout 30s] [--event-heartbeat 30m]
-                                   [--log-format text|json]      run the Kubernetes operator; every flag also
-                                   reads SEQUENCE_OPERATOR_<FLAG> (e.g. SEQUENCE_OPERATOR_WATCH_NAMESPACES)
-          sequence-operator crd                         print the SequenceSyncPolicy CustomResourceDefinition
-          sequence-operator --version
+    Usage:
+      sequence-operator check  [--connection <conn>] [--table [schema.]table[:column]]... [--lock-timeout 2s] [--output text|json]
+      sequence-operator repair [--connection <conn>] [--table ...]... [--dry-run] [--headroom N] [--lock-timeout 2s] [--output text|json]
+      sequence-operator run    [--kubeconfig F] [--context C] [--watch-namespaces a,b] [--leader-elect]
+                               [--leader-election-namespace NS] [--leader-election-id ID]
+                               [--max-concurrent-reconciles 4] [--metrics-port 8080] [--health-port 8081]
+                               [--connect-timeout 10s] [--command-timeout 30s] [--event-heartbeat 30m]
+                               [--log-format text|json]      run the Kubernetes operator; every flag also
+                               reads SEQUENCE_OPERATOR_<FLAG> (e.g. SEQUENCE_OPERATOR_WATCH_NAMESPACES)
+      sequence-operator crd                         print the SequenceSyncPolicy CustomResourceDefinition
+      sequence-operator --version
 
-        Options for check and repair:
-          --connection, -c   an Npgsql connection string (Host=...;Database=...;Username=...;Password=...)
-                             or a postgres:// / postgresql:// URI; default: the DATABASE_URL environment variable
-          --table, -t        a table to check, [schema.]table[:column]; repeat for more; default: every column
-                             fed by a sequence in the database. Quote names as in SQL: '"My Table":"Id"'
-          --output, -o       text (default) or json: one object, also when the run fails (then exit 2)
-          --statement-timeout  bound on each statement (default 30s; 1ms to 596h31m23.647s)
-          --dry-run          repair: print the exact SQL the repair would run, change nothing
-          --headroom N       repair: leave N spare values past the data (default 0)
-          --lock-timeout D   how long to wait for a lock another session holds before reporting that table as
-                             locked (repair: also for its own table locks); default 2s; 1ms to 596h31m23.647s
+    Options for check and repair:
+      --connection, -c   an Npgsql connection string (Host=...;Database=...;Username=...;Password=...)
+                         or a postgres:// / postgresql:// URI; default: the DATABASE_URL environment variable
+      --table, -t        a table to check, [schema.]table[:column]; repeat for more; default: every column
+                         fed by a sequence in the database. Quote names as in SQL: '"My Table":"Id"'
+      --output, -o       text (default) or json: one object, also when the run fails (then exit 2)
+      --statement-timeout  bound on each statement (default 30s; 1ms to 596h31m23.647s)
+      --dry-run          repair: print the exact SQL the repair would run, change nothing
+      --headroom N       repair: leave N spare values past the data (default 0)
+      --lock-timeout D   how long to wait for a lock another session holds before reporting that table as
+                         locked (repair: also for its own table locks); default 2s; 1ms to 596h31m23.647s
 
-        Exit codes: 0 nothing behind (repair: everything behind was repaired),
-                    1 sequences behind (check, repair --dry-run), 2 any error.
+    Exit codes: 0 nothing behind (repair: everything behind was repaired),
+                1 sequences behind (check, repair --dry-run), 2 any error.
 
-        """;
+    """;
 }

@@ -23,7 +23,9 @@ internal static class ReportWriter
             errors.Add(new JsonError(null, failure.Message, failure.Failure));
         }
 
-        output.WriteLine(JsonSerializer.Serialize(new JsonReport(report.Sequences, errors, report.RepairSql), CliJsonContext.Default.JsonReport));
+        output.WriteLine(JsonSerializer.Serialize(
+            new JsonReport(report.Sequences, errors, report.RepairSql),
+            CliJsonContext.Default.JsonReport));
     }
 
     public static void WriteText(SequenceReport report, RunFailure? failure, TextWriter output, bool repair)
@@ -126,7 +128,8 @@ internal static class ReportWriter
         };
         if (repair)
         {
-            cells.Add((s.RepairedNextValue ?? s.PlannedNextValue)?.ToString(CultureInfo.InvariantCulture) ?? "-"); // a dry run: what it would set
+            // A dry run: what it would set.
+            cells.Add((s.RepairedNextValue ?? s.PlannedNextValue)?.ToString(CultureInfo.InvariantCulture) ?? "-");
         }
 
         cells.Add(s.CapacityUsed.ToString("0.0%", CultureInfo.InvariantCulture));
@@ -135,7 +138,14 @@ internal static class ReportWriter
     }
 
     // Which row speaks for a sequence that feeds several columns: the one that needs attention most.
-    private static readonly SequenceStatus[] Precedence = [SequenceStatus.Error, SequenceStatus.Behind, SequenceStatus.Repaired, SequenceStatus.InSync, SequenceStatus.Skipped];
+    private static readonly SequenceStatus[] Precedence =
+    [
+        SequenceStatus.Error,
+        SequenceStatus.Behind,
+        SequenceStatus.Repaired,
+        SequenceStatus.InSync,
+        SequenceStatus.Skipped,
+    ];
 
     /// <summary>
     /// Counts sequences, not rows: a sequence that feeds two tables is one sequence, with the status of its most
@@ -162,7 +172,10 @@ internal static class ReportWriter
         }
 
         // Any other status (one the engine adds later) is counted under its own name when it occurs.
-        parts.AddRange(sequences.Where(s => !Precedence.Contains(s)).GroupBy(s => s).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
+        parts.AddRange(sequences
+            .Where(s => !Precedence.Contains(s))
+            .GroupBy(s => s)
+            .Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"));
         parts.Add(Plural(Count(SequenceStatus.Error) + report.Errors.Count + (failure is null ? 0 : 1), "error"));
         return "Sequences: " + string.Join(", ", parts) + ".";
     }

@@ -18,7 +18,8 @@ namespace SequenceOperator.Postgres;
 /// <param name="UnindexedPartitions">Partitions and inheritance children, at any depth, with no such index of their own: MAX scans
 /// them.</param>
 /// <param name="LockWeight">How many relations reading MAX locks: the table, its children, and their indexes.</param>
-/// <param name="RowsInserted">Rows ever inserted into the table and its partitions or children, by the statistics (<c>n_tup_ins</c>).</param>
+/// <param name="RowsInserted">Rows ever inserted into the table and its partitions or children, by the statistics
+/// (<c>n_tup_ins</c>).</param>
 internal sealed record ColumnRow(
     long RelationOid,
     string Schema,

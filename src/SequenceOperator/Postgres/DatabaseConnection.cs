@@ -100,7 +100,11 @@ public static class DatabaseConnection
             return probe.Keys.Cast<string>().First();
         }
 
-        var written = Regex.Match(text, @"(?:^|;)\s*(" + Regex.Escape(key) + @")\s*=", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        var written = Regex.Match(
+            text,
+            @"(?:^|;)\s*(" + Regex.Escape(key) + @")\s*=",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant,
+            TimeSpan.FromSeconds(1));
         return written.Success ? written.Groups[1].Value : key;
     }
 

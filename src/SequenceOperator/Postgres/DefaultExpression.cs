@@ -170,7 +170,8 @@ internal static class DefaultExpression
                     ? $"{Render(arg, names, true)}::{Name('t', node.Number("funcresulttype"), "?")}"
                     : Render(arg, names, nested);
             case "FUNCEXPR":
-                return $"{Name('p', node.Number("funcid"), "a function")}({string.Join(", ", node.Children("args").Select(a => Render(a, names, false)))})";
+                var function = Name('p', node.Number("funcid"), "a function");
+                return $"{function}({string.Join(", ", node.Children("args").Select(a => Render(a, names, false)))})";
             case "OPEXPR":
                 var args = node.Children("args");
                 var op = Name('o', node.Number("opno"), "?");

@@ -105,7 +105,8 @@ internal static class PostgresErrors
         if (IsTimeout(ex))
         {
             return new SequenceEngineException(EngineFailure.Timeout, string.Create(CultureInfo.InvariantCulture,
-                $"the server at {HostPort(settings)} stopped answering: no reply within {connection.CommandTimeout} s (the command timeout)"), ex);
+                $"the server at {HostPort(settings)} stopped answering: "
+                + $"no reply within {connection.CommandTimeout} s (the command timeout)"), ex);
         }
 
         if (ex is PostgresException pg && !IsBroken(connection))

@@ -57,7 +57,9 @@ internal static class TableResolver
                          ?? relation.Columns.FirstOrDefault(c => Matches(columnPart, c) == Match.Folded);
             if (column is null)
             {
-                return ([], $"column {columnPart} does not exist in table {display} (its columns: {string.Join(", ", relation.Columns.Take(12).Select(Identifiers.Display))}{(relation.Columns.Count > 12 ? ", ..." : string.Empty)}).");
+                var columns = string.Join(", ", relation.Columns.Take(12).Select(Identifiers.Display));
+                return ([], $"column {columnPart} does not exist in table {display} "
+                    + $"(its columns: {columns}{(relation.Columns.Count > 12 ? ", ..." : string.Empty)}).");
             }
 
             feeds = feeds.Where(f => f.Column == column).ToList();

@@ -266,6 +266,8 @@ internal static partial class CrdValidation
 
     private static string Show(string text) => JsonValue.Create(text).ToJsonString();
 
-    [GeneratedRegex(@"^(?:!has\(self\.(?<guard>[A-Za-z_][A-Za-z0-9_]*)\) \|\| )?duration\(self(?:\.(?<field>[A-Za-z_][A-Za-z0-9_]*))?\) (?<op>>=|<=|==|!=|>|<) duration\('(?<literal>[^']*)'\)$")]
+    [GeneratedRegex(
+        @"^(?:!has\(self\.(?<guard>[A-Za-z_][A-Za-z0-9_]*)\) \|\| )?duration\(self(?:\.(?<field>[A-Za-z_][A-Za-z0-9_]*))?\) "
+        + @"(?<op>>=|<=|==|!=|>|<) duration\('(?<literal>[^']*)'\)$")]
     private static partial Regex DurationRule();
 }

@@ -242,7 +242,8 @@ public sealed class ObjectStore
                 "application/merge-patch+json" => Patches.MergePatch(current, patchNode),
                 "application/json-patch+json" => Patches.JsonPatch(current, patchNode),
                 _ => throw new ApiErrorException(415, "UnsupportedMediaType",
-                    $"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json"),
+                    "the body of the request was in an unknown format - accepted media types include: "
+                    + "application/json-patch+json, application/merge-patch+json"),
             };
             if (patched is not JsonObject patchedObject)
             {

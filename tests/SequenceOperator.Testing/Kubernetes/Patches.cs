@@ -43,7 +43,9 @@ public static class Patches
         var result = document?.DeepClone();
         foreach (var item in operations)
         {
-            if (item is not JsonObject operation || operation["op"]?.GetValue<string>() is not { } op || operation["path"]?.GetValue<string>() is not { } path)
+            if (item is not JsonObject operation
+                || operation["op"]?.GetValue<string>() is not { } op
+                || operation["path"]?.GetValue<string>() is not { } path)
             {
                 throw Statuses.BadRequest("json patch operation needs \"op\" and \"path\"");
             }

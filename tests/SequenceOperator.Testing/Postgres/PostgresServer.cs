@@ -153,7 +153,8 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>Creates a fresh, empty database and returns a superuser connection string to it.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix = "test", CancellationToken cancellationToken = default)
     {
-        var name = $"{prefix}_{Environment.ProcessId}_{Interlocked.Increment(ref _databaseCounter)}_{Guid.NewGuid().ToString("N")[..6]}".ToLowerInvariant();
+        var counter = Interlocked.Increment(ref _databaseCounter);
+        var name = $"{prefix}_{Environment.ProcessId}_{counter}_{Guid.NewGuid().ToString("N")[..6]}".ToLowerInvariant();
         await using (var conn = new NpgsqlConnection(AdminConnectionString))
         {
             await conn.OpenAsync(cancellationToken);

@@ -96,7 +96,8 @@ public sealed class NameOutputTests(PostgresFixture fixture)
             CREATE TABLE public.cards (id serial PRIMARY KEY);
             """);
         var b = new NpgsqlConnectionStringBuilder(db.ConnectionString);
-        var uri = $"postgresql://{b.Username}:{Uri.EscapeDataString(b.Password!)}@{b.Host}:{b.Port}/{b.Database}?schema={Uri.EscapeDataString(schema)}";
+        var uri = $"postgresql://{b.Username}:{Uri.EscapeDataString(b.Password!)}@{b.Host}:{b.Port}/{b.Database}"
+            + $"?schema={Uri.EscapeDataString(schema)}";
 
         var run = await CliRunner.RunAsync("check", "-c", uri, "--table", "cards");
 

@@ -11,8 +11,9 @@ public sealed class OperatorArgumentsTests
     [Fact]
     public void Flags_AsTheChartPassesThem()
     {
-        var c = Parse(["--leader-elect", "--leader-election-id=seq-op", "--leader-election-namespace=ops", "--watch-namespaces=worcester,shrewsbuddy",
-            "--max-concurrent-reconciles=8", "--metrics-port=9090", "--health-port", "9091", "--log-format=json"]);
+        var c = Parse(["--leader-elect", "--leader-election-id=seq-op", "--leader-election-namespace=ops",
+            "--watch-namespaces=worcester,shrewsbuddy", "--max-concurrent-reconciles=8", "--metrics-port=9090", "--health-port", "9091",
+            "--log-format=json"]);
         Assert.Equal("true", c["Operator:LeaderElect"]);
         Assert.Equal("seq-op", c["Operator:LeaderElectionId"]);
         Assert.Equal(("worcester", "shrewsbuddy"), (c["Operator:WatchNamespaces:0"], c["Operator:WatchNamespaces:1"]));

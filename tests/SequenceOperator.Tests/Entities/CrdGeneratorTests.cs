@@ -275,7 +275,8 @@ public sealed class CrdGeneratorTests
             SequenceOperator.Entities.SequenceSyncPolicySpec.MaximumInterval <= SequenceOperator.Reconciliation.WorkQueue<string>.MaxDelay);
 
         // A repair's statements may take the longest command timeout plus the longest lock timeout: within PostgreSQL's INT_MAX ms.
-        Assert.True(SequenceOperator.Entities.RepairSpec.MaximumLockTimeout + SequenceOperator.Hosting.OperatorOptionsValidator.MaxCommandTimeout
+        Assert.True(
+            SequenceOperator.Entities.RepairSpec.MaximumLockTimeout + SequenceOperator.Hosting.OperatorOptionsValidator.MaxCommandTimeout
             <= TimeSpan.FromMilliseconds(int.MaxValue));
     }
 

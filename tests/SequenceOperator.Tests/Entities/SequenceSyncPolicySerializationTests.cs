@@ -93,8 +93,12 @@ public sealed class SequenceSyncPolicySerializationTests
     public void Deserialize_WithoutRequiredFields_Throws()
     {
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("""{"spec":{}}""", Json.V1Alpha1SequenceSyncPolicy));
-        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("""{"spec":{"database":{"secretRef":{}}}}""", Json.V1Alpha1SequenceSyncPolicy));
-        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize("""{"database":{"secretRef":{"name":"s"}},"tables":[{"column":"id"}]}""", Json.SequenceSyncPolicySpec));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(
+            """{"spec":{"database":{"secretRef":{}}}}""",
+            Json.V1Alpha1SequenceSyncPolicy));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize(
+            """{"database":{"secretRef":{"name":"s"}},"tables":[{"column":"id"}]}""",
+            Json.SequenceSyncPolicySpec));
     }
 
     [Fact]
@@ -143,7 +147,8 @@ public sealed class SequenceSyncPolicySerializationTests
     public void List_Deserializes_ItemsAndContinueToken()
     {
         const string json = """
-            {"apiVersion":"sequences.cityforge.io/v1alpha1","kind":"SequenceSyncPolicyList","metadata":{"resourceVersion":"42","continue":"abc"},
+            {"apiVersion":"sequences.cityforge.io/v1alpha1","kind":"SequenceSyncPolicyList",
+             "metadata":{"resourceVersion":"42","continue":"abc"},
              "items":[{"metadata":{"name":"a","generation":2},"spec":{"database":{"secretRef":{"name":"s"}}}}]}
             """;
         var list = JsonSerializer.Deserialize(json, Json.V1Alpha1SequenceSyncPolicyList)!;

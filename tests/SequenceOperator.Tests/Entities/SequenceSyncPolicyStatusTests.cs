@@ -101,7 +101,13 @@ public sealed class SequenceSyncPolicyStatusTests
             Entry("c", SequenceEntryStatus.Repaired),
             Entry("d", SequenceEntryStatus.Error),
         };
-        var status = new SequenceSyncPolicyStatus().WithCheckResults(entries, [entries[1]], repaired: 1, explicitTables: true, T0, observedGeneration: 2);
+        var status = new SequenceSyncPolicyStatus().WithCheckResults(
+            entries,
+            [entries[1]],
+            repaired: 1,
+            explicitTables: true,
+            T0,
+            observedGeneration: 2);
         Assert.Equal(4, status.SequencesChecked);
         Assert.Equal(1, status.SequencesBehind);
         Assert.Equal(1, status.SequencesRepaired);

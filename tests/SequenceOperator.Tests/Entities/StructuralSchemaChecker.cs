@@ -58,7 +58,8 @@ internal static class StructuralSchemaChecker
         string? type = null;
         if (typeNode is null)
         {
-            if (node["x-kubernetes-preserve-unknown-fields"]?.GetValue<bool>() != true && node["x-kubernetes-int-or-string"]?.GetValue<bool>() != true)
+            if (node["x-kubernetes-preserve-unknown-fields"]?.GetValue<bool>() != true
+                && node["x-kubernetes-int-or-string"]?.GetValue<bool>() != true)
             {
                 problems.Add($"{path}: no type");
             }

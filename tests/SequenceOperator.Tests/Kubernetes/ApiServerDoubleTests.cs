@@ -47,7 +47,8 @@ public sealed class ApiServerDoubleTests
             """));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"foo":["bar","qux","baz","end"],"x":{},"moved":1,"copied":1}"""), result));
 
-        var missing = Assert.Throws<ApiErrorException>(() => Patches.JsonPatch(Obj("{}"), JsonNode.Parse("""[{"op":"remove","path":"/nope"}]""")));
+        var missing = Assert.Throws<ApiErrorException>(
+            () => Patches.JsonPatch(Obj("{}"), JsonNode.Parse("""[{"op":"remove","path":"/nope"}]""")));
         Assert.Equal(422, missing.Code);
         var malformed = Assert.Throws<ApiErrorException>(() => Patches.JsonPatch(Obj("{}"), JsonNode.Parse("""{"op":"remove"}""")));
         Assert.Equal(400, malformed.Code);
@@ -164,7 +165,10 @@ public sealed class ApiServerDoubleTests
     {
         await using var env = await KubernetesTestServer.StartAsync();
         using var http = KubernetesHttpClientFactory.Create(env.Configuration, KubernetesTestServer.FastOptions());
-        using var content = new StringContent("""{"metadata":{"name":"s"},"data":{"k":"not base64!"}}""", Encoding.UTF8, "application/json");
+        using var content = new StringContent(
+            """{"metadata":{"name":"s"},"data":{"k":"not base64!"}}""",
+            Encoding.UTF8,
+            "application/json");
         using var response = await http.PostAsync(new Uri(env.Server.BaseAddress, "/api/v1/namespaces/a/secrets"), content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }

@@ -157,9 +157,14 @@ public sealed class ClientTests
         Assert.Null(patched.Spec.Color);
         Assert.Equal("z", patched.Metadata.Labels!["x/y"]);
 
-        var error = await Assert.ThrowsAsync<InvalidException>(() => env.Client.PatchAsync(TestResources.Widgets, "default", "w", KubernetesPatch.Json(
-            JsonPatchOperation.Test("/spec/size", 1),
-            JsonPatchOperation.Replace("/spec/size", 3)), json));
+        var error = await Assert.ThrowsAsync<InvalidException>(() => env.Client.PatchAsync(
+            TestResources.Widgets,
+            "default",
+            "w",
+            KubernetesPatch.Json(
+                JsonPatchOperation.Test("/spec/size", 1),
+                JsonPatchOperation.Replace("/spec/size", 3)),
+            json));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, error.Code);
         Assert.Equal(2, (await env.Client.GetAsync(TestResources.Widgets, "default", "w", json)).Spec!.Size);
     }
@@ -177,11 +182,16 @@ public sealed class ClientTests
             KubernetesPatch.Merge(new JsonObject { ["spec"] = new JsonObject { ["size"] = 2 } }),
             json);
 
-        await Assert.ThrowsAsync<ConflictException>(() => env.Client.PatchAsync(TestResources.Widgets, "default", "w", KubernetesPatch.Merge(new JsonObject
-        {
-            ["metadata"] = new JsonObject { ["resourceVersion"] = created.Metadata.ResourceVersion },
-            ["spec"] = new JsonObject { ["size"] = 3 },
-        }), json));
+        await Assert.ThrowsAsync<ConflictException>(() => env.Client.PatchAsync(
+            TestResources.Widgets,
+            "default",
+            "w",
+            KubernetesPatch.Merge(new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["resourceVersion"] = created.Metadata.ResourceVersion },
+                ["spec"] = new JsonObject { ["size"] = 3 },
+            }),
+            json));
     }
 
     [Fact]

@@ -32,8 +32,13 @@ public sealed class CrdValidationTests
 
     [Fact]
     public void AValidPolicyAndStatus_Pass() => Assert.Empty(Validate(Policy(
-        """{"database":{"secretRef":{"name":"db"},"port":5432},"tables":[{"name":"cards","column":"id"}],"mode":"Repair","interval":"1h30m","repair":{"headroom":0,"lockTimeout":"500ms"}}""",
-        """{"observedGeneration":1,"lastCheckTime":"2025-01-02T03:04:05Z","conditions":[{"type":"Ready","status":"True","reason":"CheckSucceeded","message":"ok","lastTransitionTime":"2025-01-02T03:04:05Z"}],"sequences":[{"schema":"public","table":"cards","column":"id","sequenceSchema":"public","sequenceName":"cards_id_seq","maxValue":null,"behindBy":0,"capacityUsed":0.5,"status":"InSync"}]}""")));
+        """{"database":{"secretRef":{"name":"db"},"port":5432},"tables":["""
+        + """{"name":"cards","column":"id"}],"mode":"Repair","interval":"1h30m","repair":{"headroom":0,"lockTimeout":"500ms"}}""",
+        """{"observedGeneration":1,"lastCheckTime":"2025-01-02T03:04:05Z","conditions":["""
+        + """{"type":"Ready","status":"True","reason":"CheckSucceeded","message":"ok","lastTransitionTime":"2025-01-02T03:04:05Z"}]"""
+        + ""","sequences":["""
+        + """{"schema":"public","table":"cards","column":"id","sequenceSchema":"public","sequenceName":"cards_id_seq","maxValue":"""
+        + """null,"behindBy":0,"capacityUsed":0.5,"status":"InSync"}]}""")));
 
     [Fact]
     public void SchemaViolations_AreCausesAtTheirFields()
@@ -53,7 +58,9 @@ public sealed class CrdValidationTests
     {
         var cause = Assert.Single(Validate(Policy("""{"database":{"secretRef":{"name":"db"}},"interval":"9s"}""")));
         Assert.Equal(("spec.interval", "Invalid value: \"string\": interval must be at least 10s"), cause);
-        Assert.Equal("spec.repair.lockTimeout", Assert.Single(Validate(Policy("""{"database":{"secretRef":{"name":"db"}},"repair":{"lockTimeout":"0s"}}"""))).Field);
+        Assert.Equal(
+            "spec.repair.lockTimeout",
+            Assert.Single(Validate(Policy("""{"database":{"secretRef":{"name":"db"}},"repair":{"lockTimeout":"0s"}}"""))).Field);
 
         // Beyond Go's time.Duration, CEL's duration() fails: the rule cannot pass.
         var overflow = Validate(Policy("""{"database":{"secretRef":{"name":"db"}},"interval":"9999999h"}"""));
@@ -64,18 +71,22 @@ public sealed class CrdValidationTests
     [Fact]
     public void DuplicateConditionTypes_AreRejected() =>
         Assert.Equal(["status.conditions[1]"], Fields(Policy("""{"database":{"secretRef":{"name":"db"}}}""",
-            """{"conditions":[{"type":"Ready","status":"True","reason":"A","message":"","lastTransitionTime":"2025-01-02T03:04:05Z"},{"type":"Ready","status":"False","reason":"B","message":"","lastTransitionTime":"2025-01-02T03:04:05Z"}]}""")));
+            """{"conditions":[{"type":"Ready","status":"True","reason":"A","message":"","lastTransitionTime":"2025-01-02T03:04:05Z"},"""
+            + """{"type":"Ready","status":"False","reason":"B","message":"","lastTransitionTime":"2025-01-02T03:04:05Z"}]}""")));
 
     [Fact]
     public void WithoutRules_OnlyTheSchemaApplies() =>
-        Assert.Empty(CrdValidation.For(CrdGenerator.Generate(), evaluateRules: false)(Policy("""{"database":{"secretRef":{"name":"db"}},"interval":"9s"}""")));
+        Assert.Empty(CrdValidation.For(CrdGenerator.Generate(), evaluateRules: false)(
+            Policy("""{"database":{"secretRef":{"name":"db"}},"interval":"9s"}""")));
 
     [Fact]
     public void ARuleTheDoubleCannotEvaluate_FailsLoudly()
     {
         var crd = CrdGenerator.Generate();
-        var interval = crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!["properties"]!["interval"]!.AsObject();
+        var spec = crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!;
+        var interval = spec["properties"]!["interval"]!.AsObject();
         interval["x-kubernetes-validations"] = new JsonArray(new JsonObject { ["rule"] = "self.size() > 1", ["message"] = "m" });
-        Assert.Throws<NotSupportedException>(() => CrdValidation.For(crd)(Policy("""{"database":{"secretRef":{"name":"db"}},"interval":"5m"}""")));
+        Assert.Throws<NotSupportedException>(
+            () => CrdValidation.For(crd)(Policy("""{"database":{"secretRef":{"name":"db"}},"interval":"5m"}""")));
     }
 }

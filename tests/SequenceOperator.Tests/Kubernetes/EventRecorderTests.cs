@@ -257,7 +257,8 @@ public sealed class EventRecorderTests
 
         Assert.Equal(Policies * Sequences, writesPerMinute[0]); // the first occurrences
         Assert.All(writesPerMinute.Skip(1).Take(28), w => Assert.Equal(0, w)); // repeats only counted until the heartbeat (30 minutes)
-        Assert.All(writesPerMinute.Skip(29).Take(31), w => Assert.InRange(w, 0, 25)); // the first round of refreshes, all due at once, spread out
+        // The first round of refreshes, all due at once, spread out.
+        Assert.All(writesPerMinute.Skip(29).Take(31), w => Assert.InRange(w, 0, 25));
         Assert.All(writesPerMinute.Skip(60), w => Assert.InRange(w, 0, 10)); // steady state
         Assert.InRange(writesPerMinute.Skip(60).Sum(), 60 * 9, 60 * 10); // 500 series, each refreshed about every 50 to 55 minutes
 

@@ -169,7 +169,10 @@ public sealed class ExecAndInClusterTests : IAsyncLifetime
 
         using var missing = KubernetesClient.Create(configuration with
         {
-            Credentials = configuration.Credentials with { Exec = exec with { Command = "no-such-plugin-xyz", InstallHint = "Install it with: brew install xyz" } },
+            Credentials = configuration.Credentials with
+            {
+                Exec = exec with { Command = "no-such-plugin-xyz", InstallHint = "Install it with: brew install xyz" },
+            },
         }, KubernetesTestServer.FastOptions());
         var error = await Assert.ThrowsAsync<KubernetesAuthenticationException>(() => ProbeAsync(missing));
         Assert.Contains("no-such-plugin-xyz", error.Message, StringComparison.Ordinal);

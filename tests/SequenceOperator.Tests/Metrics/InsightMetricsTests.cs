@@ -30,19 +30,24 @@ public sealed class InsightMetricsTests
         var text = await host.ScrapeTextAsync();
         Assert.Contains(
             "# TYPE sequence_operator_drift_detected_total counter\n"
-            + "sequence_operator_drift_detected_total{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\",table=\"cards\"} 2\n"
-            + "sequence_operator_drift_detected_total{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\",table=\"ak_animes\"} 0\n",
+            + "sequence_operator_drift_detected_total{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\","
+            + "table=\"cards\"} 2\n"
+            + "sequence_operator_drift_detected_total{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\","
+            + "table=\"ak_animes\"} 0\n",
             text,
             StringComparison.Ordinal);
         Assert.Contains(
             "# TYPE sequence_operator_explicit_id_rows_total counter\n"
-            + "sequence_operator_explicit_id_rows_total{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\",table=\"cards\"} 40\n"
-            + "sequence_operator_explicit_id_rows_total{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\",table=\"ak_animes\"} 0\n",
+            + "sequence_operator_explicit_id_rows_total{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\","
+            + "table=\"cards\"} 40\n"
+            + "sequence_operator_explicit_id_rows_total{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\","
+            + "table=\"ak_animes\"} 0\n",
             text,
             StringComparison.Ordinal);
         Assert.Contains(
             "# TYPE sequence_operator_sequence_exhaustion_timestamp_seconds gauge\n"
-            + "sequence_operator_sequence_exhaustion_timestamp_seconds{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\",sequence=\"public.cards_id_seq\",table=\"cards\"} 1803945600\n",
+            + "sequence_operator_sequence_exhaustion_timestamp_seconds{column=\"id\",namespace=\"worcester\",policy=\"cityforge\","
+            + "schema=\"public\",sequence=\"public.cards_id_seq\",table=\"cards\"} 1803945600\n",
             text,
             StringComparison.Ordinal);
         var m = Testing.Prometheus.PrometheusTextParser.Parse(text);

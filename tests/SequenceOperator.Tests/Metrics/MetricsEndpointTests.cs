@@ -125,10 +125,12 @@ public sealed class MetricsEndpointTests
             "sequence_operator_repairs_total{namespace=\"worcester\",policy=\"cityforge\",result=\"success\"} 0",
             "# HELP sequence_operator_sequence_behind How far the sequence is behind the highest value in its column; 0 when in sync.",
             "# TYPE sequence_operator_sequence_behind gauge",
-            "sequence_operator_sequence_behind{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\",sequence=\"public.cards_id_seq\",table=\"cards\"} 12",
+            "sequence_operator_sequence_behind{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\","
+                + "sequence=\"public.cards_id_seq\",table=\"cards\"} 12",
             "# HELP sequence_operator_sequence_capacity_used_ratio Share of the sequence's range already handed out (0..1).",
             "# TYPE sequence_operator_sequence_capacity_used_ratio gauge",
-            "sequence_operator_sequence_capacity_used_ratio{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\",sequence=\"public.cards_id_seq\",table=\"cards\"} 0.5",
+            "sequence_operator_sequence_capacity_used_ratio{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\","
+                + "sequence=\"public.cards_id_seq\",table=\"cards\"} 0.5",
             "# HELP sequence_operator_sequences Sequences of the policy by state at the last check: in_sync, behind, repaired, error.",
             "# TYPE sequence_operator_sequences gauge",
             "sequence_operator_sequences{namespace=\"worcester\",policy=\"cityforge\",state=\"behind\"} 1",

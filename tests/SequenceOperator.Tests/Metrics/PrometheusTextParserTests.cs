@@ -72,7 +72,8 @@ public sealed class PrometheusTextParserTests
             + "2\nh_sum 1\nh_count 2\n" },
         { "bounds not increasing", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"2\"} 1\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} "
             + "1\nh_sum 1\nh_count 1\n" },
-        { "count differs from +Inf", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 3\n" },
+        { "count differs from +Inf", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\n"
+            + "h_sum 1\nh_count 3\n" },
         { "missing _sum", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_count 2\n" },
         { "missing _count", "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 2\n" },
         { "histogram plain sample", "# HELP h x\n# TYPE h histogram\nh 2\n" },

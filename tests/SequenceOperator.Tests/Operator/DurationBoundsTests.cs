@@ -161,7 +161,9 @@ public sealed class DurationBoundsTests(PostgresFixture fixture)
         while (true)
         {
             await using var waiting = new NpgsqlCommand(
-                $"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> {except} AND application_name = 'sequence-operator'", db);
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
+                + $"AND pid <> {except} AND application_name = 'sequence-operator'",
+                db);
             if ((long)(await waiting.ExecuteScalarAsync())! > 0)
             {
                 return;

@@ -36,7 +36,8 @@ public sealed class EventVolumeTests(PostgresFixture fixture, ITestOutputHelper 
         {
             await env.PutSecretAsync(ns, "cityforge-db-credentials", new Dictionary<string, string>
             {
-                ["uri"] = $"postgresql://{database.Username}:{Uri.EscapeDataString(database.Password!)}@{database.Host}:{database.Port}/{database.Database}?sslmode=disable",
+                ["uri"] = $"postgresql://{database.Username}:{Uri.EscapeDataString(database.Password!)}@{database.Host}:{database.Port}"
+                    + $"/{database.Database}?sslmode=disable",
             });
             await env.CreatePolicyAsync(ns, "cityforge", new SequenceSyncPolicySpec
             {
@@ -67,7 +68,8 @@ public sealed class EventVolumeTests(PostgresFixture fixture, ITestOutputHelper 
             .GroupBy(r => $"{r.Verb} {r.Info.Resource?.Plural}{(r.Info.Subresource is { } sub ? "/" + sub : string.Empty)}")
             .OrderByDescending(g => g.Count())
             .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key}: {g.Count() / minutes:F0}"));
-        output.WriteLine($"API requests per minute, {Policies} policies, interval {KubernetesDuration.Format(Interval)}: {string.Join(", ", perMinute)}");
+        output.WriteLine($"API requests per minute, {Policies} policies, interval {KubernetesDuration.Format(Interval)}: "
+            + string.Join(", ", perMinute));
 
         var checks = requests.Count(r => r.Verb == "get" && r.Info.Resource?.Plural == "secrets");
         Assert.True(checks >= Policies, $"only {checks} checks in the window: not a steady state"); // each check reads its Secret once

@@ -95,7 +95,8 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
                 "schema=public",
                 "sequence=public.cards_id_seq"));
         Assert.Equal(10, metrics.Value(MetricNames.SequenceBehind, "namespace=shrewsbuddy", "table=orders"));
-        Assert.Empty(metrics.Samples(MetricNames.SequenceBehind, "namespace=shrewsbuddy", "table=customers")); // discovered and in sync: no series
+        // Discovered and in sync: no series.
+        Assert.Empty(metrics.Samples(MetricNames.SequenceBehind, "namespace=shrewsbuddy", "table=customers"));
         Assert.Equal(5, metrics.Value(MetricNames.Sequences, "namespace=worcester", "state=behind"));
         Assert.Equal(1, metrics.Value(MetricNames.PolicyReady, "namespace=worcester", "policy=cityforge"));
         Assert.True(metrics.Value(MetricNames.ChecksTotal, "namespace=worcester", "result=success") >= 1);
@@ -140,7 +141,13 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
 
         await PostgresServer.ExecuteAsync(worcester.ConnectionString, "INSERT INTO tags (id, name) VALUES (500, 'imported later')");
         await env.Client.PatchAsync(PolicyReconciler.PolicyType, "worcester", "cityforge",
-            KubernetesPatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [PolicyReconciler.CheckNowAnnotation] = "after-restore-1" } } }),
+            KubernetesPatch.Merge(new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["annotations"] = new JsonObject { [PolicyReconciler.CheckNowAnnotation] = "after-restore-1" },
+                },
+            }),
             SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy);
         // The interval is 5m: only the annotation can wake it this soon.
         await env.WaitForPolicyAsync(
@@ -165,7 +172,10 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
             missing.Status!.GetCondition(SequenceSyncPolicyConditions.Ready)!.Message);
 
         var b = new NpgsqlConnectionStringBuilder(cs);
-        var data = new Dictionary<string, string> { ["uri"] = $"postgresql://{b.Username}:not-the-password@{b.Host}:{b.Port}/{b.Database}?sslmode=disable" };
+        var data = new Dictionary<string, string>
+        {
+            ["uri"] = $"postgresql://{b.Username}:not-the-password@{b.Host}:{b.Port}/{b.Database}?sslmode=disable",
+        };
         await env.PutSecretAsync("worcester", "cityforge-db-credentials", data);
         var auth = await env.WaitForPolicyAsync("worcester", "cityforge", p => Reason(p) == SequenceSyncPolicyReasons.AuthenticationFailed);
         var authMessage = auth.Status!.GetCondition(SequenceSyncPolicyConditions.Ready)!.Message;
@@ -204,7 +214,13 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
 
         await own.StopAsync();
         await env.Client.PatchAsync(PolicyReconciler.PolicyType, "worcester", "cityforge",
-            KubernetesPatch.Merge(new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [PolicyReconciler.CheckNowAnnotation] = "now" } } }),
+            KubernetesPatch.Merge(new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["annotations"] = new JsonObject { [PolicyReconciler.CheckNowAnnotation] = "now" },
+                },
+            }),
             SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy);
         var down = await env.WaitForPolicyAsync("worcester", "cityforge", p => Reason(p) == SequenceSyncPolicyReasons.ConnectionFailed);
         var message = down.Status!.GetCondition(SequenceSyncPolicyConditions.Ready)!.Message;
@@ -346,7 +362,8 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
         await env.CreatePolicyAsync("shrewsbuddy", "cityforge", Spec());
         for (var i = 0; i < 10; i++)
         {
-            await env.PutSecretAsync("worcester", $"noise-{i}", new Dictionary<string, string> { ["k"] = "v" }); // push the policy's version out of the history window
+            // Push the policy's version out of the history window.
+            await env.PutSecretAsync("worcester", $"noise-{i}", new Dictionary<string, string> { ["k"] = "v" });
         }
 
         env.Api.CompactHistory();

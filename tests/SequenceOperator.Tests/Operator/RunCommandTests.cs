@@ -14,12 +14,17 @@ public sealed class RunCommandTests(PostgresFixture fixture)
     {
         await using var env = await OperatorEnvironment.StartAsync(fixture.Server);
         await env.CreateTenantAsync("worcester", "CREATE TABLE cards (id serial PRIMARY KEY); INSERT INTO cards (id) VALUES (42);");
-        await env.CreatePolicyAsync("worcester", "cityforge", new SequenceSyncPolicySpec { Database = new DatabaseSpec { SecretRef = new SecretReference { Name = "cityforge-db-credentials" } } });
+        await env.CreatePolicyAsync("worcester", "cityforge", new SequenceSyncPolicySpec
+        {
+            Database = new DatabaseSpec { SecretRef = new SecretReference { Name = "cityforge-db-credentials" } },
+        });
 
         var dir = Directory.CreateTempSubdirectory("seqop-kubeconfig-");
         try
         {
             var kubeconfig = Path.Combine(dir.FullName, "config");
+            var certificateAuthorityData = Convert.ToBase64String(
+                System.Text.Encoding.ASCII.GetBytes(env.Api.CertificateAuthority!.CertificatePem));
             await File.WriteAllTextAsync(kubeconfig, $"""
                 apiVersion: v1
                 kind: Config
@@ -28,7 +33,7 @@ public sealed class RunCommandTests(PostgresFixture fixture)
                 - name: double
                   cluster:
                     server: {env.Api.BaseAddress}
-                    certificate-authority-data: {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(env.Api.CertificateAuthority!.CertificatePem))}
+                    certificate-authority-data: {certificateAuthorityData}
                 users:
                 - name: operator
                   user:

@@ -11,7 +11,9 @@ public sealed class DatabaseConnectionTests
     [Fact]
     public void Parse_Uri_WithEncodedPasswordAndParameters()
     {
-        var b = DatabaseConnection.Parse("postgresql://app%40corp:p%40ss%3Aw0rd%2F@db.example:6543/city%20forge?sslmode=verify-full&connect_timeout=7&application_name=ci");
+        var b = DatabaseConnection.Parse(
+            "postgresql://app%40corp:p%40ss%3Aw0rd%2F@db.example:6543/city%20forge"
+            + "?sslmode=verify-full&connect_timeout=7&application_name=ci");
         Assert.Equal("app@corp", b.Username);
         Assert.Equal("p@ss:w0rd/", b.Password);
         Assert.Equal("db.example", b.Host);
@@ -70,7 +72,9 @@ public sealed class DatabaseConnectionTests
     [InlineData("Host=h;Password=hunter2secret;timeout=abc", "key 'Timeout' must be a whole number of seconds from 0 to 1024")]
     [InlineData("Host=h;Password=hunter2secret;Port=99999", "key 'Port' must be a whole number from 1 to 65535")]
     [InlineData("Host=h;Password=hunter2secret;Pooling=maybe", "key 'Pooling' must be true or false")]
-    [InlineData("Host=h;Password=hunter2secret;SSL Mode=sometimes", "key 'SSL Mode' must be one of Disable, Allow, Prefer, Require, VerifyCA, VerifyFull")]
+    [InlineData(
+        "Host=h;Password=hunter2secret;SSL Mode=sometimes",
+        "key 'SSL Mode' must be one of Disable, Allow, Prefer, Require, VerifyCA, VerifyFull")]
     [InlineData("Host=h;Password=hunter2secret;Nonsense=1", "key 'Nonsense' is not one Npgsql knows")]
     public void Parse_BadValue_NamesTheKeyAndWhy(string connection, string expected)
     {
@@ -93,7 +97,10 @@ public sealed class DatabaseConnectionTests
     public void Secret_GarbageConnectionString_NamesTheKeyAndWhy()
     {
         var spec = new DatabaseSpec { SecretRef = new SecretReference { Name = "db" } };
-        var data = new Dictionary<string, byte[]> { ["uri"] = Encoding.UTF8.GetBytes("Host=h;Username=u;Password=hunter2secret;Timeout=abc") };
+        var data = new Dictionary<string, byte[]>
+        {
+            ["uri"] = Encoding.UTF8.GetBytes("Host=h;Username=u;Password=hunter2secret;Timeout=abc"),
+        };
 
         var ex = Assert.Throws<SecretInvalidException>(() => SecretConnection.Build(spec, "db", data));
 

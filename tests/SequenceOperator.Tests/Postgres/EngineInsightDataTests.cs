@@ -89,7 +89,8 @@ public sealed class EngineInsightDataTests(PostgresFixture fixture)
 
     private static async Task<DateTimeOffset?> StatsResetAsync(EngineDatabase db)
     {
-        await using var command = db.DataSource.CreateCommand("SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()");
+        await using var command = db.DataSource.CreateCommand(
+            "SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()");
         return await command.ExecuteScalarAsync() is DateTime value ? new DateTimeOffset(value) : null;
     }
 }

@@ -152,7 +152,10 @@ internal static class KubeconfigLoader
             Namespace = string.IsNullOrWhiteSpace(context.Namespace) ? "default" : context.Namespace.Trim(),
             ContextName = contextName,
             CertificateAuthorityData = ReadData(
-                cluster.Entry.CertificateAuthorityData, cluster.Entry.CertificateAuthority, cluster.Directory, $"cluster '{context.Cluster}' certificate-authority"),
+                cluster.Entry.CertificateAuthorityData,
+                cluster.Entry.CertificateAuthority,
+                cluster.Directory,
+                $"cluster '{context.Cluster}' certificate-authority"),
             InsecureSkipTlsVerify = cluster.Entry.InsecureSkipTlsVerify,
             TlsServerName = string.IsNullOrWhiteSpace(cluster.Entry.TlsServerName) ? null : cluster.Entry.TlsServerName.Trim(),
             ProxyUrl = string.IsNullOrWhiteSpace(cluster.Entry.ProxyUrl)

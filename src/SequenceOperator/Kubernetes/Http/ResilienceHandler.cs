@@ -125,7 +125,12 @@ internal sealed partial class ResilienceHandler : DelegatingHandler
 
     private static bool IsSafeToRepeatCreate(Outcome<HttpResponseMessage> outcome) => outcome switch
     {
-        { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } } => true,
+        {
+            Exception: HttpRequestException
+            {
+                HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError,
+            },
+        } => true,
         { Result: { StatusCode: HttpStatusCode.TooManyRequests } } => true,
         { Result: { } response } => IsRetriableStatus(response.StatusCode) && response.Headers.RetryAfter is not null,
         _ => false,
