@@ -10,8 +10,9 @@ namespace SequenceOperator.Postgres;
 /// <para>Discovery reads the catalog only, in one round trip, and takes no lock on any user table. Measuring then
 /// runs in chunks, one transaction and one round trip each, that lock at most <see cref="LocksPerTransaction"/>
 /// relations, under a short lock_timeout: a table another session holds locked becomes an error entry, and the run
-/// takes a bounded share of the server's lock table however many tables there are. A repair adds one round trip
-/// per group of sequences, bounded the same way.</para>
+/// takes a bounded share of the server's lock table however many tables there are. A repair then adds one round
+/// trip per chunk of the sequences the check found behind, bounded the same way (<see cref="RepairGroup"/>): in-sync
+/// tables are never locked.</para>
 /// </summary>
 internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 {
