@@ -8,8 +8,9 @@
 # `scripts/bench.sh compare [--runs 5] [--sizes 1000,10000] [--rows 1000000]` prints the README's comparison: check and
 # repair by that binary against psql running the notes' check query and fix-all-sequences.sql, on the worcester
 # database, on 1,000 and 10,000 drifted tables and on a million-row table (identical copies, alternating runs, medians).
-# `scripts/bench.sh profile [--sizes 1000,10000]` shows where the server's time goes in a check: per round trip,
-# and the CPU time of the server process for each way of reading MAX and the sequences.
+# `scripts/bench.sh profile [--sizes 1000,10000] [--parts no]` shows where the server's time goes in a check: per round
+# trip, and the CPU time of the server process for each way of reading MAX and the sequences; then a whole check and a
+# whole repair by the engine in process (wall, server CPU, client CPU; `--parts no`: only those).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh

@@ -12,7 +12,10 @@ namespace SequenceOperator.Benchmarks;
 /// every MAX and every sequence that was measured for the engine (the engine's own shape first), each in a fresh
 /// connection (cold caches, as a check's own connection has them), by wall-clock time and by the CPU time of the
 /// server process (<c>/proc/self/schedstat</c>, read through <c>pg_read_file</c>: the throwaway server's superuser
-/// may). Then a whole check by the engine in process. Usage: <c>profile [--sizes 1000,10000] [--runs 3]</c>.
+/// may). Then a whole check and a whole repair by the engine in process, each in a fresh connection, with the
+/// client process's CPU time as well (a repair's sequences are set back to their drifted state before each run).
+/// Usage: <c>profile [--sizes 1000,10000] [--runs 3] [--parts no]</c> (<c>--parts no</c>: only the whole check and
+/// repair).
 /// </summary>
 internal static class ProfileBenchmark
 {
@@ -22,6 +25,7 @@ internal static class ProfileBenchmark
     {
         IReadOnlyList<int> sizes = [1_000, 10_000];
         var runs = 3;
+        var parts = true;
         for (var i = 0; i + 1 < args.Count; i += 2)
         {
             switch (args[i])
@@ -32,6 +36,9 @@ internal static class ProfileBenchmark
                 case "--runs":
                     runs = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
                     break;
+                case "--parts":
+                    parts = args[i + 1] != "no";
+                    break;
                 default:
                     throw new ArgumentException($"unknown option {args[i]}");
             }
@@ -40,13 +47,13 @@ internal static class ProfileBenchmark
         await using var server = await PostgresServer.StartWithStockLockSettingsAsync();
         output.WriteLine($"Server time of a check's parts, fresh connection each, median of {runs}; milliseconds (wall / server CPU).");
         output.WriteLine();
-        output.WriteLine("| tables | part | wall | server CPU |");
-        output.WriteLine("|---:|---|---:|---:|");
+        output.WriteLine("| tables | part | wall | server CPU | client CPU |");
+        output.WriteLine("|---:|---|---:|---:|---:|");
         foreach (var size in sizes)
         {
             var cs = await server.CreateDatabaseAsync(string.Create(CultureInfo.InvariantCulture, $"profile{size}"));
             await CreateDriftedAsync(cs, size);
-            var parts = new List<(string Name, Func<int, IEnumerable<string>> Batches)>
+            var shapes = new List<(string Name, Func<int, IEnumerable<string>> Batches)>
             {
                 ("discovery (catalog, one round trip)", _ => [Discovery]),
                 ("MAX: UNION ALL of 16 arms; sequences: pg_sequence_last_value, one statement (the engine)", n => Chunked(n, c =>
@@ -54,11 +61,12 @@ internal static class ProfileBenchmark
                 ("MAX and sequences: UNION ALL of 16 arms each (before)", n => Chunked(n, c =>
                     [.. Arms(c, Max).Chunk(16).Select(Union), .. Arms(c, Sequence).Chunk(16).Select(Union)])),
                 ("one statement per table: MAX and the sequence, pipelined", n => Chunked(n, c =>
-                    c.Select(i => string.Create(CultureInfo.InvariantCulture, $"SELECT (SELECT max(id) FROM t_{i}), last_value, is_called FROM t_{i}_id_seq")))),
+                    c.Select(i => string.Create(CultureInfo.InvariantCulture,
+                        $"SELECT (SELECT max(id) FROM t_{i}), last_value, is_called FROM t_{i}_id_seq")))),
                 ("MAX: one UNION ALL per chunk (130 arms); sequences: pg_sequence_last_value", n => Chunked(n, c =>
                     [Union(Arms(c, Max)), LastValues(c)])),
             };
-            foreach (var (name, batches) in parts)
+            foreach (var (name, batches) in parts ? shapes : [])
             {
                 var measured = new List<(double Wall, double Cpu)>();
                 for (var run = 0; run < runs; run++)
@@ -70,33 +78,65 @@ internal static class ProfileBenchmark
             }
 
             var engine = new SequenceEngine(NullLogger<SequenceEngine>.Instance);
-            var whole = new List<(double Wall, double Cpu)>();
+            var checks = new List<(double Wall, double Cpu)>();
+            var repairs = new List<(double Wall, double Cpu)>();
+            var checkClient = new List<double>();
+            var repairClient = new List<double>();
             for (var run = 0; run < runs; run++)
             {
-                var builder = new NpgsqlConnectionStringBuilder(cs) { ApplicationName = "profile", Pooling = true, MaxPoolSize = 1 };
-                await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
-                var clock = Stopwatch.StartNew();
-                var report = await engine.CheckAsync(dataSource, new CheckOptions(), CancellationToken.None);
-                var wall = clock.Elapsed.TotalMilliseconds;
-                if (report.Sequences.Count(s => s.Status == SequenceStatus.Behind) != size)
-                {
-                    throw new InvalidOperationException($"expected {size} behind");
-                }
-
-                // The engine's connection is back in the pool, idle: its server process's CPU time so far.
-                await using var connection = await dataSource.OpenConnectionAsync();
-                whole.Add((wall, await CpuAsync(connection)));
+                // Alternately, so both see the same load.
+                var (wall, cpu, client) = await WholeAsync(cs, size, SequenceStatus.Behind,
+                    dataSource => engine.CheckAsync(dataSource, new CheckOptions(), CancellationToken.None));
+                checks.Add((wall, cpu));
+                checkClient.Add(client);
+                await PostgresServer.ExecuteAsync(cs, Drift(size));
+                (wall, cpu, client) = await WholeAsync(cs, size, SequenceStatus.Repaired,
+                    dataSource => engine.RepairAsync(dataSource, new CheckOptions(), new RepairOptions(), CancellationToken.None));
+                repairs.Add((wall, cpu));
+                repairClient.Add(client);
+                await PostgresServer.ExecuteAsync(cs, Drift(size));
             }
 
-            Row(output, size, "a whole check by the engine, in process (connection included)", whole);
+            Row(output, size, "a whole check by the engine, in process (connection included)", checks, checkClient);
+            Row(output, size, "a whole repair by the engine, in process (connection included)", repairs, repairClient);
         }
 
         return 0;
     }
 
-    private static void Row(TextWriter output, int size, string name, List<(double Wall, double Cpu)> measured) =>
+    /// <summary>
+    /// One whole run by the engine in a fresh connection: wall-clock time, the CPU time of its server process and of
+    /// this process, in milliseconds; every sequence must end in <paramref name="expected"/>.
+    /// </summary>
+    private static async Task<(double Wall, double Cpu, double Client)> WholeAsync(string cs, int size, SequenceStatus expected,
+        Func<NpgsqlDataSource, Task<SequenceReport>> run)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(cs) { ApplicationName = "profile", Pooling = true, MaxPoolSize = 1 };
+        await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var report = await run(dataSource);
+        var wall = clock.Elapsed.TotalMilliseconds;
+        var client = (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalMilliseconds;
+        if (report.Sequences.Count(s => s.Status == expected) != size)
+        {
+            throw new InvalidOperationException($"expected {size} {expected}");
+        }
+
+        // The engine's connection is back in the pool, idle: its server process's CPU time so far.
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return (wall, await CpuAsync(connection), client);
+    }
+
+    /// <summary>Every sequence back where <see cref="CreateDriftedAsync"/> left it: it handed out 1 to 3.</summary>
+    private static string Drift(int tables) => string.Create(CultureInfo.InvariantCulture,
+        $"DO $$ BEGIN FOR i IN 0..{tables - 1} LOOP PERFORM setval(format('t_%s_id_seq', i), 3, true); END LOOP; END $$;");
+
+    private static void Row(TextWriter output, int size, string name, List<(double Wall, double Cpu)> measured,
+        List<double>? client = null) =>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {size:N0} | {name} | {Median(measured.Select(m => m.Wall)):F0} | {Median(measured.Select(m => m.Cpu)):F0} |"));
+            $"| {size:N0} | {name} | {Median(measured.Select(m => m.Wall)):F0} | {Median(measured.Select(m => m.Cpu)):F0} | "
+            + $"{(client is null ? string.Empty : Median(client).ToString("F0", CultureInfo.InvariantCulture))} |"));
 
     private static double Median(IEnumerable<double> values)
     {
@@ -107,9 +147,11 @@ internal static class ProfileBenchmark
     private static string Discovery => string.Join(";\n",
         SequenceSql.CurrentUser, SequenceSql.Inheritance, SequenceSql.DiscoverColumns, SequenceSql.DiscoverSequences);
 
-    private static string Max(int i) => string.Create(CultureInfo.InvariantCulture, $"SELECT {i} AS i, (SELECT max(id) FROM t_{i})::numeric AS v");
+    private static string Max(int i) =>
+        string.Create(CultureInfo.InvariantCulture, $"SELECT {i} AS i, (SELECT max(id) FROM t_{i})::numeric AS v");
 
-    private static string Sequence(int i) => string.Create(CultureInfo.InvariantCulture, $"SELECT {i} AS i, last_value, is_called FROM t_{i}_id_seq");
+    private static string Sequence(int i) =>
+        string.Create(CultureInfo.InvariantCulture, $"SELECT {i} AS i, last_value, is_called FROM t_{i}_id_seq");
 
     private static IEnumerable<string> Arms(int[] chunk, Func<int, string> arm) => chunk.Select(arm);
 

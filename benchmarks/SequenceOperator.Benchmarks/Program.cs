@@ -4,13 +4,17 @@ using SequenceOperator.Benchmarks.Published;
 
 // Prints the figures recorded in README.md ("Benchmarks"). The first argument picks the benchmark:
 //   [engine] [--sizes 10,100,1000,10000] [--runs 3]    the engine's check and repair (the default)
-//   operator [--quick] [--policies 50,200,500] ...      the operator at scale (see OperatorBenchmarkOptions); exit code 3 when a target is missed
+//   operator [--quick] [--policies 50,200,500] ...      the operator at scale (see OperatorBenchmarkOptions); exit code 3
+//                                                        when a target is missed
 //   scrape [--policies 500] [--tables 20] [--scrapes 5]  what one /metrics scrape allocates (see ScrapeBenchmark)
-//   startup [--binary PATH] [--runs 21]                  a whole `check` of the worcester database: the published binary, psql, the JIT build
+//   startup [--binary PATH] [--runs 21]                  a whole `check` of the worcester database: the published binary,
+//                                                        psql, the JIT build
 //   compare [--binary PATH] [--runs 5] [--sizes 1000,10000] [--rows 1000000]
 //                                                        check and repair, the published binary against psql running the notes' scripts
-//   profile [--sizes 1000,10000] [--runs 3]            where a check's server time goes, and the ways of reading MAX and sequences measured
-//   smoke [--binary PATH]                                what CI starts the published binary for: check, then run until /readyz (scripts/check-publish.sh)
+//   profile [--sizes 1000,10000] [--runs 3] [--parts no]
+//                                                        where a check's server time goes, then a whole check and repair
+//   smoke [--binary PATH]                                what CI starts the published binary for: check, then run until
+//                                                        /readyz (scripts/check-publish.sh)
 if (args.Length > 0 && args[0] == "operator")
 {
     using var cancel = new CancellationTokenSource();

@@ -28,6 +28,7 @@ internal static class LogEvents
         public const int RepairGroupRetry = 1103;
         public const int RepairFailed = 1104;
         public const int LockedSkipped = 1105;
+        public const int RepairStateChanged = 1106;
     }
 
     /// <summary>

@@ -32,8 +32,12 @@ public sealed record RepairOptions
     /// <summary>Plan only: report and return the SQL without running it.</summary>
     public bool DryRun { get; init; }
 
-    /// <summary>Sequences repaired in one transaction (one round trip); a failing group is retried one sequence at a time.</summary>
-    public int SequencesPerTransaction { get; init; } = 50;
+    /// <summary>
+    /// At most this many sequences are repaired in one transaction (one round trip, one statement); the lock budget
+    /// bounds a transaction as well (about 400 locked relations, as a check's chunks). A failing transaction is
+    /// retried one sequence at a time.
+    /// </summary>
+    public int SequencesPerTransaction { get; init; } = 1000;
 }
 
 /// <summary>The bounds one run applies to every transaction it opens.</summary>

@@ -1,13 +1,22 @@
 namespace SequenceOperator.Postgres;
 
 /// <summary>
-/// Sequences repaired in one transaction: lock every table they feed (SHARE ROW EXCLUSIVE blocks writers and other
-/// repairers, not readers) with a lock_timeout, re-read the data and each sequence under the lock, and setval only
-/// those still behind. A sequence never moves backwards: the new next value passes a MAX read while no writer can
-/// insert, and is only set when that MAX is at or past the current next value.
+/// Sequences repaired in one transaction and one round trip: lock every table they feed (SHARE ROW EXCLUSIVE blocks
+/// writers and other repairers, not readers) with a lock_timeout, then one statement that re-reads the data and each
+/// sequence under the lock and calls setval only on those still behind. A sequence never moves backwards: the new
+/// next value passes a MAX read while no writer can insert, and is only set when that MAX is at or past the current
+/// next value, both read in the statement that sets it.
 /// </summary>
-internal sealed record RepairGroup(IReadOnlyList<SequenceInspection> Sequences)
+/// <param name="Sequences">The sequences, in the order of the statement's rows.</param>
+/// <param name="ReadRelation">
+/// Read the (single) sequence's state from its relation rather than with <c>pg_sequence_last_value</c>: exact
+/// whatever its state, for a sequence repaired on its own.
+/// </param>
+internal sealed record RepairGroup(IReadOnlyList<SequenceInspection> Sequences, bool ReadRelation = false)
 {
+    /// <summary>One sequence on its own, its state read from its relation.</summary>
+    public static RepairGroup Single(SequenceInspection sequence) => new([sequence], true);
+
     public IEnumerable<string> Statements(long headroom, RunSettings settings)
     {
         yield return SequenceSql.Begin;
@@ -17,18 +26,14 @@ internal sealed record RepairGroup(IReadOnlyList<SequenceInspection> Sequences)
             .DistinctBy(f => f.RelationOid)
             .OrderBy(f => f.RelationOid)
             .Select(f => (f.Schema, f.Table)));
-        // One small statement per sequence: a large UNION ALL plans slower than its parts.
-        for (var i = 0; i < Sequences.Count; i++)
-        {
-            var s = Sequences[i];
-            yield return SequenceSql.ConditionalSetvalArm(i, s.Schema, s.Name, s.Increment, headroom, s.Limit,
-                s.Feeds.Select(f => (f.Schema, f.Table, f.Column)).ToList(), s.Row.Cycle ? (s.Min, s.Max) : null);
-        }
-
+        yield return SequenceSql.RepairSequences(Sequences.Select(Target).ToList(), headroom, ReadRelation);
         yield return SequenceSql.Commit;
     }
 
     /// <summary>The statements as a script a person can review (what <c>repair --dry-run</c> prints).</summary>
     public string Script(long headroom, RunSettings settings) =>
         string.Join(";\n", Statements(headroom, settings)) + ";";
+
+    private static SetvalTarget Target(SequenceInspection s) => new(s.Schema, s.Name, s.Increment, s.Limit, s.Row.Cycle,
+        s.Min, s.Max, s.Feeds.Select(f => (f.Schema, f.Table, f.Column)).ToList(), !s.Called);
 }

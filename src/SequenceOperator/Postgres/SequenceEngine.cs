@@ -11,8 +11,9 @@ namespace SequenceOperator.Postgres;
 /// <para>Discovery reads the catalog only, in one round trip, and takes no lock on any user table. Measuring then
 /// runs in chunks, one transaction and one round trip each, that lock at most <see cref="LocksPerTransaction"/>
 /// relations, under a short lock_timeout: a table another session holds locked becomes an error entry, and the run
-/// takes a bounded share of the server's lock table however many tables there are. A repair adds one round trip
-/// per group of sequences, bounded the same way.</para>
+/// takes a bounded share of the server's lock table however many tables there are. A repair then adds one round
+/// trip per chunk of the sequences the check found behind, bounded the same way (<see cref="RepairGroup"/>): in-sync
+/// tables are never locked.</para>
 /// </summary>
 internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 {
@@ -26,10 +27,12 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     /// </summary>
     private const int LocksPerTransaction = 400;
 
-    public Task<SequenceReport> CheckAsync(NpgsqlDataSource dataSource, CheckOptions options, CancellationToken cancellationToken) =>
+    public Task<SequenceReport> CheckAsync(NpgsqlDataSource dataSource, CheckOptions options,
+        CancellationToken cancellationToken) =>
         RunAsync(dataSource, options, null, cancellationToken);
 
-    public Task<SequenceReport> RepairAsync(NpgsqlDataSource dataSource, CheckOptions options, RepairOptions repair, CancellationToken cancellationToken)
+    public Task<SequenceReport> RepairAsync(NpgsqlDataSource dataSource, CheckOptions options, RepairOptions repair,
+        CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(repair.Headroom);
         return RunAsync(dataSource, options, repair, cancellationToken);
@@ -40,7 +43,8 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     /// statement error that escapes the per-entry handling) becomes a <see cref="SequenceEngineException"/> with a
     /// readable message that carries what was measured and repaired until then.
     /// </summary>
-    private async Task<SequenceReport> RunAsync(NpgsqlDataSource dataSource, CheckOptions options, RepairOptions? repair, CancellationToken cancellationToken)
+    private async Task<SequenceReport> RunAsync(NpgsqlDataSource dataSource, CheckOptions options, RepairOptions? repair,
+        CancellationToken cancellationToken)
     {
         var settings = new RunSettings(options.StatementTimeout, repair?.LockTimeout ?? options.LockTimeout);
         Inspection? inspection = null;
@@ -93,7 +97,8 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     /// Reads the catalog (one round trip; a second only to name the parts of defaults that are not judged) and works
     /// out which columns to report and which sequences feed them.
     /// </summary>
-    private async Task<Inspection> DiscoverAsync(NpgsqlConnection connection, CheckOptions options, RunSettings settings, CancellationToken cancellationToken)
+    private async Task<Inspection> DiscoverAsync(NpgsqlConnection connection, CheckOptions options, RunSettings settings,
+        CancellationToken cancellationToken)
     {
         var columns = new List<ColumnRow>();
         var sequenceRows = new List<SequenceRow>();
@@ -149,7 +154,11 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         {
             var query = new NpgsqlBatchCommand(SequenceSql.ExpressionNames)
             {
-                Parameters = { new NpgsqlParameter { Value = operators }, new NpgsqlParameter { Value = functions }, new NpgsqlParameter { Value = types } },
+                Parameters =
+                {
+                    new NpgsqlParameter { Value = operators }, new NpgsqlParameter { Value = functions },
+                    new NpgsqlParameter { Value = types },
+                },
             };
             await RunBatchAsync(connection, ReadOnly(settings, [query]),
                 (_, reader) => names[(reader.GetString(0)[0], reader.GetInt64(1))] = reader.GetString(2), cancellationToken).ConfigureAwait(false);
@@ -166,7 +175,8 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     /// Reads every needed MAX/MIN and every sequence, a chunk of sequences per transaction and round trip, so the
     /// locks held at once stay bounded however many tables there are.
     /// </summary>
-    private async Task MeasureAsync(NpgsqlConnection connection, Inspection inspection, RunSettings settings, CancellationToken cancellationToken)
+    private async Task MeasureAsync(NpgsqlConnection connection, Inspection inspection, RunSettings settings,
+        CancellationToken cancellationToken)
     {
         foreach (var chunk in Chunks(inspection.ToMeasure(), s => s.LockWeight, LocksPerTransaction, int.MaxValue))
         {
@@ -179,7 +189,8 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     /// reported as such (found in pg_locks, so nothing waits twice) and the rest is read again; when it fails
     /// otherwise, item by item, so one broken table does not hide the others.
     /// </summary>
-    private async Task MeasureChunkAsync(NpgsqlConnection connection, Inspection inspection, IReadOnlyList<SequenceInspection> chunk, RunSettings settings, CancellationToken cancellationToken)
+    private async Task MeasureChunkAsync(NpgsqlConnection connection, Inspection inspection, IReadOnlyList<SequenceInspection> chunk,
+        RunSettings settings, CancellationToken cancellationToken)
     {
         var sqlState = await TryMeasureBatchAsync(connection, inspection, chunk, settings, cancellationToken).ConfigureAwait(false);
         if (sqlState is null)
@@ -271,7 +282,10 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         }
     }
 
-    /// <summary>Fails a sequence when pg_locks shows another session holding (or queued for) ACCESS EXCLUSIVE on its sequence or one of its tables.</summary>
+    /// <summary>
+    /// Fails a sequence when pg_locks shows another session holding (or queued for) ACCESS EXCLUSIVE on its sequence
+    /// or one of its tables.
+    /// </summary>
     private static void FailLocked(Inspection inspection, SequenceInspection sequence, IReadOnlyDictionary<long, bool> locked)
     {
         foreach (var feed in Inspection.ColumnsOf([sequence]))
@@ -297,7 +311,8 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         null => $"{what} is locked by another session (ACCESS EXCLUSIVE?); it was not checked",
     };
 
-    private static async Task<IReadOnlyDictionary<long, bool>> LockedRelationsAsync(NpgsqlConnection connection, RunSettings settings, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyDictionary<long, bool>> LockedRelationsAsync(NpgsqlConnection connection, RunSettings settings,
+        CancellationToken cancellationToken)
     {
         var locked = new Dictionary<long, bool>();
         await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(SequenceSql.LockedRelations)]),
@@ -305,12 +320,14 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         return locked;
     }
 
-    private static async Task MeasureOneByOneAsync(NpgsqlConnection connection, Inspection inspection, IReadOnlyList<SequenceInspection> sequences, RunSettings settings, CancellationToken cancellationToken)
+    private static async Task MeasureOneByOneAsync(NpgsqlConnection connection, Inspection inspection,
+        IReadOnlyList<SequenceInspection> sequences, RunSettings settings, CancellationToken cancellationToken)
     {
         foreach (var column in Inspection.ColumnsOf(sequences))
         {
             var sql = SequenceSql.ExtremeArm(0, column.Schema, column.Table, column.Column, column.Descending);
-            var (value, error) = await ReadOneAsync(connection, sql, settings, r => r.IsDBNull(1) ? (decimal?)null : r.GetDecimal(1), cancellationToken).ConfigureAwait(false);
+            var (value, error) = await ReadOneAsync(connection, sql, settings,
+                r => r.IsDBNull(1) ? (decimal?)null : r.GetDecimal(1), cancellationToken);
             var table = Identifiers.Display(column.Schema, column.Table);
             if (error is null)
             {
@@ -320,13 +337,15 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             {
                 inspection.FailColumn(column.ColumnKey, error.SqlState == PostgresErrorCodes.LockNotAvailable
                     ? LockedMessage(table, null)
-                    : $"reading {(column.Descending ? "MIN" : "MAX")}({Identifiers.Display(column.Column)}) of {table} failed: {PostgresErrors.Describe(error, settings.StatementTimeout)}");
+                    : $"reading {(column.Descending ? "MIN" : "MAX")}({Identifiers.Display(column.Column)}) of {table} failed: "
+                      + PostgresErrors.Describe(error, settings.StatementTimeout));
             }
         }
 
         foreach (var sequence in sequences.Where(s => s.Error is null))
         {
-            var (state, error) = await ReadOneAsync(connection, SequenceSql.SequenceArm(0, sequence.Schema, sequence.Name), settings, r => (r.GetInt64(1), r.GetBoolean(2)), cancellationToken).ConfigureAwait(false);
+            var (state, error) = await ReadOneAsync(connection, SequenceSql.SequenceArm(0, sequence.Schema, sequence.Name), settings,
+                r => (r.GetInt64(1), r.GetBoolean(2)), cancellationToken);
             if (error is null)
             {
                 inspection.SetSequenceState(sequence, state.Item1, state.Item2);
@@ -340,12 +359,14 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         }
     }
 
-    private static async Task<(T Value, PostgresException? Error)> ReadOneAsync<T>(NpgsqlConnection connection, string sql, RunSettings settings, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    private static async Task<(T Value, PostgresException? Error)> ReadOneAsync<T>(NpgsqlConnection connection, string sql,
+        RunSettings settings, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
     {
         T value = default!;
         try
         {
-            await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(sql)]), (_, reader) => value = read(reader), cancellationToken).ConfigureAwait(false);
+            await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(sql)]), (_, reader) => value = read(reader),
+                cancellationToken);
             return (value, null);
         }
         catch (PostgresException ex)
@@ -366,21 +387,28 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 
             if (!sequence.CanUpdate)
             {
-                sequence.FailRepair($"repair needs UPDATE on sequence {sequence.Display} to call setval: GRANT UPDATE ON SEQUENCE {sequence.QuotedName} TO {Identifiers.Quote(inspection.Role)};");
+                sequence.FailRepair($"repair needs UPDATE on sequence {sequence.Display} to call setval: "
+                    + $"GRANT UPDATE ON SEQUENCE {sequence.QuotedName} TO {Identifiers.Quote(inspection.Role)};");
                 continue;
             }
 
             if (sequence.LockTables.FirstOrDefault(f => !f.Row.CanLockTable) is { } unlockable)
             {
                 var table = Identifiers.Quote(unlockable.Schema, unlockable.Table);
-                sequence.FailRepair($"repair needs UPDATE, DELETE or TRUNCATE on table {Identifiers.Display(unlockable.Schema, unlockable.Table)} to lock out writers while it repairs: GRANT UPDATE ON {table} TO {Identifiers.Quote(inspection.Role)};");
+                var display = Identifiers.Display(unlockable.Schema, unlockable.Table);
+                sequence.FailRepair($"repair needs UPDATE, DELETE or TRUNCATE on table {display} "
+                    + $"to lock out writers while it repairs: GRANT UPDATE ON {table} TO {Identifiers.Quote(inspection.Role)};");
                 continue;
             }
 
             var target = sequence.Ascending ? sequence.Extreme!.Value + repair.Headroom : sequence.Extreme!.Value - repair.Headroom;
             if (SequenceMath.Beyond(target + sequence.Increment, sequence.Limit, sequence.Increment))
             {
-                sequence.FailRepair($"sequence {sequence.Display} is exhausted: to pass {(sequence.Ascending ? "MAX" : "MIN")} {sequence.Extreme}{(repair.Headroom > 0 ? $" with headroom {repair.Headroom}" : string.Empty)} its next value would be {target + sequence.Increment}, beyond {sequence.LimitSource} ({sequence.Limit}); widen the column and the sequence (ALTER ... TYPE bigint) before repairing.");
+                var withHeadroom = repair.Headroom > 0 ? $" with headroom {repair.Headroom}" : string.Empty;
+                sequence.FailRepair($"sequence {sequence.Display} is exhausted: to pass {(sequence.Ascending ? "MAX" : "MIN")} "
+                    + $"{sequence.Extreme}{withHeadroom} its next value would be {target + sequence.Increment}, beyond "
+                    + $"{sequence.LimitSource} ({sequence.Limit}); widen the column and the sequence (ALTER ... TYPE bigint) "
+                    + "before repairing.");
                 continue;
             }
 
@@ -389,11 +417,14 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         }
 
         return Chunks(planned, s => s.LockWeight, LocksPerTransaction, Math.Max(1, repair.SequencesPerTransaction))
-            .Select(g => new RepairGroup(g))
+            .Select(g => g.Count == 1 ? RepairGroup.Single(g[0]) : new RepairGroup(g))
             .ToList();
     }
 
-    /// <summary>Consecutive groups of at most <paramref name="maxCount"/> items whose weights add up to at most <paramref name="budget"/> (an item heavier than that alone).</summary>
+    /// <summary>
+    /// Consecutive groups of at most <paramref name="maxCount"/> items whose weights add up to at most
+    /// <paramref name="budget"/> (an item heavier than that alone).
+    /// </summary>
     private static IEnumerable<List<T>> Chunks<T>(IEnumerable<T> items, Func<T, int> weight, int budget, int maxCount)
     {
         var current = new List<T>();
@@ -418,14 +449,20 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         }
     }
 
-    private async Task RunRepairGroupAsync(NpgsqlConnection connection, RepairGroup group, long headroom, RunSettings settings, CancellationToken cancellationToken)
+    /// <summary>
+    /// Repairs a group in one round trip (<see cref="RepairGroup"/>). When that transaction fails, each of its
+    /// sequences is repaired on its own, so one locked or broken table costs only its own sequence; a sequence whose
+    /// state the chunk's statement could not read (it was called, or reset, between the check and the repair) is
+    /// repaired again on its own, its state read from its relation.
+    /// </summary>
+    private async Task RunRepairGroupAsync(NpgsqlConnection connection, RepairGroup group, long headroom, RunSettings settings,
+        CancellationToken cancellationToken)
     {
-        var outcomes = new List<(SequenceInspection Sequence, decimal? H, long Last, bool Called, long? SetTo)>();
+        var outcomes = new List<RepairOutcome>();
         try
         {
-            await RunBatchAsync(connection, group.Statements(headroom, settings).Select(s => new NpgsqlBatchCommand(s)), (_, reader) =>
-                outcomes.Add((group.Sequences[reader.GetInt32(0)], reader.IsDBNull(1) ? null : reader.GetDecimal(1), reader.GetInt64(2), reader.GetBoolean(3), reader.IsDBNull(4) ? null : reader.GetInt64(4))),
-                cancellationToken).ConfigureAwait(false);
+            await RunBatchAsync(connection, group.Statements(headroom, settings).Select(s => new NpgsqlBatchCommand(s)),
+                (_, reader) => outcomes.Add(RepairOutcome.Read(group, reader)), cancellationToken);
         }
         catch (PostgresException ex)
         {
@@ -434,30 +471,64 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 LogGroupRetry(logger, group.Sequences.Count, ex.SqlState);
                 foreach (var sequence in group.Sequences)
                 {
-                    await RunRepairGroupAsync(connection, new RepairGroup([sequence]), headroom, settings, cancellationToken).ConfigureAwait(false);
+                    await RunRepairGroupAsync(connection, RepairGroup.Single(sequence), headroom, settings, cancellationToken);
                 }
 
                 return;
             }
 
             var sequenceToFail = group.Sequences[0];
-            var reason = ex.SqlState == PostgresErrorCodes.LockNotAvailable
-                ? $"could not lock {string.Join(", ", sequenceToFail.LockTables.Select(t => Identifiers.Display(t.Schema, t.Table)))} within {settings.LockTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s: another transaction holds a conflicting lock (a long-running transaction, or another repair); nothing was changed, try again later."
-                : $"repair failed, nothing was changed: {PostgresErrors.Describe(ex, settings.StatementTimeout)}";
-            sequenceToFail.FailRepair(reason);
+            sequenceToFail.FailRepair(RepairFailure(sequenceToFail, ex, settings));
             LogRepairFailed(logger, sequenceToFail.Display, ex.SqlState);
             return;
         }
 
         // Only now that the transaction committed: a report never claims a repair the database does not hold.
+        var unread = new List<SequenceInspection>();
         foreach (var (sequence, h, last, called, setTo) in outcomes)
         {
-            sequence.Repaired(h, last, called, setTo);
+            if (last is not { } lastValue)
+            {
+                unread.Add(sequence);
+                continue;
+            }
+
+            sequence.Repaired(h, lastValue, called, setTo);
             if (setTo is { } value)
             {
                 LogRepaired(logger, sequence.Display, SequenceMath.ToInt64(sequence.NextValue), value + sequence.Increment);
             }
         }
+
+        foreach (var sequence in unread)
+        {
+            LogStateChanged(logger, sequence.Display);
+            await RunRepairGroupAsync(connection, RepairGroup.Single(sequence), headroom, settings, cancellationToken);
+        }
+    }
+
+    private static string RepairFailure(SequenceInspection sequence, PostgresException ex, RunSettings settings)
+    {
+        if (ex.SqlState != PostgresErrorCodes.LockNotAvailable)
+        {
+            return $"repair failed, nothing was changed: {PostgresErrors.Describe(ex, settings.StatementTimeout)}";
+        }
+
+        var tables = string.Join(", ", sequence.LockTables.Select(t => Identifiers.Display(t.Schema, t.Table)));
+        var seconds = settings.LockTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+        return $"could not lock {tables} within {seconds}s: another transaction holds a conflicting lock (a long-running "
+            + "transaction, or another repair); nothing was changed, try again later.";
+    }
+
+    /// <summary>One row of <see cref="SequenceSql.RepairSequences"/>: a null <paramref name="LastValue"/> is a state not read.</summary>
+    private readonly record struct RepairOutcome(SequenceInspection Sequence, decimal? H, long? LastValue, bool Called, long? SetTo)
+    {
+        public static RepairOutcome Read(RepairGroup group, NpgsqlDataReader reader) => new(
+            group.Sequences[reader.GetInt32(0)],
+            reader.IsDBNull(1) ? null : reader.GetDecimal(1),
+            reader.IsDBNull(2) ? null : reader.GetInt64(2),
+            reader.GetBoolean(3),
+            reader.IsDBNull(4) ? null : reader.GetInt64(4));
     }
 
     /// <summary>Wraps statements in a READ ONLY transaction bounded by the run's statement and lock timeouts.</summary>
@@ -479,7 +550,8 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     /// with the result set's number (statements without rows do not count). A statement error rolls the transaction
     /// back and is rethrown; a lost connection is a <see cref="SequenceEngineException"/>.
     /// </summary>
-    private static async Task RunBatchAsync(NpgsqlConnection connection, IEnumerable<NpgsqlBatchCommand> commands, Action<int, NpgsqlDataReader> read, CancellationToken cancellationToken)
+    private static async Task RunBatchAsync(NpgsqlConnection connection, IEnumerable<NpgsqlBatchCommand> commands,
+        Action<int, NpgsqlDataReader> read, CancellationToken cancellationToken)
     {
         try
         {
@@ -530,21 +602,31 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    [LoggerMessage(EventId = LogEvents.Postgres.Inspected, Level = LogLevel.Debug, Message = "Inspected database {Database}: {Feeds} sequence-fed columns, {Targets} to report, {Errors} entry errors")]
+    [LoggerMessage(EventId = LogEvents.Postgres.Inspected, Level = LogLevel.Debug,
+        Message = "Inspected database {Database}: {Feeds} sequence-fed columns, {Targets} to report, {Errors} entry errors")]
     private static partial void LogInspected(ILogger logger, string database, int feeds, int targets, int errors);
 
-    [LoggerMessage(EventId = LogEvents.Postgres.BatchFallback, Level = LogLevel.Warning, Message = "A batched read failed ({SqlState}); reading its items again to isolate the failing table")]
+    [LoggerMessage(EventId = LogEvents.Postgres.BatchFallback, Level = LogLevel.Warning,
+        Message = "A batched read failed ({SqlState}); reading its items again to isolate the failing table")]
     private static partial void LogBatchFallback(ILogger logger, string sqlState);
 
-    [LoggerMessage(EventId = LogEvents.Postgres.Repaired, Level = LogLevel.Information, Message = "Repaired sequence {Sequence}: next value {From} -> {To}")]
+    [LoggerMessage(EventId = LogEvents.Postgres.Repaired, Level = LogLevel.Information,
+        Message = "Repaired sequence {Sequence}: next value {From} -> {To}")]
     private static partial void LogRepaired(ILogger logger, string sequence, long? from, long to);
 
-    [LoggerMessage(EventId = LogEvents.Postgres.RepairGroupRetry, Level = LogLevel.Warning, Message = "A repair transaction of {Count} sequences failed ({SqlState}); repairing them one at a time")]
+    [LoggerMessage(EventId = LogEvents.Postgres.RepairGroupRetry, Level = LogLevel.Warning,
+        Message = "A repair transaction of {Count} sequences failed ({SqlState}); repairing them one at a time")]
     private static partial void LogGroupRetry(ILogger logger, int count, string sqlState);
 
-    [LoggerMessage(EventId = LogEvents.Postgres.RepairFailed, Level = LogLevel.Warning, Message = "Repair of sequence {Sequence} failed ({SqlState})")]
+    [LoggerMessage(EventId = LogEvents.Postgres.RepairFailed, Level = LogLevel.Warning,
+        Message = "Repair of sequence {Sequence} failed ({SqlState})")]
     private static partial void LogRepairFailed(ILogger logger, string sequence, string sqlState);
 
-    [LoggerMessage(EventId = LogEvents.Postgres.LockedSkipped, Level = LogLevel.Warning, Message = "{Count} sequences were not checked: another session holds their tables locked")]
+    [LoggerMessage(EventId = LogEvents.Postgres.RepairStateChanged, Level = LogLevel.Information,
+        Message = "Sequence {Sequence} was called or reset between the check and the repair; repairing it on its own")]
+    private static partial void LogStateChanged(ILogger logger, string sequence);
+
+    [LoggerMessage(EventId = LogEvents.Postgres.LockedSkipped, Level = LogLevel.Warning,
+        Message = "{Count} sequences were not checked: another session holds their tables locked")]
     private static partial void LogLockedSkipped(ILogger logger, int count);
 }

@@ -78,6 +78,12 @@ internal sealed class SequenceInspection
 
     public decimal? NextValue { get; private set; }
 
+    /// <summary>
+    /// The check read <c>is_called</c> true: <c>pg_sequence_last_value</c> reads the state. When false, a repair
+    /// reads the sequence's relation as well.
+    /// </summary>
+    public bool Called { get; private set; }
+
     /// <summary>True when the next value wrapped around: a CYCLE sequence past its limit starts again at its other bound.</summary>
     public bool Cycled { get; private set; }
 
@@ -117,6 +123,7 @@ internal sealed class SequenceInspection
             }
         }
 
+        Called = isCalled;
         NextValue = SequenceMath.NextValue(lastValue, isCalled, Increment, Min, Max, Row.Cycle);
         Cycled = NextValue != SequenceMath.NextValue(lastValue, isCalled, Increment);
         BehindBy = SequenceMath.BehindBy(Extreme, NextValue.Value, Increment);

@@ -175,7 +175,10 @@ internal static class SequenceSql
         WHERE s.relkind = 'S'
         """;
 
-    /// <summary>Names of operators (<c>$1</c>), functions (<c>$2</c>) and types (<c>$3</c>), to render defaults that are not judged.</summary>
+    /// <summary>
+    /// Names of operators (<c>$1</c>), functions (<c>$2</c>) and types (<c>$3</c>), to render defaults that are not
+    /// judged.
+    /// </summary>
     public const string ExpressionNames = """
         SELECT 'o', o.oid::int8, o.oprname::text FROM pg_catalog.pg_operator o WHERE o.oid = ANY($1)
         UNION ALL
@@ -221,10 +224,14 @@ internal static class SequenceSql
     public static string SetLocalLockTimeout(TimeSpan timeout) =>
         "SET LOCAL lock_timeout = " + Milliseconds(timeout);
 
-    /// <summary>One arm of the MAX (MIN for descending) query: <c>SELECT i, (SELECT max(col) FROM t)::numeric</c>; served by a btree index where there is one.</summary>
+    /// <summary>
+    /// One arm of the MAX (MIN for descending) query: <c>SELECT i, (SELECT max(col) FROM t)::numeric</c>; served by a
+    /// btree index where there is one.
+    /// </summary>
     public static string ExtremeArm(int index, string schema, string table, string column, bool descending) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"SELECT {index} AS i, (SELECT {(descending ? "min" : "max")}({Identifiers.Quote(column)}) FROM {Identifiers.Quote(schema, table)})::numeric AS v");
+            $"SELECT {index} AS i, (SELECT {(descending ? "min" : "max")}({Identifiers.Quote(column)}) "
+            + $"FROM {Identifiers.Quote(schema, table)})::numeric AS v");
 
     /// <summary>One arm of the sequence query: the sequence relation itself, so a never-used sequence reads right.</summary>
     public static string SequenceArm(int index, string schema, string name) =>
@@ -250,42 +257,107 @@ internal static class SequenceSql
         "LOCK TABLE " + string.Join(", ", tables.Select(t => Identifiers.Quote(t.Schema, t.Table))) + " IN SHARE ROW EXCLUSIVE MODE";
 
     /// <summary>
-    /// Re-reads, under the table locks, the data's extreme value and the sequence, and calls setval only when the
-    /// sequence is still behind and the new next value stays within <paramref name="limit"/>. Returns
-    /// (i, h, last_value, is_called, set_to); set_to is null when nothing was set.
+    /// Re-reads, under the table locks, every sequence's data extreme (MAX, MIN when descending) and its state, and
+    /// calls setval only where the sequence is still behind and its new next value stays within its limit: one
+    /// statement for a whole chunk, one row per sequence, judged server-side on the values read in that same
+    /// statement, so a sequence never moves backwards. Returns (i, h, last_value, is_called, set_to); set_to is null
+    /// when nothing was set, last_value null when the state could not be read this way (see
+    /// <see cref="SetvalTarget.NotCalled"/>).
+    /// <para>The state comes from <c>pg_sequence_last_value</c> (no statement planned per sequence); a sequence the
+    /// check found not yet called (that function reads NULL for it) is also read from its relation. With
+    /// <paramref name="readRelations"/>, every sequence is read from its relation alone, the exact form for a single
+    /// sequence.</para>
     /// </summary>
-    /// <remarks>For a CYCLE sequence (<paramref name="cycleBounds"/>), the next value after its limit is its MINVALUE (MAXVALUE when descending).</remarks>
-    public static string ConditionalSetvalArm(int index, string sequenceSchema, string sequenceName, long increment,
-        long headroom, decimal limit, IReadOnlyList<(string Schema, string Table, string Column)> columns, (long Min, long Max)? cycleBounds = null)
+    /// <remarks>
+    /// The next value after a CYCLE sequence's limit is its MINVALUE (MAXVALUE when descending). The subquery is
+    /// kept apart (<c>OFFSET 0</c>) so every row is read before its own setval.
+    /// </remarks>
+    public static string RepairSequences(IReadOnlyList<SetvalTarget> targets, long headroom, bool readRelations = false)
     {
-        var descending = increment < 0;
-        var extremes = columns.Select(c =>
-            $"(SELECT {(descending ? "floor(min" : "ceil(max")}({Identifiers.Quote(c.Column)})::numeric) FROM {Identifiers.Quote(c.Schema, c.Table)})");
-        var h = (descending ? "LEAST(" : "GREATEST(") + string.Join(", ", extremes) + ")";
-        var inc = increment.ToString(CultureInfo.InvariantCulture);
+        ArgumentOutOfRangeException.ThrowIfZero(targets.Count);
         var room = headroom.ToString(CultureInfo.InvariantCulture);
-        var lim = limit.ToString(CultureInfo.InvariantCulture);
-        var behind = descending ? "x.h <= x.next_value" : "x.h >= x.next_value";
-        var target = descending ? $"x.h - {room}" : $"x.h + {room}";
-        var withinLimit = descending ? $"{target} + ({inc}) >= {lim}" : $"{target} + {inc} <= {lim}";
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"SELECT {index} AS i, x.h, x.last_value, x.is_called,\n");
-        sb.Append(CultureInfo.InvariantCulture, $"       CASE WHEN x.h IS NOT NULL AND {behind} AND {withinLimit}\n");
-        sb.Append(CultureInfo.InvariantCulture, $"            THEN pg_catalog.setval(x.seq, ({target})::bigint, true) END AS set_to\n");
-        sb.Append(CultureInfo.InvariantCulture, $"FROM (SELECT q.tableoid::pg_catalog.regclass AS seq, q.last_value, q.is_called,\n");
-        var called = $"q.last_value::numeric + ({inc})";
-        if (cycleBounds is { } bounds)
+        sb.Append(CultureInfo.InvariantCulture, $"""
+            SELECT x.i, x.h, x.last_value, x.is_called,
+                   CASE WHEN x.h IS NOT NULL AND x.next_value IS NOT NULL
+                             AND CASE WHEN x.inc > 0 THEN x.h >= x.next_value ELSE x.h <= x.next_value END
+                             AND CASE WHEN x.inc > 0 THEN x.h + {room} + x.inc <= x.lim ELSE x.h - {room} + x.inc >= x.lim END
+                        THEN pg_catalog.setval(x.seq, (CASE WHEN x.inc > 0 THEN x.h + {room} ELSE x.h - {room} END)::int8, true)
+                   END AS set_to
+            FROM (SELECT s.i, s.seq, s.inc, s.lim, s.h, s.last_value, s.is_called,
+                         CASE WHEN NOT s.is_called THEN s.last_value::numeric
+                              WHEN s.cycles AND s.inc > 0 AND s.last_value::numeric + s.inc > s.seqmax THEN s.seqmin
+                              WHEN s.cycles AND s.inc < 0 AND s.last_value::numeric + s.inc < s.seqmin THEN s.seqmax
+                              ELSE s.last_value::numeric + s.inc END AS next_value
+                  FROM (SELECT v.i, v.seq, v.inc, v.lim, v.cycles, v.seqmin, v.seqmax, v.h, l.last_value, l.is_called
+                        FROM (VALUES
+
+            """);
+        for (var i = 0; i < targets.Count; i++)
         {
-            var (passed, wrapTo) = descending ? ($"< {bounds.Min.ToString(CultureInfo.InvariantCulture)}", bounds.Max) : ($"> {bounds.Max.ToString(CultureInfo.InvariantCulture)}", bounds.Min);
-            called = $"CASE WHEN {called} {passed} THEN {wrapTo.ToString(CultureInfo.InvariantCulture)} ELSE {called} END";
+            var t = targets[i];
+            var extreme = t.Increment < 0 ? "floor(min" : "ceil(max";
+            var extremes = t.Columns.Select(c =>
+                $"(SELECT {extreme}({Identifiers.Quote(c.Column)})::numeric) FROM {Identifiers.Quote(c.Schema, c.Table)})");
+            var h = (t.Increment < 0 ? "LEAST(" : "GREATEST(") + string.Join(", ", extremes) + ")";
+            var unread = t.NotCalled && !readRelations
+                ? $"(SELECT q.last_value FROM {Identifiers.Quote(t.Schema, t.Name)} q WHERE NOT q.is_called)"
+                : "NULL::int8";
+            sb.Append(CultureInfo.InvariantCulture, $"""
+                                ({i}, {RegClass(t.Schema, t.Name)}, {Number(t.Increment)}::int8, {Number(t.Limit)}::numeric,
+                                 {(t.Cycle ? "true" : "false")}, {Number(t.Min)}::int8, {Number(t.Max)}::int8,
+                                 {h},
+                                 {unread}){(i + 1 < targets.Count ? "," : string.Empty)}
+
+                """);
         }
 
-        sb.Append(CultureInfo.InvariantCulture, $"             CASE WHEN q.is_called THEN {called} ELSE q.last_value::numeric END AS next_value,\n");
-        sb.Append(CultureInfo.InvariantCulture, $"             {h} AS h\n");
-        sb.Append(CultureInfo.InvariantCulture, $"      FROM {Identifiers.Quote(sequenceSchema, sequenceName)} q) x");
+        sb.Append("""
+                        ) AS v(i, seq, inc, lim, cycles, seqmin, seqmax, h, unread)
+
+            """);
+        if (readRelations)
+        {
+            ArgumentOutOfRangeException.ThrowIfNotEqual(targets.Count, 1);
+            var sequence = Identifiers.Quote(targets[0].Schema, targets[0].Name);
+            sb.Append(CultureInfo.InvariantCulture, $"            CROSS JOIN (SELECT q.last_value, q.is_called FROM {sequence} q) l\n");
+        }
+        else
+        {
+            sb.Append("""
+                        CROSS JOIN LATERAL (SELECT COALESCE(r.v, v.unread) AS last_value, r.v IS NOT NULL AS is_called
+                                            FROM (SELECT pg_catalog.pg_sequence_last_value(v.seq) AS v) r) l
+
+                """);
+        }
+
+        sb.Append("            OFFSET 0) s) x");
         return sb.ToString();
     }
+
+    /// <summary>A number as SQL, a negative one in parentheses: <c>-9223372036854775808::int8</c> would cast before negating.</summary>
+    private static string Number(decimal value) =>
+        value < 0 ? "(" + value.ToString(CultureInfo.InvariantCulture) + ")" : value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary><c>'"schema"."name"'::pg_catalog.regclass</c>: a quoted name as a string literal, read back by PostgreSQL.</summary>
+    private static string RegClass(string schema, string name) =>
+        "'" + Identifiers.Quote(schema, name).Replace("'", "''", StringComparison.Ordinal) + "'::pg_catalog.regclass";
 
     private static string Milliseconds(TimeSpan timeout) =>
         "'" + ((long)Math.Max(1, Math.Ceiling(timeout.TotalMilliseconds))).ToString(CultureInfo.InvariantCulture) + "ms'";
 }
+
+/// <summary>
+/// What <see cref="SequenceSql.RepairSequences"/> needs of one sequence: its name, increment, limit (the column
+/// types' and its own), CYCLE bounds, the columns it is judged on, and whether the check found it not yet called.
+/// </summary>
+internal sealed record SetvalTarget(
+    string Schema,
+    string Name,
+    long Increment,
+    decimal Limit,
+    bool Cycle,
+    long Min,
+    long Max,
+    IReadOnlyList<(string Schema, string Table, string Column)> Columns,
+    bool NotCalled);
