@@ -119,7 +119,7 @@ public sealed class SequenceSyncPolicyStatusTests
     public void SelectEntries_ExplicitTables_KeepsEveryEntryInOrder()
     {
         var entries = Enumerable.Range(0, 150).Select(i => Entry($"t{i}", SequenceEntryStatus.InSync)).ToList();
-        var selected = SequenceSyncPolicyStatus.SelectEntries(entries, explicitTables: true);
+        var selected = SequenceSyncPolicyStatus.SelectEntries(entries, explicitTables: true, T0);
         Assert.Equal(entries, selected);
     }
 
@@ -135,11 +135,11 @@ public sealed class SequenceSyncPolicyStatusTests
             Entry("behind", SequenceEntryStatus.Behind),
             Entry("error", SequenceEntryStatus.Error),
         };
-        var selected = SequenceSyncPolicyStatus.SelectEntries(entries, explicitTables: false);
+        var selected = SequenceSyncPolicyStatus.SelectEntries(entries, explicitTables: false, T0);
         Assert.Equal(["error", "behind", "repaired", "full"], selected.Select(e => e.Table));
 
         var many = Enumerable.Range(0, 250).Select(i => Entry($"b{i:D3}", SequenceEntryStatus.Behind)).ToList();
-        var bounded = SequenceSyncPolicyStatus.SelectEntries(many, explicitTables: false);
+        var bounded = SequenceSyncPolicyStatus.SelectEntries(many, explicitTables: false, T0);
         Assert.Equal(SequenceSyncPolicyStatus.MaxDiscoveredEntries, bounded.Count);
         Assert.Equal("b000", bounded[0].Table);
         Assert.Equal("b099", bounded[^1].Table);
