@@ -145,6 +145,23 @@ public sealed class SequenceSyncPolicyStatusTests
         Assert.Equal("b099", bounded[^1].Table);
     }
 
+    [Fact]
+    public void SelectEntries_Discovery_KeepsInSyncEntriesWithHistoryOrAnExhaustionWithinAYear_SoonestFirst()
+    {
+        var entries = new List<SequenceStatusEntry>
+        {
+            Entry("quiet", SequenceEntryStatus.InSync),
+            Entry("drifted", SequenceEntryStatus.InSync) with { DriftCount = 1 },
+            Entry("imported", SequenceEntryStatus.InSync) with { ExplicitIdRows = 3 },
+            Entry("late", SequenceEntryStatus.InSync) with { ExhaustionTime = T0.AddDays(400) },
+            Entry("soon", SequenceEntryStatus.InSync) with { ExhaustionTime = T0.AddDays(20) },
+            Entry("year", SequenceEntryStatus.InSync) with { ExhaustionTime = T0.AddDays(200) },
+            Entry("behind", SequenceEntryStatus.Behind),
+        };
+        var selected = SequenceSyncPolicyStatus.SelectEntries(entries, explicitTables: false, T0);
+        Assert.Equal(["behind", "soon", "year", "drifted", "imported"], selected.Select(e => e.Table));
+    }
+
     private static SequenceStatusEntry Entry(string table, SequenceEntryStatus state, long behindBy = 0, double capacity = 0.1) => new()
     {
         Schema = "public",
