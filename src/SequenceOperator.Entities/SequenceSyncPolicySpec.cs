@@ -38,7 +38,10 @@ public sealed record SequenceSyncPolicySpec
     public const string DefaultDriftRecurrenceWindow = "24h";
 
     /// <summary>The smallest <see cref="DriftRecurrenceWindow"/> the CRD accepts.</summary>
-    public static readonly TimeSpan MinimumDriftRecurrenceWindow = TimeSpan.FromMinutes(1);
+    public const string MinimumDriftRecurrenceWindowText = "1m";
+
+    /// <summary><see cref="MinimumDriftRecurrenceWindowText"/> as a <see cref="TimeSpan"/>.</summary>
+    public static readonly TimeSpan MinimumDriftRecurrenceWindow = KubernetesDuration.Parse(MinimumDriftRecurrenceWindowText);
 
     /// <summary>
     /// The largest <see cref="DriftRecurrenceWindow"/> the CRD accepts, 720h (30 days): drift that comes back after a
@@ -79,7 +82,8 @@ public sealed record SequenceSyncPolicySpec
     [SchemaDefault(DefaultDriftRecurrenceWindow)]
     [SchemaPattern(KubernetesDuration.Pattern)]
     [SchemaLength(2, 64)]
-    [SchemaValidation("duration(self) >= duration('1m')", "driftRecurrenceWindow must be at least 1m")]
+    [SchemaValidation("duration(self) >= duration('" + MinimumDriftRecurrenceWindowText + "')",
+        "driftRecurrenceWindow must be at least " + MinimumDriftRecurrenceWindowText)]
     public string DriftRecurrenceWindow { get; set; } = DefaultDriftRecurrenceWindow;
 
     [Description("True pauses checks and repairs (Ready=False, reason Suspended) until set back to false.")]

@@ -409,7 +409,7 @@ internal sealed partial class PolicyReconciler(
             || recurrenceWindow > SequenceSyncPolicySpec.MaximumDriftRecurrenceWindow)
         {
             error = $"spec.driftRecurrenceWindow '{spec.DriftRecurrenceWindow}' is not a duration of at least "
-                + $"{KubernetesDuration.Format(SequenceSyncPolicySpec.MinimumDriftRecurrenceWindow)} and at most "
+                + $"{SequenceSyncPolicySpec.MinimumDriftRecurrenceWindowText} and at most "
                 + $"{SequenceSyncPolicySpec.MaximumDriftRecurrenceWindowText} (such as 24h or 90m).";
             return false;
         }

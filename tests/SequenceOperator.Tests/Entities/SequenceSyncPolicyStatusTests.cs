@@ -46,7 +46,8 @@ public sealed class SequenceSyncPolicyStatusTests
     {
         var status = new SequenceSyncPolicyStatus()
             .WithReady(SequenceSyncPolicyReasons.CheckSucceeded, "ok", T0)
-            .WithCondition(SequenceSyncPolicyConditions.InSync, ConditionStatus.True, SequenceSyncPolicyReasons.AllInSync, "none behind", T0)
+            .WithCondition(
+                SequenceSyncPolicyConditions.InSync, ConditionStatus.True, SequenceSyncPolicyReasons.AllInSync, "none behind", T0)
             .WithFailure(SequenceSyncPolicyReasons.TableErrors, "table cards not found", T1);
 
         Assert.Equal([SequenceSyncPolicyConditions.Ready, SequenceSyncPolicyConditions.InSync], status.Conditions!.Select(c => c.Type));
@@ -96,7 +97,8 @@ public sealed class SequenceSyncPolicyStatusTests
             Entry("c", SequenceEntryStatus.Repaired),
             Entry("d", SequenceEntryStatus.Error),
         };
-        var status = new SequenceSyncPolicyStatus().WithCheckResults(entries, [entries[1]], repaired: 1, explicitTables: true, T0, observedGeneration: 2);
+        var status = new SequenceSyncPolicyStatus()
+            .WithCheckResults(entries, [entries[1]], repaired: 1, explicitTables: true, T0, observedGeneration: 2);
         Assert.Equal(4, status.SequencesChecked);
         Assert.Equal(1, status.SequencesBehind);
         Assert.Equal(1, status.SequencesRepaired);

@@ -47,12 +47,14 @@ internal sealed record InsightOptions
     {
         if (RateWindow <= TimeSpan.Zero || MinimumRateSpan <= TimeSpan.Zero || MinimumRateSpan > RateWindow)
         {
-            throw new ArgumentOutOfRangeException(nameof(MinimumRateSpan), "RateWindow must be positive and at least MinimumRateSpan, which must be positive.");
+            throw new ArgumentOutOfRangeException(
+                nameof(MinimumRateSpan), "RateWindow must be positive and at least MinimumRateSpan, which must be positive.");
         }
 
         if (MaxRatePoints < 3 || MaxRecentDrifts < 1 || MaxSequencesPerPolicy < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxRatePoints), "MaxRatePoints must be at least 3, MaxRecentDrifts and MaxSequencesPerPolicy at least 1.");
+            throw new ArgumentOutOfRangeException(
+                nameof(MaxRatePoints), "MaxRatePoints must be at least 3, MaxRecentDrifts and MaxSequencesPerPolicy at least 1.");
         }
 
         if (InsertLagAllowance < TimeSpan.Zero)
@@ -62,7 +64,8 @@ internal sealed record InsightOptions
 
         if (ForgetAfter <= TimeSpan.Zero || ForecastHorizon <= TimeSpan.Zero || ForecastHorizon > TimeSpan.FromDays(1000 * 365.25))
         {
-            throw new ArgumentOutOfRangeException(nameof(ForecastHorizon), "ForgetAfter must be positive, ForecastHorizon from just above 0 to 1000 years.");
+            throw new ArgumentOutOfRangeException(
+                nameof(ForecastHorizon), "ForgetAfter must be positive, ForecastHorizon from just above 0 to 1000 years.");
         }
     }
 }
