@@ -12,6 +12,10 @@ namespace SequenceOperator.Entities;
 [Description("Which database and tables to keep in sync, whether to only report (Observe) or also repair (Repair), and how often.")]
 [SchemaValidation("!has(self.interval) || duration(self.interval) <= duration('" + SequenceSyncPolicySpec.MaximumIntervalText + "')",
     "interval must be at most " + SequenceSyncPolicySpec.MaximumIntervalText + " (49 days)", FieldPath = ".interval")]
+[SchemaValidation("!has(self.driftRecurrenceWindow) || duration(self.driftRecurrenceWindow) <= duration('"
+    + SequenceSyncPolicySpec.MaximumDriftRecurrenceWindowText + "')",
+    "driftRecurrenceWindow must be at most " + SequenceSyncPolicySpec.MaximumDriftRecurrenceWindowText + " (30 days)",
+    FieldPath = ".driftRecurrenceWindow")]
 public sealed record SequenceSyncPolicySpec
 {
     /// <summary>The CRD default of <see cref="Interval"/>.</summary>
@@ -29,6 +33,24 @@ public sealed record SequenceSyncPolicySpec
 
     /// <summary><see cref="MaximumIntervalText"/> as a <see cref="TimeSpan"/>.</summary>
     public static readonly TimeSpan MaximumInterval = KubernetesDuration.Parse(MaximumIntervalText);
+
+    /// <summary>The CRD default of <see cref="DriftRecurrenceWindow"/>.</summary>
+    public const string DefaultDriftRecurrenceWindow = "24h";
+
+    /// <summary>The smallest <see cref="DriftRecurrenceWindow"/> the CRD accepts.</summary>
+    public const string MinimumDriftRecurrenceWindowText = "1m";
+
+    /// <summary><see cref="MinimumDriftRecurrenceWindowText"/> as a <see cref="TimeSpan"/>.</summary>
+    public static readonly TimeSpan MinimumDriftRecurrenceWindow = KubernetesDuration.Parse(MinimumDriftRecurrenceWindowText);
+
+    /// <summary>
+    /// The largest <see cref="DriftRecurrenceWindow"/> the CRD accepts, 720h (30 days): drift that comes back after a
+    /// month is hardly one cause recurring, and a shorter bound keeps a typo (<c>8760h</c>) from flagging every drift.
+    /// </summary>
+    public const string MaximumDriftRecurrenceWindowText = "720h";
+
+    /// <summary><see cref="MaximumDriftRecurrenceWindowText"/> as a <see cref="TimeSpan"/>.</summary>
+    public static readonly TimeSpan MaximumDriftRecurrenceWindow = KubernetesDuration.Parse(MaximumDriftRecurrenceWindowText);
 
     [Description("The database to check: credentials from a Secret in this namespace, with connection settings as fallbacks.")]
     public required DatabaseSpec Database { get; init; }
@@ -53,6 +75,16 @@ public sealed record SequenceSyncPolicySpec
     [Description("How repairs are made (Repair mode).")]
     [SchemaDefault("{}")]
     public RepairSpec Repair { get; set; } = new();
+
+    [Description("A sequence found behind again within this long after its last drift ended (it was repaired, or a check "
+        + "saw it in sync) is recurring drift: a Warning Event DriftRecurring names the table, how often and the rows "
+        + "inserted with explicit ids. A duration such as 24h or 90m; at least 1m and at most 720h (30 days).")]
+    [SchemaDefault(DefaultDriftRecurrenceWindow)]
+    [SchemaPattern(KubernetesDuration.Pattern)]
+    [SchemaLength(2, 64)]
+    [SchemaValidation("duration(self) >= duration('" + MinimumDriftRecurrenceWindowText + "')",
+        "driftRecurrenceWindow must be at least " + MinimumDriftRecurrenceWindowText)]
+    public string DriftRecurrenceWindow { get; set; } = DefaultDriftRecurrenceWindow;
 
     [Description("True pauses checks and repairs (Ready=False, reason Suspended) until set back to false.")]
     [SchemaDefault("false")]

@@ -16,6 +16,11 @@ public sealed record SequenceSyncPolicyStatus
     public const int MaxDiscoveredEntries = 100;
 
     /// <summary>
+    /// A discovered in-sync sequence with no other reason to be listed is, when it runs out within this long of the check.
+    /// </summary>
+    public static readonly TimeSpan ExhaustionListingHorizon = TimeSpan.FromDays(365);
+
+    /// <summary>
     /// Capacity share above which a discovered in-sync sequence is still listed, as the API's description of
     /// <see cref="Sequences"/> states it. The engine's <c>SequenceEntry.CapacityWarningThreshold</c> is the same value
     /// (the metrics export by it); a test holds the two equal.
@@ -45,7 +50,8 @@ public sealed record SequenceSyncPolicyStatus
     public IReadOnlyList<Condition>? Conditions { get; init; }
 
     [Description("Per-sequence results: every entry for an explicit table list; with discovery only those behind, repaired, "
-        + "in error or over 80% of their capacity, at most 100.")]
+        + "in error, over 80% of their capacity, running out within a year, or with drift history or explicit-id rows, "
+        + "at most 100.")]
     public IReadOnlyList<SequenceStatusEntry>? Sequences { get; init; }
 
     /// <summary>The condition of that type, or null.</summary>
@@ -146,7 +152,7 @@ public sealed record SequenceSyncPolicyStatus
             SequencesChecked = entries.Count,
             SequencesBehind = behind.Count,
             SequencesRepaired = repaired,
-            Sequences = SelectEntries(entries, explicitTables),
+            Sequences = SelectEntries(entries, explicitTables, checkTime),
         };
 
         return behind.Count == 0
@@ -162,10 +168,11 @@ public sealed record SequenceSyncPolicyStatus
 
     /// <summary>
     /// The entries kept in the status: all of them for an explicit table list (in the given order); for discovery only
-    /// those in error, behind, repaired or over <see cref="CapacityWarningThreshold"/> of their capacity, most urgent
-    /// first, at most <see cref="MaxDiscoveredEntries"/>.
+    /// the noteworthy ones (<see cref="IsNoteworthy"/>), most urgent first, at most <see cref="MaxDiscoveredEntries"/>:
+    /// in error, behind, repaired, then by capacity used, then the soonest to run out.
     /// </summary>
-    public static IReadOnlyList<SequenceStatusEntry> SelectEntries(IReadOnlyList<SequenceStatusEntry> entries, bool explicitTables)
+    public static IReadOnlyList<SequenceStatusEntry> SelectEntries(
+        IReadOnlyList<SequenceStatusEntry> entries, bool explicitTables, DateTimeOffset checkTime)
     {
         ArgumentNullException.ThrowIfNull(entries);
         if (explicitTables)
@@ -176,7 +183,7 @@ public sealed record SequenceSyncPolicyStatus
         return
         [
             .. entries
-                .Where(IsNoteworthy)
+                .Where(e => IsNoteworthy(e, checkTime))
                 .OrderBy(e => e.Status switch
                 {
                     SequenceEntryStatus.Error => 0,
@@ -185,6 +192,7 @@ public sealed record SequenceSyncPolicyStatus
                     _ => 3,
                 })
                 .ThenByDescending(e => double.IsNaN(e.CapacityUsed) ? 0 : e.CapacityUsed)
+                .ThenBy(e => e.ExhaustionTime ?? DateTimeOffset.MaxValue)
                 .ThenBy(e => e.Schema, StringComparer.Ordinal)
                 .ThenBy(e => e.Table, StringComparer.Ordinal)
                 .ThenBy(e => e.Column, StringComparer.Ordinal)
@@ -192,11 +200,16 @@ public sealed record SequenceSyncPolicyStatus
         ];
     }
 
-    /// <summary>True for an entry that is behind, repaired, in error or over <see cref="CapacityWarningThreshold"/>.</summary>
-    public static bool IsNoteworthy(SequenceStatusEntry entry)
+    /// <summary>
+    /// True for an entry that is behind, repaired, in error or over <see cref="CapacityWarningThreshold"/>; or that
+    /// has drifted or seen explicit-id rows (so its history stays in the status, and survives an operator restart);
+    /// or that runs out within <see cref="ExhaustionListingHorizon"/> of <paramref name="checkTime"/>.
+    /// </summary>
+    public static bool IsNoteworthy(SequenceStatusEntry entry, DateTimeOffset checkTime)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return entry.Status != SequenceEntryStatus.InSync || entry.CapacityUsed > CapacityWarningThreshold;
+        return entry.Status != SequenceEntryStatus.InSync || entry.CapacityUsed > CapacityWarningThreshold
+            || entry.DriftCount > 0 || entry.ExplicitIdRows > 0 || entry.ExhaustionTime - checkTime <= ExhaustionListingHorizon;
     }
 
     private static string Describe(SequenceStatusEntry e) => $"{e.Schema}.{e.Table}.{e.Column} ({e.BehindBy} behind)";
@@ -242,6 +255,34 @@ public sealed record SequenceStatusEntry
 
     [Description("Details, such as the error.")]
     public string Message { get; set; } = string.Empty;
+
+    [Description("When a check last found the sequence behind its data.")]
+    public DateTimeOffset? LastDriftTime { get; init; }
+
+    [Description("How many separate times the sequence fell behind since the policy was created: a transition from not "
+        + "behind to behind counts once, however many checks see it behind. Absent when it never did.")]
+    public long? DriftCount { get; init; }
+
+    [Description("When the operator last repaired the sequence.")]
+    public DateTimeOffset? LastRepairTime { get; init; }
+
+    [Description("Rows inserted into the table with explicit ids (beyond the values the sequence handed out, by the table "
+        + "statistics) since the policy was created: a lower bound. Absent when none were seen.")]
+    public long? ExplicitIdRows { get; init; }
+
+    [Description("When rows with explicit ids were last seen.")]
+    public DateTimeOffset? LastExplicitIdRowsTime { get; init; }
+
+    [Description("Values the sequence handed out per day over the last 24 hours (repairs excluded); absent until the "
+        + "operator has seen it for 30 minutes.")]
+    public double? ConsumptionPerDay { get; init; }
+
+    [Description("When the sequence hands out its last value at that rate; absent when the rate is zero or unknown, or "
+        + "it is more than 100 years away.")]
+    public DateTimeOffset? ExhaustionTime { get; init; }
+
+    [Description("The forecast in words, such as 'int4 column: runs out around 2027-03-02 at about 1.2 M ids a day'.")]
+    public string? Forecast { get; init; }
 }
 
 /// <summary>

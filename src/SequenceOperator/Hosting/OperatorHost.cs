@@ -16,6 +16,7 @@ using SequenceOperator.Kubernetes.LeaderElection;
 using SequenceOperator.Metrics;
 using SequenceOperator.Postgres;
 using SequenceOperator.Reconciliation;
+using SequenceOperator.Reconciliation.Insights;
 
 namespace SequenceOperator.Hosting;
 
@@ -82,6 +83,7 @@ internal static class OperatorHost
         services.AddSingleton<SequenceEngine>();
         services.AddSingleton<PolicyDatabases>();
         services.AddSingleton(new CheckTimeouts { Connect = options.ConnectTimeout, Command = options.CommandTimeout });
+        services.AddSingleton(sp => new InsightStore(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PolicyReconciler>();
         services.AddSingleton<PolicyController>();
         if (options.LeaderElect)

@@ -72,6 +72,7 @@ internal static class LogEvents
         public const int Checked = 3100;
         public const int CheckFailed = 3101;
         public const int PolicyDeleted = 3102;
+        public const int DriftRecurring = 3103;
     }
 
     /// <summary>The operator's host.</summary>

@@ -47,9 +47,11 @@ internal sealed record SequenceObservation(
     public static SequenceObservation Of(SequenceEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var sequence = $"{entry.SequenceSchema}.{entry.SequenceName}";
-        return new(entry.Schema, entry.Table, entry.Column, sequence, entry.BehindBy, entry.CapacityUsed, entry.Status);
+        return new(entry.Schema, entry.Table, entry.Column, LabelOf(entry), entry.BehindBy, entry.CapacityUsed, entry.Status);
     }
+
+    /// <summary>The entry's <c>sequence</c> label: <c>public.cards_id_seq</c>.</summary>
+    public static string LabelOf(SequenceEntry entry) => $"{entry.SequenceSchema}.{entry.SequenceName}";
 }
 
 /// <summary>What one check of a policy came to.</summary>

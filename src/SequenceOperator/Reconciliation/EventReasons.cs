@@ -15,6 +15,13 @@ internal static class EventReasons
 
     /// <summary>Normal: a sequence was repaired (one Event per sequence, then one for the rest).</summary>
     public const string SequenceRepaired = "SequenceRepaired";
+
+    /// <summary>
+    /// Warning: a sequence fell behind again within <c>spec.driftRecurrenceWindow</c> after its last drift ended (one
+    /// Event per sequence, then one for the rest); the note names the table, how often, the explicit-id rows and the
+    /// usual causes.
+    /// </summary>
+    public const string DriftRecurring = "DriftRecurring";
 }
 
 /// <summary>The action of an Event: what the operator was doing when it saw what the Event reports.</summary>

@@ -11,6 +11,7 @@ using SequenceOperator.Kubernetes.Models;
 using SequenceOperator.Logging;
 using SequenceOperator.Metrics;
 using SequenceOperator.Postgres;
+using SequenceOperator.Reconciliation.Insights;
 
 namespace SequenceOperator.Reconciliation;
 
@@ -58,6 +59,7 @@ internal sealed partial class PolicyReconciler(
     PolicyDatabases databases,
     CheckTimeouts timeouts,
     SequenceOperatorMetrics metrics,
+    InsightStore insights,
     TimeProvider time,
     ILogger<PolicyReconciler> logger)
 {
@@ -85,12 +87,13 @@ internal sealed partial class PolicyReconciler(
     }
 
     /// <summary>
-    /// The policy is gone: drop its metric series. No finalizer is needed: nothing outside the operator's memory is
+    /// The policy is gone: drop its metric series and its drift history. No finalizer is needed: nothing outside the operator's memory is
     /// owned, and its connection pool exists only while one of its checks runs.
     /// </summary>
     public void Deleted(PolicyKey key)
     {
         metrics.RemovePolicy(key);
+        insights.RemovePolicy(key);
         LogDeleted(logger, key.Namespace, key.Name);
     }
 
@@ -179,7 +182,7 @@ internal sealed partial class PolicyReconciler(
                 var report = repair
                     ? await engine.RepairAsync(pool.DataSource, check, repairOptions, cancellationToken).ConfigureAwait(false)
                     : await engine.CheckAsync(pool.DataSource, check, cancellationToken).ConfigureAwait(false);
-                return new Checked(report, run.Interval, stopwatch.Elapsed);
+                return new Checked(report, run.Interval, stopwatch.Elapsed, run.DriftRecurrenceWindow);
             }
             catch (SequenceEngineException ex) when (ex.Failure is EngineFailure.Timeout or EngineFailure.ConnectionFailed)
             {
@@ -200,14 +203,16 @@ internal sealed partial class PolicyReconciler(
 
     /// <summary>
     /// Records the outcome, exactly once per reconcile, in this order: metrics, Events, then the status, so a status
-    /// that shows this reconcile means all of it is recorded. The one place to add what a reconcile records.
+    /// that shows this reconcile means all of it is recorded. The one place to add what a reconcile records. A check
+    /// first goes to the insight model (drift history, explicit-id rows, forecasts), whose answer each step records.
     /// </summary>
     private async Task<ReconcileResult> FinishAsync(V1Alpha1SequenceSyncPolicy policy, Outcome outcome, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow(); // the reconcile's one reading of the clock
-        var status = NextStatus(policy, outcome, now);
-        RecordMetrics(policy, outcome);
-        await RecordEventsAsync(policy, outcome, status, cancellationToken).ConfigureAwait(false);
+        var insight = outcome is Checked check ? Observe(policy, check) : null;
+        var status = NextStatus(policy, outcome, insight, now);
+        RecordMetrics(policy, outcome, insight);
+        await RecordEventsAsync(policy, outcome, insight, status, cancellationToken).ConfigureAwait(false);
         await WriteStatusAsync(policy, status, cancellationToken).ConfigureAwait(false);
         return outcome switch
         {
@@ -217,21 +222,37 @@ internal sealed partial class PolicyReconciler(
         };
     }
 
+    /// <summary>
+    /// The check's samples to the insight model; the history the status kept restores a column the model does not
+    /// know yet (after an operator restart or a leader change), counted since the policy's creation.
+    /// </summary>
+    private InsightReport Observe(V1Alpha1SequenceSyncPolicy policy, Checked outcome)
+    {
+        var kept = (policy.Status?.Sequences ?? []).DistinctBy(InsightMapping.ColumnOf).ToDictionary(InsightMapping.ColumnOf);
+        var created = policy.Metadata.CreationTimestamp;
+        return insights.Observe(
+            KeyOf(policy),
+            InsightMapping.Samples(outcome.Report),
+            outcome.DriftRecurrenceWindow,
+            column => InsightMapping.Restore(kept.GetValueOrDefault(column), created));
+    }
+
     /// <summary>The status the outcome leaves; each helper stamps the policy's generation.</summary>
-    private static SequenceSyncPolicyStatus NextStatus(V1Alpha1SequenceSyncPolicy policy, Outcome outcome, DateTimeOffset now)
+    private static SequenceSyncPolicyStatus NextStatus(
+        V1Alpha1SequenceSyncPolicy policy, Outcome outcome, InsightReport? insight, DateTimeOffset now)
     {
         var status = policy.Status ?? new SequenceSyncPolicyStatus();
         var generation = policy.Metadata.Generation;
         return outcome switch
         {
-            Checked c => StatusMapping.Checked(status, c.Report, policy.Spec.HasExplicitTables, now, generation),
+            Checked c => StatusMapping.Checked(status, c.Report, policy.Spec.HasExplicitTables, now, generation, insight),
             CheckFailed f => (status with { LastCheckTime = now }).WithFailure(f.Reason, f.Message, now, generation),
             Paused p => status.WithFailure(p.Reason, p.Message, now, generation),
             _ => throw new UnreachableException(),
         };
     }
 
-    private void RecordMetrics(V1Alpha1SequenceSyncPolicy policy, Outcome outcome)
+    private void RecordMetrics(V1Alpha1SequenceSyncPolicy policy, Outcome outcome, InsightReport? insight)
     {
         var key = KeyOf(policy);
         var explicitTables = policy.Spec.HasExplicitTables;
@@ -239,6 +260,7 @@ internal sealed partial class PolicyReconciler(
         {
             case Checked c:
                 metrics.RecordCheck(key, CheckOutcome.Of(c.Report, c.Duration, explicitTables));
+                metrics.RecordInsights(key, insight!.Sequences);
                 break;
             case CheckFailed f:
                 metrics.RecordCheck(key, CheckOutcome.Failed(f.Duration, explicitTables));
@@ -249,13 +271,21 @@ internal sealed partial class PolicyReconciler(
         }
     }
 
-    /// <summary>The sequences' Events of a check, then a warning when the policy is not Ready (but for a suspended one).</summary>
+    /// <summary>
+    /// The sequences' Events of a check and its recurring drift, then a warning when the policy is not Ready (but for a
+    /// suspended one).
+    /// </summary>
     private async Task RecordEventsAsync(
-        V1Alpha1SequenceSyncPolicy policy, Outcome outcome, SequenceSyncPolicyStatus status, CancellationToken cancellationToken)
+        V1Alpha1SequenceSyncPolicy policy,
+        Outcome outcome,
+        InsightReport? insight,
+        SequenceSyncPolicyStatus status,
+        CancellationToken cancellationToken)
     {
         if (outcome is Checked c)
         {
             await RecordSequenceEventsAsync(policy, c.Report, cancellationToken).ConfigureAwait(false);
+            await RecordRecurrencesAsync(policy, insight!, cancellationToken).ConfigureAwait(false);
             LogChecked(logger, c.Report.Sequences.Count, c.Report.Behind.Count, c.Report.Repaired.Count,
                 c.Report.Errors.Count + c.Report.CheckFailures.Count + c.Report.RepairFailures.Count);
         }
@@ -308,6 +338,29 @@ internal sealed partial class PolicyReconciler(
         }
     }
 
+    /// <summary>
+    /// A <c>DriftRecurring</c> Warning Event per column found behind again within the recurrence window, at most
+    /// <see cref="MaxSequenceEventsPerCheck"/>; then one for the rest.
+    /// </summary>
+    private async Task RecordRecurrencesAsync(V1Alpha1SequenceSyncPolicy policy, InsightReport insight, CancellationToken cancellationToken)
+    {
+        var recurrences = insight.Recurrences.ToList();
+        foreach (var r in recurrences.Take(MaxSequenceEventsPerCheck))
+        {
+            LogDriftRecurring(logger, r.Column.ToString(), r.DriftCount, r.ExplicitIdRows);
+            await events.RecordAsync(
+                policy, EventType.Warning, EventReasons.DriftRecurring, r.Message, EventActions.Check, cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        if (recurrences.Count > MaxSequenceEventsPerCheck)
+        {
+            await events.RecordAsync(policy, EventType.Warning, EventReasons.DriftRecurring, string.Create(CultureInfo.InvariantCulture,
+                $"{recurrences.Count - MaxSequenceEventsPerCheck} more sequence(s) fell behind again; see the policy's status."),
+                EventActions.Check, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>A merge patch to the status subresource, sent only when the status changed.</summary>
     private async Task WriteStatusAsync(
         V1Alpha1SequenceSyncPolicy policy, SequenceSyncPolicyStatus status, CancellationToken cancellationToken)
@@ -354,6 +407,16 @@ internal sealed partial class PolicyReconciler(
             return false;
         }
 
+        if (!KubernetesDuration.TryParse(spec.DriftRecurrenceWindow, out var recurrenceWindow)
+            || recurrenceWindow < SequenceSyncPolicySpec.MinimumDriftRecurrenceWindow
+            || recurrenceWindow > SequenceSyncPolicySpec.MaximumDriftRecurrenceWindow)
+        {
+            error = $"spec.driftRecurrenceWindow '{spec.DriftRecurrenceWindow}' is not a duration of at least "
+                + $"{SequenceSyncPolicySpec.MinimumDriftRecurrenceWindowText} and at most "
+                + $"{SequenceSyncPolicySpec.MaximumDriftRecurrenceWindowText} (such as 24h or 90m).";
+            return false;
+        }
+
         if (spec.Repair.Headroom < 0)
         {
             error = "spec.repair.headroom must be 0 or more.";
@@ -374,7 +437,7 @@ internal sealed partial class PolicyReconciler(
             }
         }
 
-        run = new RunSpec(interval, lockTimeout, tables);
+        run = new RunSpec(interval, lockTimeout, recurrenceWindow, tables);
         return true;
     }
 
@@ -392,8 +455,9 @@ internal sealed partial class PolicyReconciler(
         _ => SequenceSyncPolicyReasons.CheckFailed,
     };
 
-    /// <summary>The spec, read: the interval, the lock timeout and the parsed table entries.</summary>
-    private sealed record RunSpec(TimeSpan Interval, TimeSpan LockTimeout, IReadOnlyList<TableSelector> Tables);
+    /// <summary>The spec, read: the interval, the lock timeout, the drift recurrence window and the parsed table entries.</summary>
+    private sealed record RunSpec(
+        TimeSpan Interval, TimeSpan LockTimeout, TimeSpan DriftRecurrenceWindow, IReadOnlyList<TableSelector> Tables);
 
     /// <summary>What one reconcile came to, decided once; <see cref="FinishAsync"/> records it.</summary>
     /// <param name="Interval">The policy's interval: the requeue delay after a check, the longest backoff after a failure.</param>
@@ -409,7 +473,8 @@ internal sealed partial class PolicyReconciler(
     private sealed record CheckFailed(string Reason, string Message, TimeSpan Interval, TimeSpan Duration = default) : Outcome(Interval);
 
     /// <summary>The check ran; its report says whether it succeeded.</summary>
-    private sealed record Checked(SequenceReport Report, TimeSpan Interval, TimeSpan Duration) : Outcome(Interval);
+    private sealed record Checked(SequenceReport Report, TimeSpan Interval, TimeSpan Duration, TimeSpan DriftRecurrenceWindow)
+        : Outcome(Interval);
 
     [LoggerMessage(EventId = LogEvents.Reconciliation.Checked, Level = LogLevel.Information,
         Message = "Checked {Sequences} sequence(s): {Behind} behind, {Repaired} repaired, {Errors} error(s)")]
@@ -421,4 +486,8 @@ internal sealed partial class PolicyReconciler(
     [LoggerMessage(EventId = LogEvents.Reconciliation.PolicyDeleted, Level = LogLevel.Information,
         Message = "Policy {Namespace}/{Name} deleted: its metric series are dropped")]
     private static partial void LogDeleted(ILogger logger, string @namespace, string name);
+
+    [LoggerMessage(EventId = LogEvents.Reconciliation.DriftRecurring, Level = LogLevel.Warning,
+        Message = "Drift recurring on {Column}: {DriftCount} drift(s), {ExplicitIdRows} row(s) with explicit ids seen")]
+    private static partial void LogDriftRecurring(ILogger logger, string column, long driftCount, long explicitIdRows);
 }

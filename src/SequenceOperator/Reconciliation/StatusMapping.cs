@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using SequenceOperator.Entities;
 using SequenceOperator.Postgres;
+using SequenceOperator.Reconciliation.Insights;
 
 namespace SequenceOperator.Reconciliation;
 
@@ -13,14 +14,28 @@ namespace SequenceOperator.Reconciliation;
 internal static class StatusMapping
 {
     /// <summary>
-    /// The status after a check that ran: entries, counts, InSync, and Ready: True exactly when the report
-    /// <see cref="SequenceReport.Succeeded"/>; else RepairFailed when a repair failed, TableErrors otherwise.
+    /// The status after a check that ran: entries (with their drift history and forecast from
+    /// <paramref name="insights"/>, or the history the status kept for a column it has none on), counts, InSync, and
+    /// Ready: True exactly when the report <see cref="SequenceReport.Succeeded"/>; else RepairFailed when a repair
+    /// failed, TableErrors otherwise.
     /// </summary>
     public static SequenceSyncPolicyStatus Checked(
-        SequenceSyncPolicyStatus status, SequenceReport report, bool explicitTables, DateTimeOffset now, long? generation)
+        SequenceSyncPolicyStatus status,
+        SequenceReport report,
+        bool explicitTables,
+        DateTimeOffset now,
+        long? generation,
+        InsightReport? insights = null)
     {
+        var known = (insights?.Sequences ?? []).ToDictionary(i => i.Column);
+        var kept = (status.Sequences ?? []).DistinctBy(InsightMapping.ColumnOf).ToDictionary(InsightMapping.ColumnOf);
+        SequenceStatusEntry WithHistory(SequenceStatusEntry entry) =>
+            known.TryGetValue(InsightMapping.ColumnOf(entry), out var insight) ? InsightMapping.WithInsight(entry, insight)
+            : kept.TryGetValue(InsightMapping.ColumnOf(entry), out var previous) ? InsightMapping.WithHistoryOf(entry, previous)
+            : entry;
+
         var next = status.WithCheckResults(
-            [.. report.Sequences.Select(ToStatusEntry), .. report.Errors.Select(ToStatusEntry)],
+            [.. report.Sequences.Select(ToStatusEntry).Select(WithHistory), .. report.Errors.Select(ToStatusEntry)],
             [.. report.Behind.Select(ToStatusEntry)],
             report.Repaired.Count,
             explicitTables,

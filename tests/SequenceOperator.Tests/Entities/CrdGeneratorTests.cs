@@ -202,18 +202,9 @@ public sealed class CrdGeneratorTests
         Assert.True(item["properties"]!["nextValue"]!["nullable"]!.GetValue<bool>()); // unknown for an entry that could not be read
         Assert.Equal(
             [
-                "schema",
-                "table",
-                "column",
-                "sequenceSchema",
-                "sequenceName",
-                "maxValue",
-                "nextValue",
-                "behindBy",
-                "capacityUsed",
-                "status",
-                "repairedNextValue",
-                "message",
+                "schema", "table", "column", "sequenceSchema", "sequenceName", "maxValue", "nextValue", "behindBy", "capacityUsed",
+                "status", "repairedNextValue", "message", "lastDriftTime", "driftCount", "lastRepairTime", "explicitIdRows",
+                "lastExplicitIdRowsTime", "consumptionPerDay", "exhaustionTime", "forecast",
             ],
             item["properties"]!.AsObject().Select(p => p.Key));
 
@@ -255,10 +246,20 @@ public sealed class CrdGeneratorTests
     [Fact]
     public void Crd_Durations_StateTheirUpperBounds_WhereKubectlExplainShowsThem()
     {
-        var specRule = Assert.Single(Spec["x-kubernetes-validations"]!.AsArray())!;
-        Assert.Equal("!has(self.interval) || duration(self.interval) <= duration('1176h')", specRule["rule"]!.GetValue<string>());
-        Assert.Equal(".interval", specRule["fieldPath"]!.GetValue<string>());
+        var specRules = Spec["x-kubernetes-validations"]!.AsArray();
+        Assert.Equal(2, specRules.Count);
+        Assert.Equal("!has(self.interval) || duration(self.interval) <= duration('1176h')", specRules[0]!["rule"]!.GetValue<string>());
+        Assert.Equal(".interval", specRules[0]!["fieldPath"]!.GetValue<string>());
         Assert.Contains("at most 1176h", Spec["properties"]!["interval"]!["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(
+            "!has(self.driftRecurrenceWindow) || duration(self.driftRecurrenceWindow) <= duration('720h')",
+            specRules[1]!["rule"]!.GetValue<string>());
+        Assert.Equal(".driftRecurrenceWindow", specRules[1]!["fieldPath"]!.GetValue<string>());
+        var window = Spec["properties"]!["driftRecurrenceWindow"]!;
+        Assert.Contains("at most 720h", window["description"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("24h", window["default"]!.GetValue<string>());
+        var windowRule = Assert.Single(window["x-kubernetes-validations"]!.AsArray())!;
+        Assert.Equal("duration(self) >= duration('1m')", windowRule["rule"]!.GetValue<string>());
 
         var repair = Spec["properties"]!["repair"]!;
         var repairRule = Assert.Single(repair["x-kubernetes-validations"]!.AsArray())!;

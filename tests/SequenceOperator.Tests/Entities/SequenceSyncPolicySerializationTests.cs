@@ -26,6 +26,7 @@ public sealed class SequenceSyncPolicySerializationTests
           mode: Observe                                    # Observe (report only, the default) or Repair
           interval: 5m                                     # how often to check; at least 10s
           repair: { headroom: 0, lockTimeout: 2s }
+          driftRecurrenceWindow: 24h                       # behind again within this long: a DriftRecurring Event
           suspend: false
         """;
 
@@ -54,6 +55,7 @@ public sealed class SequenceSyncPolicySerializationTests
         Assert.Equal(TimeSpan.FromMinutes(5), policy.Spec.GetInterval());
         Assert.Equal(0, policy.Spec.Repair.Headroom);
         Assert.Equal(TimeSpan.FromSeconds(2), policy.Spec.Repair.GetLockTimeout());
+        Assert.Equal("24h", policy.Spec.DriftRecurrenceWindow);
         Assert.False(policy.Spec.Suspend);
         Assert.Null(policy.Status);
     }

@@ -101,13 +101,8 @@ public sealed class SequenceSyncPolicyStatusTests
             Entry("c", SequenceEntryStatus.Repaired),
             Entry("d", SequenceEntryStatus.Error),
         };
-        var status = new SequenceSyncPolicyStatus().WithCheckResults(
-            entries,
-            [entries[1]],
-            repaired: 1,
-            explicitTables: true,
-            T0,
-            observedGeneration: 2);
+        var status = new SequenceSyncPolicyStatus()
+            .WithCheckResults(entries, [entries[1]], repaired: 1, explicitTables: true, T0, observedGeneration: 2);
         Assert.Equal(4, status.SequencesChecked);
         Assert.Equal(1, status.SequencesBehind);
         Assert.Equal(1, status.SequencesRepaired);
@@ -130,7 +125,7 @@ public sealed class SequenceSyncPolicyStatusTests
     public void SelectEntries_ExplicitTables_KeepsEveryEntryInOrder()
     {
         var entries = Enumerable.Range(0, 150).Select(i => Entry($"t{i}", SequenceEntryStatus.InSync)).ToList();
-        var selected = SequenceSyncPolicyStatus.SelectEntries(entries, explicitTables: true);
+        var selected = SequenceSyncPolicyStatus.SelectEntries(entries, explicitTables: true, T0);
         Assert.Equal(entries, selected);
     }
 
@@ -146,14 +141,31 @@ public sealed class SequenceSyncPolicyStatusTests
             Entry("behind", SequenceEntryStatus.Behind),
             Entry("error", SequenceEntryStatus.Error),
         };
-        var selected = SequenceSyncPolicyStatus.SelectEntries(entries, explicitTables: false);
+        var selected = SequenceSyncPolicyStatus.SelectEntries(entries, explicitTables: false, T0);
         Assert.Equal(["error", "behind", "repaired", "full"], selected.Select(e => e.Table));
 
         var many = Enumerable.Range(0, 250).Select(i => Entry($"b{i:D3}", SequenceEntryStatus.Behind)).ToList();
-        var bounded = SequenceSyncPolicyStatus.SelectEntries(many, explicitTables: false);
+        var bounded = SequenceSyncPolicyStatus.SelectEntries(many, explicitTables: false, T0);
         Assert.Equal(SequenceSyncPolicyStatus.MaxDiscoveredEntries, bounded.Count);
         Assert.Equal("b000", bounded[0].Table);
         Assert.Equal("b099", bounded[^1].Table);
+    }
+
+    [Fact]
+    public void SelectEntries_Discovery_KeepsInSyncEntriesWithHistoryOrAnExhaustionWithinAYear_SoonestFirst()
+    {
+        var entries = new List<SequenceStatusEntry>
+        {
+            Entry("quiet", SequenceEntryStatus.InSync),
+            Entry("drifted", SequenceEntryStatus.InSync) with { DriftCount = 1 },
+            Entry("imported", SequenceEntryStatus.InSync) with { ExplicitIdRows = 3 },
+            Entry("late", SequenceEntryStatus.InSync) with { ExhaustionTime = T0.AddDays(400) },
+            Entry("soon", SequenceEntryStatus.InSync) with { ExhaustionTime = T0.AddDays(20) },
+            Entry("year", SequenceEntryStatus.InSync) with { ExhaustionTime = T0.AddDays(200) },
+            Entry("behind", SequenceEntryStatus.Behind),
+        };
+        var selected = SequenceSyncPolicyStatus.SelectEntries(entries, explicitTables: false, T0);
+        Assert.Equal(["behind", "soon", "year", "drifted", "imported"], selected.Select(e => e.Table));
     }
 
     private static SequenceStatusEntry Entry(string table, SequenceEntryStatus state, long behindBy = 0, double capacity = 0.1) => new()

@@ -5,6 +5,7 @@ using SequenceOperator.Kubernetes.Events;
 using SequenceOperator.Metrics;
 using SequenceOperator.Postgres;
 using SequenceOperator.Reconciliation;
+using SequenceOperator.Reconciliation.Insights;
 using SequenceOperator.Testing.Operator;
 using SequenceOperator.Testing.Postgres;
 using SequenceOperator.Tests.Kubernetes;
@@ -29,15 +30,7 @@ internal sealed class ReconcilerRig : IAsyncDisposable
         Env = env;
         _events = new EventRecorder(env.Client, timeProvider: Time);
         Metrics = new SequenceOperatorMetrics(Time);
-        Reconciler = new PolicyReconciler(
-            env.Client,
-            _events,
-            new SequenceEngine(NullLogger<SequenceEngine>.Instance),
-            new PolicyDatabases(),
-            new CheckTimeouts(),
-            Metrics,
-            Time,
-            NullLogger<PolicyReconciler>.Instance);
+        Reconciler = NewReconciler();
     }
 
     public OperatorEnvironment Env { get; }
@@ -46,7 +39,16 @@ internal sealed class ReconcilerRig : IAsyncDisposable
 
     public SequenceOperatorMetrics Metrics { get; }
 
-    public PolicyReconciler Reconciler { get; }
+    public PolicyReconciler Reconciler { get; private set; }
+
+    /// <summary>The reconciler's drift history and forecasts (in memory: <see cref="RestartOperator"/> starts a new one).</summary>
+    public InsightStore Insights { get; private set; } = null!;
+
+    /// <summary>
+    /// A new reconciler with a new <see cref="Insights"/> store, as after an operator restart or a leader change: what
+    /// the old one knew only comes back from the policy's status.
+    /// </summary>
+    public void RestartOperator() => Reconciler = NewReconciler();
 
     /// <summary>The rig; <paramref name="celRules"/> false serves policies as an API server that ignores the CRD's CEL rules.</summary>
     public static async Task<ReconcilerRig> StartAsync(PostgresServer postgres, bool celRules = true) =>
@@ -139,6 +141,21 @@ internal sealed class ReconcilerRig : IAsyncDisposable
         listener.Start();
         listener.RecordObservableInstruments();
         return value;
+    }
+
+    private PolicyReconciler NewReconciler()
+    {
+        Insights = new InsightStore(Time);
+        return new PolicyReconciler(
+            Env.Client,
+            _events,
+            new SequenceEngine(NullLogger<SequenceEngine>.Instance),
+            new PolicyDatabases(),
+            new CheckTimeouts(),
+            Metrics,
+            Insights,
+            Time,
+            NullLogger<PolicyReconciler>.Instance);
     }
 
     public async ValueTask DisposeAsync()

@@ -108,7 +108,7 @@ internal sealed record DriftHistory
 internal sealed record DriftRecurrence
 {
     /// <summary>The Event reason.</summary>
-    public const string Reason = "DriftRecurring";
+    public const string Reason = EventReasons.DriftRecurring;
 
     public required FedColumn Column { get; init; }
 

@@ -1,3 +1,5 @@
+using SequenceOperator.Entities;
+
 namespace SequenceOperator.Reconciliation.Insights;
 
 /// <summary>
@@ -9,7 +11,8 @@ namespace SequenceOperator.Reconciliation.Insights;
 internal sealed record InsightOptions
 {
     /// <summary>The default of <c>spec.driftRecurrenceWindow</c>.</summary>
-    public static readonly TimeSpan DefaultDriftRecurrenceWindow = TimeSpan.FromHours(24);
+    public static readonly TimeSpan DefaultDriftRecurrenceWindow =
+        KubernetesDuration.Parse(SequenceSyncPolicySpec.DefaultDriftRecurrenceWindow);
 
     /// <summary>The consumption rate is the least-squares slope of the values handed out over this window.</summary>
     public TimeSpan RateWindow { get; init; } = TimeSpan.FromHours(24);
