@@ -61,7 +61,8 @@ internal static class OperatorHost
             SequenceSyncPolicyJsonContext.Default.V1Alpha1SequenceSyncPolicy,
             new InformerOptions { Namespaces = options.WatchNamespaces.Count > 0 ? [.. options.WatchNamespaces] : null, WatchTimeout = options.WatchTimeout },
             sp.GetRequiredService<ILogger<Informer<V1Alpha1SequenceSyncPolicy>>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            CachedPolicy.Slim));
         services.AddSingleton<IEventRecorder>(sp => new EventRecorder(
             sp.GetRequiredService<IKubernetesClient>(),
             new EventRecorderOptions { ReportingInstance = identity, SeriesHeartbeat = options.EventHeartbeat },

@@ -9,20 +9,20 @@ using OpenTelemetry.Metrics;
 namespace SequenceOperator.Metrics;
 
 /// <summary>
-/// Owns the OpenTelemetry <see cref="MeterProvider"/> for <see cref="SequenceOperatorMetrics"/>: a pull reader that the
-/// <c>/metrics</c> endpoint collects on each scrape (cumulative temporality), and, when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is configured, an OTLP exporter with a periodic reader (the standard
-/// <c>OTEL_*</c> settings apply). Disposing it flushes OTLP and releases the meter.
+/// Exports <see cref="SequenceOperatorMetrics"/>: on <c>/metrics</c> through a <see cref="PrometheusCollector"/> that
+/// reads the instruments at each scrape (cumulative values, nothing kept per series between scrapes), and, when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is configured, over OTLP through an OpenTelemetry <see cref="MeterProvider"/>
+/// with a periodic reader (the standard <c>OTEL_*</c> settings apply; the SDK is built only then, since it keeps
+/// every series it sees in slots it allocates up front). Disposing it flushes OTLP and releases the meter.
 /// </summary>
 internal sealed partial class MetricsPipeline : IDisposable
 {
     /// <summary>The configuration key that turns OTLP export on.</summary>
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    private readonly MeterProvider provider;
-    private readonly BaseExportingMetricReader scrapeReader;
-    private readonly ScrapeExporter scrapeExporter;
-    private readonly SemaphoreSlim scrapeLock = new(1, 1);
+    private readonly MeterProvider? _provider;
+    private readonly PrometheusCollector _collector;
+    private readonly SemaphoreSlim _scrapeLock = new(1, 1);
 
     /// <param name="configureOtlp">Tests only: adjusts the OTLP exporter options after configuration was applied.</param>
     public MetricsPipeline(
@@ -36,13 +36,38 @@ internal sealed partial class MetricsPipeline : IDisposable
         ArgumentNullException.ThrowIfNull(configuration);
         if (options.SequenceSeriesLimit < 1 || options.PolicySeriesLimit < 1 || options.InsightSeriesLimit < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), "Metrics:SequenceSeriesLimit, Metrics:InsightSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.");
+            throw new ArgumentOutOfRangeException(nameof(options),
+                "Metrics:SequenceSeriesLimit, Metrics:InsightSeriesLimit and Metrics:PolicySeriesLimit must be at least 1.");
         }
 
         Metrics = new SequenceOperatorMetrics(timeProvider);
         var meter = Metrics.Meter;
-        scrapeExporter = new ScrapeExporter(Metrics);
-        scrapeReader = new BaseExportingMetricReader(scrapeExporter) { TemporalityPreference = MetricReaderTemporalityPreference.Cumulative };
+        var metrics = Metrics;
+
+        // A deleted policy's histogram series are still recorded: hide them (the collector then drops them).
+        _collector = new PrometheusCollector(meter, instrument => LimitOf(instrument.Name, options), BoundsOf, labels =>
+        {
+            string? ns = null, policy = null;
+            foreach (var (name, value) in labels)
+            {
+                if (name == "namespace")
+                {
+                    ns = value;
+                }
+                else if (name == "policy")
+                {
+                    policy = value;
+                }
+            }
+
+            return ns is null || policy is null || metrics.IsLive(ns, policy);
+        });
+
+        var otlpEndpoint = configuration[OtlpEndpointKey];
+        if (string.IsNullOrWhiteSpace(otlpEndpoint))
+        {
+            return;
+        }
 
         var builder = Sdk.CreateMeterProviderBuilder()
             .AddMeter(MetricNames.MeterName)
@@ -59,37 +84,21 @@ internal sealed partial class MetricsPipeline : IDisposable
                     return MetricStreamConfiguration.Drop;
                 }
 
-                return instrument.Name switch
-                {
-                    MetricNames.SequenceBehind or MetricNames.SequenceCapacityUsedRatio =>
-                        new MetricStreamConfiguration { CardinalityLimit = options.SequenceSeriesLimit },
-                    MetricNames.ExplicitIdRowsTotal or MetricNames.DriftDetectedTotal or MetricNames.SequenceExhaustionTimestampSeconds =>
-                        new MetricStreamConfiguration { CardinalityLimit = options.InsightSeriesLimit },
-                    MetricNames.CheckDurationSeconds => new ExplicitBucketHistogramConfiguration
-                    {
-                        Boundaries = [.. SequenceOperatorMetrics.CheckDurationBuckets],
-                        CardinalityLimit = options.PolicySeriesLimit,
-                    },
-                    _ => new MetricStreamConfiguration { CardinalityLimit = options.PolicySeriesLimit },
-                };
-            })
-            .AddReader(scrapeReader);
-
-        var otlpEndpoint = configuration[OtlpEndpointKey];
-        if (!string.IsNullOrWhiteSpace(otlpEndpoint))
-        {
-            // The exporter reads OTEL_EXPORTER_OTLP_* and OTEL_METRIC_EXPORT_* from this configuration.
-            builder.ConfigureServices(services => services.AddSingleton(configuration));
-            builder.AddOtlpExporter((exporterOptions, readerOptions) =>
-            {
-                readerOptions.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative;
-                configureOtlp?.Invoke(exporterOptions);
+                return BoundsOf(instrument) is { } bounds
+                    ? new ExplicitBucketHistogramConfiguration { Boundaries = [.. bounds], CardinalityLimit = LimitOf(instrument.Name, options) }
+                    : new MetricStreamConfiguration { CardinalityLimit = LimitOf(instrument.Name, options) };
             });
-            OtlpEnabled = true;
-            LogOtlpEnabled(logger, otlpEndpoint);
-        }
 
-        provider = builder.Build();
+        // The exporter reads OTEL_EXPORTER_OTLP_* and OTEL_METRIC_EXPORT_* from this configuration.
+        builder.ConfigureServices(services => services.AddSingleton(configuration));
+        builder.AddOtlpExporter((exporterOptions, readerOptions) =>
+        {
+            readerOptions.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative;
+            configureOtlp?.Invoke(exporterOptions);
+        });
+        OtlpEnabled = true;
+        LogOtlpEnabled(logger, otlpEndpoint);
+        _provider = builder.Build();
     }
 
     /// <summary>The metrics service the reconciler reports to.</summary>
@@ -106,21 +115,16 @@ internal sealed partial class MetricsPipeline : IDisposable
     public async Task ScrapeAsync(Func<ChunkedBufferWriter, Task> write, CancellationToken cancellationToken, bool gzip = false)
     {
         ArgumentNullException.ThrowIfNull(write);
-        await scrapeLock.WaitAsync(cancellationToken);
+        await _scrapeLock.WaitAsync(cancellationToken);
         var page = new ChunkedBufferWriter();
         try
         {
             using var compressed = gzip ? new GzipBufferWriter(page) : null;
-            scrapeExporter.Output = (IBufferWriter<byte>?)compressed ?? page;
-            if (!scrapeReader.Collect() || !scrapeExporter.Wrote)
-            {
-                throw new InvalidOperationException("Metrics collection failed (is the meter provider disposed?).");
-            }
+            _collector.Collect((IBufferWriter<byte>?)compressed ?? page);
         }
         finally
         {
-            scrapeExporter.Output = null;
-            scrapeLock.Release();
+            _scrapeLock.Release();
         }
 
         await write(page);
@@ -138,64 +142,28 @@ internal sealed partial class MetricsPipeline : IDisposable
         return copy;
     }
 
-    /// <summary>Exports to OTLP now (no-op without OTLP); for shutdown paths and tests.</summary>
-    public bool ForceFlush(int timeoutMilliseconds = 5000) => provider.ForceFlush(timeoutMilliseconds);
+    /// <summary>Exports to OTLP now (true without OTLP: nothing to export); for shutdown paths and tests.</summary>
+    public bool ForceFlush(int timeoutMilliseconds = 5000) => _provider?.ForceFlush(timeoutMilliseconds) ?? true;
 
     public void Dispose()
     {
-        provider.Dispose();
+        _provider?.Dispose();
+        _collector.Dispose();
         Metrics.Dispose();
-        scrapeLock.Dispose();
+        _scrapeLock.Dispose();
     }
+
+    /// <summary>An instrument's cardinality limit (series per scrape on /metrics; series ever created for OTLP).</summary>
+    private static int LimitOf(string instrument, MetricsOptions options) => instrument switch
+    {
+        MetricNames.SequenceBehind or MetricNames.SequenceCapacityUsedRatio => options.SequenceSeriesLimit,
+        MetricNames.ExplicitIdRowsTotal or MetricNames.DriftDetectedTotal or MetricNames.SequenceExhaustionTimestampSeconds => options.InsightSeriesLimit,
+        _ => options.PolicySeriesLimit,
+    };
+
+    private static IReadOnlyList<double>? BoundsOf(System.Diagnostics.Metrics.Instrument instrument) =>
+        instrument.Name == MetricNames.CheckDurationSeconds ? SequenceOperatorMetrics.CheckDurationBuckets : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Exporting metrics over OTLP to {Endpoint} as well as on /metrics")]
     private static partial void LogOtlpEnabled(ILogger logger, string endpoint);
-
-    /// <summary>Serializes each collection of the pull reader; the result is read right after <c>Collect()</c> returns.</summary>
-    private sealed class ScrapeExporter(SequenceOperatorMetrics metrics) : BaseExporter<Metric>
-    {
-        private IBufferWriter<byte>? current;
-
-        public IBufferWriter<byte>? Output
-        {
-            get => current;
-            set
-            {
-                current = value;
-                Wrote = false;
-            }
-        }
-
-        /// <summary>True once an export wrote to the current <see cref="Output"/>.</summary>
-        public bool Wrote { get; private set; }
-
-        public override ExportResult Export(in Batch<Metric> batch)
-        {
-            if (Output is not { } output)
-            {
-                return ExportResult.Success; // a flush outside a scrape (e.g. ForceFlush for OTLP): nothing to write
-            }
-
-            // The SDK keeps a sync instrument's series (the histogram) after its policy is gone: hide them here.
-            PrometheusTextSerializer.Serialize(batch, labels =>
-            {
-                string? ns = null, policy = null;
-                foreach (var (name, value) in labels)
-                {
-                    if (name == "namespace")
-                    {
-                        ns = value;
-                    }
-                    else if (name == "policy")
-                    {
-                        policy = value;
-                    }
-                }
-
-                return ns is null || policy is null || metrics.IsLive(ns, policy);
-            }, output);
-            Wrote = true;
-            return ExportResult.Success;
-        }
-    }
 }
