@@ -178,6 +178,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         var fds = process.FileDescriptors();
         var scrape = Stopwatch.StartNew();
         string metricsLine;
+        var gcLine = "managed heap: no figures (/metrics failed)";
         var peakRss = memory.PeakRss;
         try
         {
@@ -185,6 +186,13 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
             var scrapeTime = scrape.Elapsed;
             var after = process.Memory();
             peakRss = after.PeakRss;
+            gcLine = string.Create(CultureInfo.InvariantCulture,
+                $"managed heap, as the GC saw it after its last collection (MB): {Mb(SumMetric(metrics, "dotnet_gc_last_collection_heap_size")):F1} " +
+                $"({string.Join(", ", Generations.Select(g => $"{g} {Mb(SumMetric(metrics, "dotnet_gc_last_collection_heap_size", g)):F1}"))}), " +
+                $"of which fragmentation {Mb(SumMetric(metrics, "dotnet_gc_last_collection_heap_fragmentation_size")):F1}; " +
+                $"committed {Mb(SumMetric(metrics, "dotnet_gc_last_collection_memory_committed_size")):F1}; " +
+                $"collections {string.Join("/", Generations.Take(3).Select(g => SumMetric(metrics, "dotnet_gc_collections_total", g).ToString("F0", CultureInfo.InvariantCulture)))} (gen0/1/2); " +
+                $"allocated {Mb(SumMetric(metrics, "dotnet_gc_heap_total_allocated_total")):F0} in all");
             metricsLine = string.Create(CultureInfo.InvariantCulture,
                 $"/metrics: {metrics.Length / 1024.0:F0} KB of text (gzipped on the wire) in {scrapeTime.TotalMilliseconds:F0} ms; RSS after that scrape {Mb(after.Rss):F1} MB ({Mb(after.Rss - memory.Rss):+0.0;-0.0} MB); " +
                 $"watch restarts {SumMetric(metrics, MetricNames.WatchRestartsTotal):F0}; checks_total {SumMetric(metrics, MetricNames.ChecksTotal):F0}");
@@ -225,6 +233,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
                 .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {Mb(kv.Value):F1}"))) +
             string.Create(CultureInfo.InvariantCulture, $", libraries {Mb(libraries.Sum(kv => kv.Value)):F1} (") +
             string.Join(", ", libraries.Take(6).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key[8..]} {Mb(kv.Value):F1}"))) + ", …)");
+        output.WriteLine(gcLine);
         output.WriteLine(metricsLine);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RSS every half interval in the window (MB): {string.Join(", ", rssTimeline.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))}"));
@@ -348,13 +357,20 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         return count;
     }
 
-    /// <summary>Sums every sample of a metric in Prometheus text (all label sets).</summary>
-    private static double SumMetric(string text, string name)
+    private static readonly string[] Generations = ["gen0", "gen1", "gen2", "loh", "poh"];
+
+    /// <summary>Sums every sample of a metric in Prometheus text (all label sets, or those of one GC generation).</summary>
+    private static double SumMetric(string text, string name, string? generation = null)
     {
         double sum = 0;
         foreach (var line in text.Split('\n'))
         {
             if (!line.StartsWith(name, StringComparison.Ordinal) || line.Length <= name.Length || (line[name.Length] != '{' && line[name.Length] != ' '))
+            {
+                continue;
+            }
+
+            if (generation is not null && !line.Contains($"gc_heap_generation=\"{generation}\"", StringComparison.Ordinal))
             {
                 continue;
             }
@@ -401,7 +417,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
 
     private static string Verdict(bool met) => met ? "PASS" : "FAIL";
 
-    private static double Mb(long bytes) => bytes / (1024.0 * 1024.0);
+    private static double Mb(double bytes) => bytes / (1024.0 * 1024.0);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }

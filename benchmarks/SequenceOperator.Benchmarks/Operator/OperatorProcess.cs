@@ -69,6 +69,8 @@ internal sealed class OperatorProcess : IAsyncDisposable
             psi.Environment.Remove(key);
         }
 
+        // .NET's runtime metrics on /metrics (the benchmark reports the GC's view of the heap from them).
+        psi.Environment["Metrics__RuntimeMetrics"] = "true";
         foreach (var (key, value) in environment)
         {
             psi.Environment[key] = value;

@@ -23,4 +23,11 @@ internal sealed class MetricsOptions
 
     /// <summary>Cardinality limit of each per-policy instrument (the state gauge uses 4 series per policy: 2,500 policies).</summary>
     public int PolicySeriesLimit { get; set; } = 10_000;
+
+    /// <summary>
+    /// Also export .NET's runtime metrics (the <c>System.Runtime</c> meter: GC heap size and collections, committed
+    /// memory, working set, thread pool) on <c>/metrics</c>, as <c>dotnet_*</c> families. Off by default: the operator
+    /// benchmark turns it on to show where the memory goes.
+    /// </summary>
+    public bool RuntimeMetrics { get; set; }
 }

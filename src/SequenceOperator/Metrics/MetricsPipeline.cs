@@ -20,6 +20,9 @@ internal sealed partial class MetricsPipeline : IDisposable
     /// <summary>The configuration key that turns OTLP export on.</summary>
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>.NET's own meter (GC, memory, thread pool), exported on /metrics with <c>Metrics:RuntimeMetrics</c>.</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
     private readonly MeterProvider? _provider;
     private readonly PrometheusCollector _collector;
     private readonly SemaphoreSlim _scrapeLock = new(1, 1);
@@ -44,24 +47,13 @@ internal sealed partial class MetricsPipeline : IDisposable
         var meter = Metrics.Meter;
         var metrics = Metrics;
 
-        // A deleted policy's histogram series are still recorded: hide them (the collector then drops them).
-        _collector = new PrometheusCollector(meter, instrument => LimitOf(instrument.Name, options), BoundsOf, labels =>
-        {
-            string? ns = null, policy = null;
-            foreach (var (name, value) in labels)
-            {
-                if (name == "namespace")
-                {
-                    ns = value;
-                }
-                else if (name == "policy")
-                {
-                    policy = value;
-                }
-            }
-
-            return ns is null || policy is null || metrics.IsLive(ns, policy);
-        });
+        // The operator's own meter (this instance's: test hosts run side by side), and with Metrics:RuntimeMetrics .NET's.
+        // A deleted policy's histogram series are still recorded: the filter hides them (and the collector drops them).
+        _collector = new PrometheusCollector(
+            m => ReferenceEquals(m, meter) || (options.RuntimeMetrics && m.Name == RuntimeMeterName),
+            instrument => LimitOf(instrument.Name, options),
+            BoundsOf,
+            labels => IsLive(metrics, labels));
 
         var otlpEndpoint = configuration[OtlpEndpointKey];
         if (string.IsNullOrWhiteSpace(otlpEndpoint))
@@ -160,6 +152,25 @@ internal sealed partial class MetricsPipeline : IDisposable
         MetricNames.ExplicitIdRowsTotal or MetricNames.DriftDetectedTotal or MetricNames.SequenceExhaustionTimestampSeconds => options.InsightSeriesLimit,
         _ => options.PolicySeriesLimit,
     };
+
+    /// <summary>False for a series of a policy that is gone (by its namespace and policy labels).</summary>
+    private static bool IsLive(SequenceOperatorMetrics metrics, ReadOnlySpan<KeyValuePair<string, string>> labels)
+    {
+        string? ns = null, policy = null;
+        foreach (var (name, value) in labels)
+        {
+            if (name == "namespace")
+            {
+                ns = value;
+            }
+            else if (name == "policy")
+            {
+                policy = value;
+            }
+        }
+
+        return ns is null || policy is null || metrics.IsLive(ns, policy);
+    }
 
     private static IReadOnlyList<double>? BoundsOf(System.Diagnostics.Metrics.Instrument instrument) =>
         instrument.Name == MetricNames.CheckDurationSeconds ? SequenceOperatorMetrics.CheckDurationBuckets : null;

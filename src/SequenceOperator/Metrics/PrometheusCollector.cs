@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace SequenceOperator.Metrics;
 
 /// <summary>
-/// The <c>/metrics</c> page, read straight from one <see cref="Meter"/>'s instruments at each scrape, without the
+/// The <c>/metrics</c> page, read straight from the instruments of the exported meters at each scrape, without the
 /// OpenTelemetry SDK's storage: an observable instrument's callback runs and each measurement it reports is written
 /// as a sample at once, so nothing per series is kept between scrapes (the SDK keeps every series it ever saw, with
 /// its tags, in slots allocated up front: about 20 MB at the default limits before the first policy). Only the
@@ -21,7 +21,7 @@ internal sealed class PrometheusCollector : IDisposable
 
     private static readonly KeyValuePair<string, string>[] OverflowLabels = [new("otel_metric_overflow", "true")];
 
-    private readonly Meter _meter;
+    private readonly Func<Meter, bool> _exports;
     private readonly Func<Instrument, int> _limitOf;
     private readonly Func<Instrument, IReadOnlyList<double>?> _boundsOf;
     private readonly PrometheusTextSerializer.SeriesFilter _include;
@@ -35,14 +35,14 @@ internal sealed class PrometheusCollector : IDisposable
     private IBufferWriter<byte>? _output;
     private Family? _observing;
 
-    /// <param name="meter">The only meter whose instruments are exported.</param>
+    /// <param name="exports">Which meters' instruments are exported.</param>
     /// <param name="limitOf">An instrument's cardinality limit (at least 1).</param>
     /// <param name="boundsOf">A histogram's bucket bounds (null: OpenTelemetry's defaults).</param>
     /// <param name="include">Which series are written, by their labels in name order; false hides one.</param>
     public PrometheusCollector(
-        Meter meter, Func<Instrument, int> limitOf, Func<Instrument, IReadOnlyList<double>?> boundsOf, PrometheusTextSerializer.SeriesFilter include)
+        Func<Meter, bool> exports, Func<Instrument, int> limitOf, Func<Instrument, IReadOnlyList<double>?> boundsOf, PrometheusTextSerializer.SeriesFilter include)
     {
-        _meter = meter;
+        _exports = exports;
         _limitOf = limitOf;
         _boundsOf = boundsOf;
         _include = include;
@@ -105,7 +105,7 @@ internal sealed class PrometheusCollector : IDisposable
 
     private void Published(Instrument instrument, MeterListener listener)
     {
-        if (!ReferenceEquals(instrument.Meter, _meter))
+        if (!_exports(instrument.Meter))
         {
             return;
         }
