@@ -54,6 +54,14 @@ public sealed record SequenceSyncPolicyStatus
         + "at most 100.")]
     public IReadOnlyList<SequenceStatusEntry>? Sequences { get; init; }
 
+    /// <summary>
+    /// Not part of the resource: a digest of the <see cref="Sequences"/> the API server holds, which the operator's
+    /// cache keeps instead of the list itself (the list is the bulk of a policy's size; the digest still tells whether a
+    /// new list differs from it).
+    /// </summary>
+    [JsonIgnore]
+    public string? SequencesDigest { get; init; }
+
     /// <summary>The condition of that type, or null.</summary>
     public Condition? GetCondition(string type) => Conditions?.FirstOrDefault(c => c.Type == type);
 

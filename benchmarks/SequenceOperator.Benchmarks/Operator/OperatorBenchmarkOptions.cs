@@ -4,15 +4,23 @@ using SequenceOperator.Entities;
 namespace SequenceOperator.Benchmarks.Operator;
 
 /// <summary>
-/// The operator benchmark's arguments. Usage: <c>operator [--quick] [--policies 50,200,500] [--tables 20]
+/// The operator benchmark's arguments. Usage: <c>operator [--quick] [--policies 500@1m,2000@5m] [--tables 20]
 /// [--interval 60s] [--intervals 2] [--concurrency 4] [--binary path/to/sequence-operator]
-/// [--max-connections N] [--first-round-timeout 10m] [--logs DIR] [--scrape-every 30s] [--env KEY=VALUE]...</c>. <c>--quick</c> is a smoke test (10 policies,
-/// a 20 s interval, one measured interval); flags after it still apply.
+/// [--max-connections N] [--first-round-timeout 10m] [--logs DIR] [--scrape-every 30s] [--env KEY=VALUE]...</c>.
+/// A size may carry its own interval (<c>2000@5m</c>); one without takes <c>--interval</c>. <c>--quick</c> is a smoke
+/// test (10 policies, a 20 s interval, one measured interval); flags after it still apply.
 /// </summary>
 internal sealed record OperatorBenchmarkOptions
 {
-    /// <summary>The sizes to run, one operator process (and one fresh API-server double) each.</summary>
-    public IReadOnlyList<int> Policies { get; init; } = [50, 200, 500];
+    /// <summary>
+    /// The sizes to run, one operator process (and one fresh API-server double) each, with their interval (null:
+    /// <see cref="Interval"/>). The default is the two configurations of the targets: 500 policies (every per-sequence
+    /// series exported, scraped every 30 s) and 2,000, whose first round must fit one 5-minute interval.
+    /// </summary>
+    public IReadOnlyList<(int Policies, TimeSpan? Interval)> Sizes { get; init; } = [(500, TimeSpan.FromMinutes(1)), (2000, TimeSpan.FromMinutes(5))];
+
+    /// <summary>The largest size.</summary>
+    public int MaxPolicies => Sizes.Max(s => s.Policies);
 
     /// <summary>Drifted tables (one serial sequence each) in every tenant database.</summary>
     public int Tables { get; init; } = 20;
@@ -21,7 +29,7 @@ internal sealed record OperatorBenchmarkOptions
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How many intervals the steady-state CPU is measured over, after the first round.</summary>
-    public int Intervals { get; init; } = 2;
+    public int Intervals { get; init; } = 1;
 
     /// <summary>The operator's <c>--max-concurrent-reconciles</c>.</summary>
     public int Concurrency { get; init; } = 4;
@@ -29,7 +37,7 @@ internal sealed record OperatorBenchmarkOptions
     /// <summary>The published (NativeAOT) <c>sequence-operator</c>; default <c>artifacts/published/sequence-operator</c>.</summary>
     public string? Binary { get; init; }
 
-    /// <summary>The PostgreSQL server's <c>max_connections</c>; default 2 per database of the largest size plus 50.</summary>
+    /// <summary>The PostgreSQL server's <c>max_connections</c>; default 2 per database of the largest size plus 50, at most 1,000.</summary>
     public int? MaxConnections { get; init; }
 
     /// <summary>How long the first round may take before the benchmark gives up (and fails).</summary>
@@ -47,7 +55,11 @@ internal sealed record OperatorBenchmarkOptions
     /// <summary>How often pg_stat_activity is sampled.</summary>
     public TimeSpan ConnectionSampleInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    public int MaxConnectionsOrDefault => MaxConnections ?? (2 * Policies.Max()) + 50;
+    // 2 per database, and more than the operator can hold (2 per server per check slot): a leak would show, not fail.
+    public int MaxConnectionsOrDefault => MaxConnections ?? Math.Min((2 * MaxPolicies) + 50, 1000);
+
+    /// <summary>The interval of a size.</summary>
+    public TimeSpan IntervalOf((int Policies, TimeSpan? Interval) size) => size.Interval ?? Interval;
 
     public static OperatorBenchmarkOptions Parse(IReadOnlyList<string> args)
     {
@@ -56,7 +68,7 @@ internal sealed record OperatorBenchmarkOptions
         {
             if (args[i] == "--quick")
             {
-                options = options with { Policies = [10], Interval = TimeSpan.FromSeconds(20), Intervals = 1 };
+                options = options with { Sizes = [(10, null)], Interval = TimeSpan.FromSeconds(20), Intervals = 1 };
                 continue;
             }
 
@@ -68,7 +80,7 @@ internal sealed record OperatorBenchmarkOptions
             var value = args[++i];
             options = args[i - 1] switch
             {
-                "--policies" => options with { Policies = value.Split(',').Select(Positive).ToList() },
+                "--policies" => options with { Sizes = value.Split(',').Select(ParseSize).ToList() },
                 "--tables" => options with { Tables = Positive(value) },
                 "--interval" => options with { Interval = ParseDuration(value, SequenceSyncPolicySpec.MinimumInterval) },
                 "--intervals" => options with { Intervals = Positive(value) },
@@ -91,6 +103,14 @@ internal sealed record OperatorBenchmarkOptions
 
         return options;
     }
+
+    private static (int Policies, TimeSpan? Interval) ParseSize(string text) =>
+        text.Split('@') switch
+        {
+            [var count] => (Positive(count), null),
+            [var count, var interval] => (Positive(count), ParseDuration(interval, SequenceSyncPolicySpec.MinimumInterval)),
+            _ => throw new ArgumentException($"'{text}' is not a size (N or N@interval)"),
+        };
 
     private static int Positive(string text)
     {

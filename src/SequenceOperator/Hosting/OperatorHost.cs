@@ -74,7 +74,8 @@ internal static class OperatorHost
                 WatchTimeout = options.WatchTimeout,
             },
             sp.GetRequiredService<ILogger<Informer<V1Alpha1SequenceSyncPolicy>>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            CachedPolicy.Slim));
         services.AddSingleton<IEventRecorder>(sp => new EventRecorder(
             sp.GetRequiredService<IKubernetesClient>(),
             new EventRecorderOptions { ReportingInstance = identity, SeriesHeartbeat = options.EventHeartbeat },

@@ -8,21 +8,30 @@ internal sealed class MetricsOptions
     public const string SectionName = "Metrics";
 
     /// <summary>
-    /// OpenTelemetry cardinality limit of each per-sequence gauge (series ever created, per reader). The default
-    /// covers 500 policies × 20 listed tables five times over; each slot costs about 100 bytes, allocated up front.
+    /// Cardinality limit of each per-sequence gauge: on <c>/metrics</c> the series of one scrape (beyond it they fold
+    /// into one <c>otel_metric_overflow</c> series; nothing is allocated for the limit), for OTLP the OpenTelemetry
+    /// SDK's (series ever created, in slots of about 100 bytes allocated up front). The default covers 2,000 policies ×
+    /// 20 listed tables with room to spare.
     /// </summary>
     public int SequenceSeriesLimit { get; set; } = 50_000;
 
     /// <summary>
-    /// OpenTelemetry cardinality limit of each drift-history instrument (<c>drift_detected_total</c>,
-    /// <c>explicit_id_rows_total</c>, <c>sequence_exhaustion_timestamp_seconds</c>): one series per tracked column.
-    /// Smaller than <see cref="SequenceSeriesLimit"/> because the SDK allocates every slot up front (about 94 bytes
-    /// each, per reader): 20,000 costs about 1.9 MB an instrument, 50,000 would cost 4.7 MB.
+    /// Cardinality limit of each drift-history instrument (<c>drift_detected_total</c>, <c>explicit_id_rows_total</c>,
+    /// <c>sequence_exhaustion_timestamp_seconds</c>): one series per tracked column. Smaller than
+    /// <see cref="SequenceSeriesLimit"/> because with OTLP the SDK allocates every slot up front (about 94 bytes each):
+    /// 20,000 costs about 1.9 MB an instrument, 50,000 would cost 4.7 MB.
     /// </summary>
     public int InsightSeriesLimit { get; set; } = 20_000;
 
-    /// <summary>OpenTelemetry cardinality limit of each per-policy instrument (the state gauge uses 4 series per policy).</summary>
-    public int PolicySeriesLimit { get; set; } = 5_000;
+    /// <summary>Cardinality limit of each per-policy instrument (the state gauge uses 4 series per policy: 2,500 policies).</summary>
+    public int PolicySeriesLimit { get; set; } = 10_000;
+
+    /// <summary>
+    /// Also export .NET's runtime metrics (the <c>System.Runtime</c> meter: GC heap size and collections, committed
+    /// memory, working set, thread pool) on <c>/metrics</c>, as <c>dotnet_*</c> families. Off by default: the operator
+    /// benchmark turns it on to show where the memory goes.
+    /// </summary>
+    public bool RuntimeMetrics { get; set; }
 }
 
 /// <summary>

@@ -10,19 +10,22 @@ using SequenceOperator.Logging;
 namespace SequenceOperator.Metrics;
 
 /// <summary>
-/// Owns the OpenTelemetry <see cref="MeterProvider"/> for <see cref="SequenceOperatorMetrics"/>: a pull reader that the
-/// <c>/metrics</c> endpoint collects on each scrape (cumulative temporality), and, when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is configured, an OTLP exporter with a periodic reader (the standard
-/// <c>OTEL_*</c> settings apply). Disposing it flushes OTLP and releases the meter.
+/// Exports <see cref="SequenceOperatorMetrics"/>: on <c>/metrics</c> through a <see cref="PrometheusCollector"/> that
+/// reads the instruments at each scrape (cumulative values, nothing kept per series between scrapes), and, when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is configured, over OTLP through an OpenTelemetry <see cref="MeterProvider"/>
+/// with a periodic reader (the standard <c>OTEL_*</c> settings apply; the SDK is built only then, since it keeps
+/// every series it sees in slots it allocates up front). Disposing it flushes OTLP and releases the meter.
 /// </summary>
 internal sealed partial class MetricsPipeline : IDisposable
 {
     /// <summary>The configuration key that turns OTLP export on.</summary>
     public const string OtlpEndpointKey = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    private readonly MeterProvider _provider;
-    private readonly BaseExportingMetricReader _scrapeReader;
-    private readonly ScrapeExporter _scrapeExporter;
+    /// <summary>.NET's own meter (GC, memory, thread pool), exported on /metrics with <c>Metrics:RuntimeMetrics</c>.</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
+    private readonly MeterProvider? _provider;
+    private readonly PrometheusCollector _collector;
     private readonly SemaphoreSlim _scrapeLock = new(1, 1);
 
     /// <param name="options">Validated by <see cref="MetricsOptionsValidator"/> (the options system does it on start).</param>
@@ -36,11 +39,23 @@ internal sealed partial class MetricsPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(configuration);
-
         Metrics = new SequenceOperatorMetrics(timeProvider);
         var meter = Metrics.Meter;
-        _scrapeExporter = new ScrapeExporter(Metrics);
-        _scrapeReader = new BaseExportingMetricReader(_scrapeExporter) { TemporalityPreference = MetricReaderTemporalityPreference.Cumulative };
+        var metrics = Metrics;
+
+        // The operator's own meter (this instance's: test hosts run side by side), and with Metrics:RuntimeMetrics .NET's.
+        // A deleted policy's histogram series are still recorded: the filter hides them (and the collector drops them).
+        _collector = new PrometheusCollector(
+            m => ReferenceEquals(m, meter) || (options.RuntimeMetrics && m.Name == RuntimeMeterName),
+            instrument => LimitOf(instrument.Name, options),
+            BoundsOf,
+            labels => IsLive(metrics, labels));
+
+        var otlpEndpoint = configuration[OtlpEndpointKey];
+        if (string.IsNullOrWhiteSpace(otlpEndpoint))
+        {
+            return;
+        }
 
         var builder = Sdk.CreateMeterProviderBuilder()
             .AddMeter(MetricNames.MeterName)
@@ -57,36 +72,20 @@ internal sealed partial class MetricsPipeline : IDisposable
                     return MetricStreamConfiguration.Drop;
                 }
 
-                return instrument.Name switch
-                {
-                    MetricNames.SequenceBehind or MetricNames.SequenceCapacityUsedRatio =>
-                        new MetricStreamConfiguration { CardinalityLimit = options.SequenceSeriesLimit },
-                    MetricNames.ExplicitIdRowsTotal or MetricNames.DriftDetectedTotal or MetricNames.SequenceExhaustionTimestampSeconds =>
-                        new MetricStreamConfiguration { CardinalityLimit = options.InsightSeriesLimit },
-                    MetricNames.CheckDurationSeconds => new ExplicitBucketHistogramConfiguration
-                    {
-                        Boundaries = [.. SequenceOperatorMetrics.CheckDurationBuckets],
-                        CardinalityLimit = options.PolicySeriesLimit,
-                    },
-                    _ => new MetricStreamConfiguration { CardinalityLimit = options.PolicySeriesLimit },
-                };
-            })
-            .AddReader(_scrapeReader);
-
-        var otlpEndpoint = configuration[OtlpEndpointKey];
-        if (!string.IsNullOrWhiteSpace(otlpEndpoint))
-        {
-            // The exporter reads OTEL_EXPORTER_OTLP_* and OTEL_METRIC_EXPORT_* from this configuration.
-            builder.ConfigureServices(services => services.AddSingleton(configuration));
-            builder.AddOtlpExporter((exporterOptions, readerOptions) =>
-            {
-                readerOptions.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative;
-                configureOtlp?.Invoke(exporterOptions);
+                return BoundsOf(instrument) is { } bounds
+                    ? new ExplicitBucketHistogramConfiguration { Boundaries = [.. bounds], CardinalityLimit = LimitOf(instrument.Name, options) }
+                    : new MetricStreamConfiguration { CardinalityLimit = LimitOf(instrument.Name, options) };
             });
-            OtlpEnabled = true;
-            LogOtlpEnabled(logger, otlpEndpoint);
-        }
 
+        // The exporter reads OTEL_EXPORTER_OTLP_* and OTEL_METRIC_EXPORT_* from this configuration.
+        builder.ConfigureServices(services => services.AddSingleton(configuration));
+        builder.AddOtlpExporter((exporterOptions, readerOptions) =>
+        {
+            readerOptions.TemporalityPreference = MetricReaderTemporalityPreference.Cumulative;
+            configureOtlp?.Invoke(exporterOptions);
+        });
+        OtlpEnabled = true;
+        LogOtlpEnabled(logger, otlpEndpoint);
         _provider = builder.Build();
     }
 
@@ -109,15 +108,10 @@ internal sealed partial class MetricsPipeline : IDisposable
         try
         {
             using var compressed = gzip ? new GzipBufferWriter(page) : null;
-            _scrapeExporter.Output = (IBufferWriter<byte>?)compressed ?? page;
-            if (!_scrapeReader.Collect() || !_scrapeExporter.Wrote)
-            {
-                throw new InvalidOperationException("Metrics collection failed (is the meter provider disposed?).");
-            }
+            _collector.Collect((IBufferWriter<byte>?)compressed ?? page);
         }
         finally
         {
-            _scrapeExporter.Output = null;
             _scrapeLock.Release();
         }
 
@@ -136,67 +130,49 @@ internal sealed partial class MetricsPipeline : IDisposable
         return copy;
     }
 
-    /// <summary>Exports to OTLP now (no-op without OTLP); for shutdown paths and tests.</summary>
-    public bool ForceFlush(int timeoutMilliseconds = 5000) => _provider.ForceFlush(timeoutMilliseconds);
+    /// <summary>Exports to OTLP now (true without OTLP: nothing to export); for shutdown paths and tests.</summary>
+    public bool ForceFlush(int timeoutMilliseconds = 5000) => _provider?.ForceFlush(timeoutMilliseconds) ?? true;
 
     public void Dispose()
     {
-        _provider.Dispose();
+        _provider?.Dispose();
+        _collector.Dispose();
         Metrics.Dispose();
         _scrapeLock.Dispose();
     }
 
-    [LoggerMessage(
-        EventId = LogEvents.Metrics.OtlpEnabled,
-        Level = LogLevel.Information,
+    /// <summary>An instrument's cardinality limit (series per scrape on /metrics; series ever created for OTLP).</summary>
+    private static int LimitOf(string instrument, MetricsOptions options) => instrument switch
+    {
+        MetricNames.SequenceBehind or MetricNames.SequenceCapacityUsedRatio => options.SequenceSeriesLimit,
+        MetricNames.ExplicitIdRowsTotal or MetricNames.DriftDetectedTotal or MetricNames.SequenceExhaustionTimestampSeconds =>
+            options.InsightSeriesLimit,
+        _ => options.PolicySeriesLimit,
+    };
+
+    /// <summary>False for a series of a policy that is gone (by its namespace and policy labels).</summary>
+    private static bool IsLive(SequenceOperatorMetrics metrics, ReadOnlySpan<KeyValuePair<string, string>> labels)
+    {
+        string? ns = null, policy = null;
+        foreach (var (name, value) in labels)
+        {
+            if (name == "namespace")
+            {
+                ns = value;
+            }
+            else if (name == "policy")
+            {
+                policy = value;
+            }
+        }
+
+        return ns is null || policy is null || metrics.IsLive(ns, policy);
+    }
+
+    private static IReadOnlyList<double>? BoundsOf(System.Diagnostics.Metrics.Instrument instrument) =>
+        instrument.Name == MetricNames.CheckDurationSeconds ? SequenceOperatorMetrics.CheckDurationBuckets : null;
+
+    [LoggerMessage(EventId = LogEvents.Metrics.OtlpEnabled, Level = LogLevel.Information,
         Message = "Exporting metrics over OTLP to {Endpoint} as well as on /metrics")]
     private static partial void LogOtlpEnabled(ILogger logger, string endpoint);
-
-    /// <summary>Serializes each collection of the pull reader; the result is read right after <c>Collect()</c> returns.</summary>
-    private sealed class ScrapeExporter(SequenceOperatorMetrics metrics) : BaseExporter<Metric>
-    {
-        private IBufferWriter<byte>? _current;
-
-        public IBufferWriter<byte>? Output
-        {
-            get => _current;
-            set
-            {
-                _current = value;
-                Wrote = false;
-            }
-        }
-
-        /// <summary>True once an export wrote to the current <see cref="Output"/>.</summary>
-        public bool Wrote { get; private set; }
-
-        public override ExportResult Export(in Batch<Metric> batch)
-        {
-            if (Output is not { } output)
-            {
-                return ExportResult.Success; // a flush outside a scrape (e.g. ForceFlush for OTLP): nothing to write
-            }
-
-            // The SDK keeps a sync instrument's series (the histogram) after its policy is gone: hide them here.
-            PrometheusTextSerializer.Serialize(batch, labels =>
-            {
-                string? ns = null, policy = null;
-                foreach (var (name, value) in labels)
-                {
-                    if (name == "namespace")
-                    {
-                        ns = value;
-                    }
-                    else if (name == "policy")
-                    {
-                        policy = value;
-                    }
-                }
-
-                return ns is null || policy is null || metrics.IsLive(ns, policy);
-            }, output);
-            Wrote = true;
-            return ExportResult.Success;
-        }
-    }
 }

@@ -1,19 +1,16 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using OpenTelemetry;
-using OpenTelemetry.Metrics;
 
 namespace SequenceOperator.Metrics;
 
 /// <summary>
-/// Writes collected OpenTelemetry metrics in the Prometheus text exposition format 0.0.4: for each family, in name
-/// order, <c># HELP</c>, <c># TYPE</c>, then its series in the SDK's order (the order they first appeared), each
-/// with its labels in name order. Monotonic sums are counters (the name gets
-/// <c>_total</c> unless it already ends with it), other sums and gauges are gauges, explicit-bucket histograms are
-/// <c>_bucket{le}</c> (cumulative, ending with <c>+Inf</c>), <c>_sum</c> and <c>_count</c>. Label values and HELP text
-/// are escaped; NaN and infinities are written <c>NaN</c>, <c>+Inf</c>, <c>-Inf</c>. No timestamps (the scrape time
-/// applies), no scope or resource labels. Units are not appended: the operator's names already carry them.
+/// Writes the Prometheus text exposition format 0.0.4 (<see cref="PrometheusCollector"/> decides what): per family
+/// <c># HELP</c> and <c># TYPE</c>, then its samples, each with its labels in name order. Counters' names end with
+/// <c>_total</c>; explicit-bucket histograms are <c>_bucket{le}</c> (cumulative, ending with <c>+Inf</c>), <c>_sum</c>
+/// and <c>_count</c>. Label values and HELP text are escaped; NaN and infinities are written <c>NaN</c>, <c>+Inf</c>,
+/// <c>-Inf</c>. No timestamps (the scrape time applies). Everything is written straight into the output as UTF-8:
+/// nothing is built per sample.
 /// </summary>
 internal static class PrometheusTextSerializer
 {
@@ -28,88 +25,85 @@ internal static class PrometheusTextSerializer
     /// <summary>Whether a series, by its sanitized labels in name order, is written; false hides it.</summary>
     public delegate bool SeriesFilter(ReadOnlySpan<KeyValuePair<string, string>> labels);
 
-    /// <param name="batch">The metrics of one collection (only valid during the export call).</param>
-    /// <param name="include">Which series are written.</param>
-    /// <param name="output">Receives the UTF-8 text, written as the points are read: nothing is built per point.</param>
-    public static void Serialize(in Batch<Metric> batch, SeriesFilter include, IBufferWriter<byte> output)
+    /// <summary>The <c># HELP</c> and <c># TYPE</c> lines of a family (<paramref name="type"/>: counter, gauge or histogram).</summary>
+    public static void Header(IBufferWriter<byte> output, string name, string help, string type)
     {
-        ArgumentNullException.ThrowIfNull(include);
-        var families = new SortedDictionary<string, Family>(StringComparer.Ordinal);
-        foreach (var metric in batch)
+        var text = new Utf8Text(output);
+        text.Append("# HELP ").Append(name).Append(' ').Append(EscapeHelp(help)).Append('\n');
+        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+    }
+
+    /// <summary>One sample of a counter or gauge; <paramref name="labels"/> sanitized and in name order.</summary>
+    public static void Sample(IBufferWriter<byte> output, string name, ReadOnlySpan<KeyValuePair<string, string>> labels, double value) =>
+        Sample(new Utf8Text(output), name, null, labels, null, SampleValue.Of(value));
+
+    /// <inheritdoc cref="Sample(IBufferWriter{byte}, string, ReadOnlySpan{KeyValuePair{string, string}}, double)"/>
+    public static void Sample(IBufferWriter<byte> output, string name, ReadOnlySpan<KeyValuePair<string, string>> labels, long value) =>
+        Sample(new Utf8Text(output), name, null, labels, null, SampleValue.Of(value));
+
+    /// <summary>
+    /// Cumulative <c>_bucket</c> samples for <paramref name="bounds"/> and <c>+Inf</c> (<paramref name="counts"/> holds
+    /// one count per bound and the last for the values above them all, not cumulated), then <c>_sum</c> and <c>_count</c>.
+    /// </summary>
+    public static void Histogram(
+        IBufferWriter<byte> output, string name, ReadOnlySpan<KeyValuePair<string, string>> labels, IReadOnlyList<double> bounds,
+        ReadOnlySpan<long> counts, double sum)
+    {
+        var text = new Utf8Text(output);
+        long cumulative = 0;
+        for (var i = 0; i <= bounds.Count; i++)
         {
-            var (type, isCounter) = metric.MetricType switch
+            cumulative += counts[i];
+            Sample(text, name, "_bucket", labels, i < bounds.Count ? bounds[i] : double.PositiveInfinity, SampleValue.Of(cumulative));
+        }
+
+        Sample(text, name, "_sum", labels, null, SampleValue.Of(sum));
+        Sample(text, name, "_count", labels, null, SampleValue.Of(cumulative));
+    }
+
+    /// <summary>
+    /// Fills <paramref name="labels"/> (grown when needed, reused across samples) with <paramref name="tags"/> as
+    /// labels: sanitized names in order; two tags that sanitize to one name are joined with ';' (as the OTel spec
+    /// says). Returns the count.
+    /// </summary>
+    public static int Labels(ReadOnlySpan<KeyValuePair<string, object?>> tags, ref KeyValuePair<string, string>[] labels)
+    {
+        var count = 0;
+        foreach (var tag in tags)
+        {
+            var name = SanitizeLabelName(tag.Key);
+            var value = tag.Value switch
             {
-                MetricType.LongSum or MetricType.DoubleSum => ("counter", true),
-                MetricType.LongSumNonMonotonic or MetricType.DoubleSumNonMonotonic or MetricType.LongGauge or MetricType.DoubleGauge => (
-                    "gauge",
-                    false),
-                MetricType.Histogram => ("histogram", false),
-                _ => (null, false), // exponential histograms have no 0.0.4 form; the operator has none
+                null => string.Empty,
+                string s => s,
+                bool b => b ? "true" : "false",
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                var other => other.ToString() ?? string.Empty,
             };
-            if (type is null)
+            var at = IndexOf(labels, count, name);
+            if (at >= 0)
             {
+                labels[at] = new(name, labels[at].Value + ";" + value);
                 continue;
             }
 
-            var name = SanitizeMetricName(metric.Name);
-            if (isCounter && !name.EndsWith("_total", StringComparison.Ordinal))
+            if (count == labels.Length)
             {
-                name += "_total";
+                Array.Resize(ref labels, Math.Max(4, count * 2));
             }
 
-            if (!families.TryGetValue(name, out var family))
+            // Insertion sort: the operator's own tags already come in name order, so this rarely moves anything.
+            var i = count++;
+            while (i > 0 && string.CompareOrdinal(labels[i - 1].Key, name) > 0)
             {
-                family = new Family(name, metric.Description, type);
-                families.Add(name, family);
+                labels[i] = labels[i - 1];
+                i--;
             }
 
-            family.Metrics.Add(metric);
+            labels[i] = new(name, value);
         }
 
-        var text = new Utf8Text(output);
-        var labels = new KeyValuePair<string, string>[16];
-        foreach (var family in families.Values)
-        {
-            var headerWritten = false;
-            foreach (var metric in family.Metrics)
-            {
-                foreach (ref readonly var point in metric.GetMetricPoints())
-                {
-                    var count = Labels(point, ref labels);
-                    var sorted = labels.AsSpan(0, count);
-                    if (!include(sorted))
-                    {
-                        continue;
-                    }
-
-                    if (!headerWritten)
-                    {
-                        text.Append("# HELP ").Append(family.Name).Append(' ').Append(EscapeHelp(family.Help)).Append('\n');
-                        text.Append("# TYPE ").Append(family.Name).Append(' ').Append(family.Type).Append('\n');
-                        headerWritten = true;
-                    }
-
-                    switch (metric.MetricType)
-                    {
-                        case MetricType.LongSum or MetricType.LongSumNonMonotonic:
-                            Sample(text, family.Name, null, sorted, null, SampleValue.Of(point.GetSumLong()));
-                            break;
-                        case MetricType.DoubleSum or MetricType.DoubleSumNonMonotonic:
-                            Sample(text, family.Name, null, sorted, null, SampleValue.Of(point.GetSumDouble()));
-                            break;
-                        case MetricType.LongGauge:
-                            Sample(text, family.Name, null, sorted, null, SampleValue.Of(point.GetGaugeLastValueLong()));
-                            break;
-                        case MetricType.DoubleGauge:
-                            Sample(text, family.Name, null, sorted, null, SampleValue.Of(point.GetGaugeLastValueDouble()));
-                            break;
-                        default:
-                            Histogram(text, family.Name, sorted, point);
-                            break;
-                    }
-                }
-            }
-        }
+        return count;
     }
 
     /// <summary>Appends text straight into a UTF-8 buffer: no UTF-16 copy of a page that can be megabytes long.</summary>
@@ -187,35 +181,7 @@ internal static class PrometheusTextSerializer
         }
     }
 
-    /// <summary>Cumulative <c>_bucket</c> samples ending with <c>+Inf</c>, then <c>_sum</c> and <c>_count</c>.</summary>
-    private static void Histogram(Utf8Text text, string name, ReadOnlySpan<KeyValuePair<string, string>> labels, in MetricPoint point)
-    {
-        long cumulative = 0;
-        var endedWithInfinity = false;
-        foreach (var bucket in point.GetHistogramBuckets())
-        {
-            cumulative += bucket.BucketCount;
-            endedWithInfinity = double.IsPositiveInfinity(bucket.ExplicitBound);
-            Sample(text, name, "_bucket", labels, bucket.ExplicitBound, SampleValue.Of(cumulative));
-        }
-
-        // The SDK always ends with the +Inf bucket; make sure the output does too.
-        if (!endedWithInfinity)
-        {
-            Sample(text, name, "_bucket", labels, double.PositiveInfinity, SampleValue.Of(cumulative));
-        }
-
-        Sample(text, name, "_sum", labels, null, SampleValue.Of(point.GetHistogramSum()));
-        Sample(text, name, "_count", labels, null, SampleValue.Of(point.GetHistogramCount()));
-    }
-
-    private static void Sample(
-        Utf8Text text,
-        string name,
-        string? suffix,
-        ReadOnlySpan<KeyValuePair<string, string>> labels,
-        double? le,
-        SampleValue value)
+    private static void Sample(Utf8Text text, string name, string? suffix, ReadOnlySpan<KeyValuePair<string, string>> labels, double? le, SampleValue value)
     {
         text.Append(name);
         if (suffix is not null)
@@ -252,50 +218,6 @@ internal static class PrometheusTextSerializer
         }
 
         text.Append(' ').Append(value).Append('\n');
-    }
-
-    /// <summary>
-    /// Fills <paramref name="labels"/> (grown when needed, reused across points) with the point's labels: sanitized
-    /// names in order; two tags that sanitize to one name are joined with ';' (as the OTel spec says). Returns the count.
-    /// </summary>
-    private static int Labels(in MetricPoint point, ref KeyValuePair<string, string>[] labels)
-    {
-        var count = 0;
-        foreach (var tag in point.Tags)
-        {
-            var name = SanitizeLabelName(tag.Key);
-            var value = tag.Value switch
-            {
-                null => string.Empty,
-                string s => s,
-                bool b => b ? "true" : "false",
-                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-                var other => other.ToString() ?? string.Empty,
-            };
-            var at = IndexOf(labels, count, name);
-            if (at >= 0)
-            {
-                labels[at] = new(name, labels[at].Value + ";" + value);
-                continue;
-            }
-
-            if (count == labels.Length)
-            {
-                Array.Resize(ref labels, count * 2);
-            }
-
-            // Insertion sort: the operator's own tags already come in name order, so this rarely moves anything.
-            var i = count++;
-            while (i > 0 && string.CompareOrdinal(labels[i - 1].Key, name) > 0)
-            {
-                labels[i] = labels[i - 1];
-                i--;
-            }
-
-            labels[i] = new(name, value);
-        }
-
-        return count;
     }
 
     private static int IndexOf(KeyValuePair<string, string>[] labels, int count, string name)
@@ -363,12 +285,7 @@ internal static class PrometheusTextSerializer
         return builder.ToString();
     }
 
-    private sealed record Family(string Name, string Help, string Type)
-    {
-        public List<Metric> Metrics { get; } = [];
-    }
-
-    /// <summary>A sample's value as the SDK gave it, written without a string.</summary>
+    /// <summary>A sample's value as the instrument gave it (a whole number or not), written without a string.</summary>
     private readonly record struct SampleValue(double Double, long Long, bool IsLong)
     {
         public static SampleValue Of(double value) => new(value, 0, false);

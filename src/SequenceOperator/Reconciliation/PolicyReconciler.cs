@@ -369,6 +369,11 @@ internal sealed partial class PolicyReconciler(
             ? new JsonObject()
             : JsonSerializer.SerializeToNode(policy.Status, SequenceSyncPolicyJsonContext.Default.SequenceSyncPolicyStatus);
         var after = JsonSerializer.SerializeToNode(status, SequenceSyncPolicyJsonContext.Default.SequenceSyncPolicyStatus);
+        if (CachedPolicy.SequencesUnchanged(policy.Status, status) && after is JsonObject changed)
+        {
+            changed.Remove("sequences"); // the cache keeps only a digest of the list: the same digest, the same list
+        }
+
         var diff = StatusMapping.MergeDiff(before, after);
         if (diff is null)
         {

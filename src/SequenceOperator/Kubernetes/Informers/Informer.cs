@@ -14,7 +14,9 @@ namespace SequenceOperator.Kubernetes.Informers;
 /// event update the cache and tell subscribers; when a watch ends or breaks, watch again from the last version
 /// seen (bookmarks included) after an exponential backoff with jitter; on 410 Gone list again and emit the
 /// differences (objects deleted while disconnected come out as Deleted, once). One list+watch per namespace, or
-/// one for the whole cluster. It never stops on errors — only when <see cref="RunAsync"/>'s token is cancelled.
+/// one for the whole cluster. It never stops on errors — only when <see cref="RunAsync"/>'s token is cancelled. An
+/// optional transform turns each object into what the cache keeps and subscribers see (e.g. without the fields
+/// nothing reads), as client-go's SetTransform does.
 /// </summary>
 internal sealed partial class Informer<T>
     where T : class, IKubernetesObject
@@ -25,6 +27,7 @@ internal sealed partial class Informer<T>
     private readonly InformerOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly Func<T, T>? _transform;
     private readonly ConcurrentDictionary<(string Namespace, string Name), T> _cache = new();
     private readonly Lock _subscribersLock = new();
     private readonly List<Channel<InformerEvent<T>>> _subscribers = [];
@@ -38,7 +41,8 @@ internal sealed partial class Informer<T>
         JsonTypeInfo<T> typeInfo,
         InformerOptions? options = null,
         ILogger<Informer<T>>? logger = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        Func<T, T>? transform = null)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _type = type ?? throw new ArgumentNullException(nameof(type));
@@ -46,6 +50,7 @@ internal sealed partial class Informer<T>
         _options = options ?? new InformerOptions();
         _logger = logger ?? NullLogger<Informer<T>>.Instance;
         _time = timeProvider ?? TimeProvider.System;
+        _transform = transform;
         var now = _time.GetUtcNow();
         _scopes = type.Namespaced && _options.Namespaces is { Count: > 0 } namespaces
             ? namespaces.Distinct(StringComparer.Ordinal).Select(ns => new Scope(ns, now)).ToArray()
@@ -300,11 +305,13 @@ internal sealed partial class Informer<T>
                     return;
                 }
 
+                value = Transform(value);
                 _cache[key] = value;
                 Publish(new InformerEvent<T>(InformerEventType.Modified, value));
                 return;
             }
 
+            value = Transform(value);
             _cache[key] = value;
             Publish(new InformerEvent<T>(InformerEventType.Added, value));
         }
@@ -316,7 +323,7 @@ internal sealed partial class Informer<T>
         {
             if (_cache.TryRemove(Key(value), out _))
             {
-                Publish(new InformerEvent<T>(InformerEventType.Deleted, value));
+                Publish(new InformerEvent<T>(InformerEventType.Deleted, Transform(value)));
             }
         }
     }
@@ -328,6 +335,8 @@ internal sealed partial class Informer<T>
             channel.Writer.TryWrite(change);
         }
     }
+
+    private T Transform(T value) => _transform is { } transform ? transform(value) : value;
 
     private (string Namespace, string Name) Key(T value) =>
         (_type.Namespaced ? value.Metadata.Namespace ?? string.Empty : string.Empty, value.Metadata.Name ?? string.Empty);
