@@ -7,7 +7,8 @@ namespace SequenceOperator.Entities;
 /// The <c>SequenceSyncPolicy</c> custom resource, version <c>v1alpha1</c>: one per namespace, telling the operator which
 /// database's sequences to keep ahead of their tables' data.
 /// </summary>
-[Description("SequenceSyncPolicy keeps the PostgreSQL sequences of one database ahead of the data they feed: it reports sequences that are behind and, in Repair mode, moves them forward.")]
+[Description("SequenceSyncPolicy keeps the PostgreSQL sequences of one database ahead of the data they feed: "
+    + "it reports sequences that are behind and, in Repair mode, moves them forward.")]
 public sealed record V1Alpha1SequenceSyncPolicy : IKubernetesObject
 {
     public const string Group = "sequences.cityforge.io";

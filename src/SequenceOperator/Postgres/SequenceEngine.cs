@@ -327,7 +327,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         {
             var sql = SequenceSql.ExtremeArm(0, column.Schema, column.Table, column.Column, column.Descending);
             var (value, error) = await ReadOneAsync(connection, sql, settings,
-                r => r.IsDBNull(1) ? (decimal?)null : r.GetDecimal(1), cancellationToken);
+                r => r.IsDBNull(1) ? (decimal?)null : r.GetDecimal(1), cancellationToken).ConfigureAwait(false);
             var table = Identifiers.Display(column.Schema, column.Table);
             if (error is null)
             {
@@ -345,7 +345,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         foreach (var sequence in sequences.Where(s => s.Error is null))
         {
             var (state, error) = await ReadOneAsync(connection, SequenceSql.SequenceArm(0, sequence.Schema, sequence.Name), settings,
-                r => (r.GetInt64(1), r.GetBoolean(2)), cancellationToken);
+                r => (r.GetInt64(1), r.GetBoolean(2)), cancellationToken).ConfigureAwait(false);
             if (error is null)
             {
                 inspection.SetSequenceState(sequence, state.Item1, state.Item2);
@@ -366,7 +366,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         try
         {
             await RunBatchAsync(connection, ReadOnly(settings, [new NpgsqlBatchCommand(sql)]), (_, reader) => value = read(reader),
-                cancellationToken);
+                cancellationToken).ConfigureAwait(false);
             return (value, null);
         }
         catch (PostgresException ex)
@@ -462,7 +462,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         try
         {
             await RunBatchAsync(connection, group.Statements(headroom, settings).Select(s => new NpgsqlBatchCommand(s)),
-                (_, reader) => outcomes.Add(RepairOutcome.Read(group, reader)), cancellationToken);
+                (_, reader) => outcomes.Add(RepairOutcome.Read(group, reader)), cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException ex)
         {
@@ -471,7 +471,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 LogGroupRetry(logger, group.Sequences.Count, ex.SqlState);
                 foreach (var sequence in group.Sequences)
                 {
-                    await RunRepairGroupAsync(connection, RepairGroup.Single(sequence), headroom, settings, cancellationToken);
+                    await RunRepairGroupAsync(connection, RepairGroup.Single(sequence), headroom, settings, cancellationToken).ConfigureAwait(false);
                 }
 
                 return;
@@ -503,7 +503,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         foreach (var sequence in unread)
         {
             LogStateChanged(logger, sequence.Display);
-            await RunRepairGroupAsync(connection, RepairGroup.Single(sequence), headroom, settings, cancellationToken);
+            await RunRepairGroupAsync(connection, RepairGroup.Single(sequence), headroom, settings, cancellationToken).ConfigureAwait(false);
         }
     }
 

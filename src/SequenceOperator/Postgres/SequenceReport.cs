@@ -131,7 +131,10 @@ public sealed record SequenceEntry
     [JsonIgnore]
     public long? Limit { get; init; }
 
-    /// <summary>The integer type that bounds the column's values (<c>int2</c>, <c>int4</c>, <c>int8</c>); empty when not an integer column.</summary>
+    /// <summary>
+    /// The integer type that bounds the column's values (<c>int2</c>, <c>int4</c>, <c>int8</c>); empty when not an
+    /// integer column.
+    /// </summary>
     [JsonIgnore]
     public string ColumnType { get; init; } = string.Empty;
 

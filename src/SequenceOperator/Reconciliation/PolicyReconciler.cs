@@ -295,7 +295,8 @@ internal sealed partial class PolicyReconciler(
         {
             LogFailed(logger, ready.Reason, ready.Message);
             var note = $"{ready.Reason}: {ready.Message}";
-            await events.RecordAsync(policy, EventType.Warning, EventReasons.CheckFailed, note, EventActions.Check, cancellationToken).ConfigureAwait(false);
+            await events.RecordAsync(policy, EventType.Warning, EventReasons.CheckFailed, note, EventActions.Check, cancellationToken)
+                .ConfigureAwait(false);
         }
     }
 
@@ -485,7 +486,8 @@ internal sealed partial class PolicyReconciler(
         Message = "Checked {Sequences} sequence(s): {Behind} behind, {Repaired} repaired, {Errors} error(s)")]
     private static partial void LogChecked(ILogger logger, int sequences, int behind, int repaired, int errors);
 
-    [LoggerMessage(EventId = LogEvents.Reconciliation.CheckFailed, Level = LogLevel.Warning, Message = "Check failed ({Reason}): {Message}")]
+    [LoggerMessage(EventId = LogEvents.Reconciliation.CheckFailed, Level = LogLevel.Warning,
+        Message = "Check failed ({Reason}): {Message}")]
     private static partial void LogFailed(ILogger logger, string reason, string message);
 
     [LoggerMessage(EventId = LogEvents.Reconciliation.PolicyDeleted, Level = LogLevel.Information,

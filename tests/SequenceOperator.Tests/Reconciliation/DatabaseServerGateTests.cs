@@ -139,8 +139,12 @@ public sealed class DatabaseServerGateTests
     [Fact]
     public void TheServer_IsHostAndPort_WithTheHostCaseInsensitive()
     {
-        Assert.Equal(new DatabaseServer("db.example", 5432), DatabaseServer.Of(new NpgsqlConnectionStringBuilder { Host = "DB.Example", Port = 5432 }));
-        Assert.NotEqual(DatabaseServer.Of(new NpgsqlConnectionStringBuilder { Host = "db", Port = 5432 }), DatabaseServer.Of(new NpgsqlConnectionStringBuilder { Host = "db", Port = 5433 }));
+        Assert.Equal(
+            new DatabaseServer("db.example", 5432),
+            DatabaseServer.Of(new NpgsqlConnectionStringBuilder { Host = "DB.Example", Port = 5432 }));
+        Assert.NotEqual(
+            DatabaseServer.Of(new NpgsqlConnectionStringBuilder { Host = "db", Port = 5432 }),
+            DatabaseServer.Of(new NpgsqlConnectionStringBuilder { Host = "db", Port = 5433 }));
         Assert.Equal("db.example:6432", new DatabaseServer("db.example", 6432).ToString());
     }
 }

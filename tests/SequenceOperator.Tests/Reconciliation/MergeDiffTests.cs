@@ -20,5 +20,6 @@ public sealed class MergeDiffTests
 
     [Fact]
     public void ArraysAreReplacedWhole() =>
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"list":[1,3]}"""), StatusMapping.MergeDiff(JsonNode.Parse("""{"list":[1,2]}"""), JsonNode.Parse("""{"list":[1,3]}"""))));
+        var diff = StatusMapping.MergeDiff(JsonNode.Parse("""{"list":[1,2]}"""), JsonNode.Parse("""{"list":[1,3]}"""));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"list":[1,3]}"""), diff));
 }

@@ -16,14 +16,18 @@ public sealed class SecretConnectionTests
     public void DiscreteKeys_FillFromTheSpecDefaults()
     {
         var b = SecretConnection.Build(Spec, "db", Data(("username", "app"), ("password", "pw")));
-        Assert.Equal(("cityforge-db", 5432, "cityforge", "app", "pw", SslMode.Prefer), (b.Host, b.Port, b.Database, b.Username, b.Password, b.SslMode));
+        Assert.Equal(
+            ("cityforge-db", 5432, "cityforge", "app", "pw", SslMode.Prefer),
+            (b.Host, b.Port, b.Database, b.Username, b.Password, b.SslMode));
     }
 
     [Fact]
     public void SecretValuesWinOverTheSpec()
     {
         var b = SecretConnection.Build(Spec with { Host = "ignored", Port = 1 }, "db",
-            Data(("host", "pg.internal"), ("port", "6432"), ("database", "city"), ("user", "app"), ("password", "pw"), ("sslmode", "verify-full")));
+            Data(
+                ("host", "pg.internal"), ("port", "6432"), ("database", "city"), ("user", "app"), ("password", "pw"),
+                ("sslmode", "verify-full")));
         Assert.Equal(("pg.internal", 6432, "city", "app", SslMode.VerifyFull), (b.Host, b.Port, b.Database, b.Username, b.SslMode));
     }
 
@@ -31,7 +35,8 @@ public sealed class SecretConnectionTests
     public void CloudNativePgSecret_UsesItsUri()
     {
         var b = SecretConnection.Build(Spec, "db", Data(
-            ("uri", "postgresql://app:s%40cret@cluster-rw.worcester:5432/app"), ("username", "app"), ("password", "s@cret"), ("jdbc-uri", "jdbc:postgresql://x"), ("pgpass", "x")));
+            ("uri", "postgresql://app:s%40cret@cluster-rw.worcester:5432/app"), ("username", "app"), ("password", "s@cret"),
+            ("jdbc-uri", "jdbc:postgresql://x"), ("pgpass", "x")));
         Assert.Equal(("cluster-rw.worcester", 5432, "app", "app", "s@cret"), (b.Host, b.Port, b.Database, b.Username, b.Password));
     }
 
@@ -56,12 +61,17 @@ public sealed class SecretConnectionTests
     [Fact]
     public void BadUri_IsSecretInvalidWithoutTheUri()
     {
-        var ex = Assert.Throws<SecretInvalidException>(() => SecretConnection.Build(Spec, "db", Data(("uri", "postgresql://u:TopSecretValue@h:99999/db"))));
+        var ex = Assert.Throws<SecretInvalidException>(
+            () => SecretConnection.Build(Spec, "db", Data(("uri", "postgresql://u:TopSecretValue@h:99999/db"))));
         Assert.Contains("key 'uri'", ex.Message);
         Assert.DoesNotContain("TopSecretValue", ex.Message);
     }
 
     [Fact]
-    public void BadPort_IsSecretInvalid() =>
-        Assert.Contains("'port'", Assert.Throws<SecretInvalidException>(() => SecretConnection.Build(Spec, "db", Data(("username", "u"), ("password", "p"), ("port", "pg")))).Message);
+    public void BadPort_IsSecretInvalid()
+    {
+        var ex = Assert.Throws<SecretInvalidException>(
+            () => SecretConnection.Build(Spec, "db", Data(("username", "u"), ("password", "p"), ("port", "pg"))));
+        Assert.Contains("'port'", ex.Message);
+    }
 }

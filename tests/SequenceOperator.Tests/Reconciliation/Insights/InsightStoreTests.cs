@@ -513,7 +513,8 @@ public sealed class InsightStoreTests
     public void Options_OutOfRange_AreRefused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(_clock, new InsightOptions { MaxRatePoints = 2 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(_clock, new InsightOptions { MinimumRateSpan = TimeSpan.FromDays(2) }));
+        Assert.Throws<ArgumentOutOfRangeException>(
+            () => new InsightStore(_clock, new InsightOptions { MinimumRateSpan = TimeSpan.FromDays(2) }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(_clock, new InsightOptions { ForecastHorizon = TimeSpan.Zero }));
     }
 

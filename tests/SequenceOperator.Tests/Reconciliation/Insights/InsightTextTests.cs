@@ -19,7 +19,8 @@ public sealed class InsightTextTests
     [Fact]
     public void Forecast_WithARate_SaysWhenAndHowFast()
     {
-        var forecast = new ExhaustionForecast(1_200_000, new DateTimeOffset(2027, 3, 2, 23, 0, 0, TimeSpan.Zero), 5_000_000, "int4", TimeSpan.FromDays(36525));
+        var forecast = new ExhaustionForecast(
+            1_200_000, new DateTimeOffset(2027, 3, 2, 23, 0, 0, TimeSpan.Zero), 5_000_000, "int4", TimeSpan.FromDays(36525));
 
         Assert.Equal("int4 column: runs out around 2027-03-02 at about 1.2 M ids a day", forecast.Describe());
     }
