@@ -209,7 +209,7 @@ internal sealed partial class PolicyReconciler(
     private async Task<ReconcileResult> FinishAsync(V1Alpha1SequenceSyncPolicy policy, Outcome outcome, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow(); // the reconcile's one reading of the clock
-        var insight = outcome is Checked check ? Observe(policy, check) : null;
+        var insight = outcome is Checked check ? Observe(policy, check, now) : null;
         var status = NextStatus(policy, outcome, insight, now);
         RecordMetrics(policy, outcome, insight);
         await RecordEventsAsync(policy, outcome, insight, status, cancellationToken).ConfigureAwait(false);
@@ -226,7 +226,7 @@ internal sealed partial class PolicyReconciler(
     /// The check's samples to the insight model; the history the status kept restores a column the model does not
     /// know yet (after an operator restart or a leader change), counted since the policy's creation.
     /// </summary>
-    private InsightReport Observe(V1Alpha1SequenceSyncPolicy policy, Checked outcome)
+    private InsightReport Observe(V1Alpha1SequenceSyncPolicy policy, Checked outcome, DateTimeOffset now)
     {
         var kept = (policy.Status?.Sequences ?? []).DistinctBy(InsightMapping.ColumnOf).ToDictionary(InsightMapping.ColumnOf);
         var created = policy.Metadata.CreationTimestamp;
@@ -234,7 +234,8 @@ internal sealed partial class PolicyReconciler(
             KeyOf(policy),
             InsightMapping.Samples(outcome.Report),
             outcome.DriftRecurrenceWindow,
-            column => InsightMapping.Restore(kept.GetValueOrDefault(column), created));
+            column => InsightMapping.Restore(kept.GetValueOrDefault(column), created),
+            now);
     }
 
     /// <summary>The status the outcome leaves; each helper stamps the policy's generation.</summary>

@@ -23,15 +23,17 @@ internal sealed class InsightStore
     /// <summary>
     /// Records a finished check of <paramref name="policy"/>: one sample per column the check read (none for entries
     /// in error). <paramref name="driftRecurrenceWindow"/> is <c>spec.driftRecurrenceWindow</c> (default 24 h);
-    /// <paramref name="restore"/> gives a column's kept history the first time the store sees it.
+    /// <paramref name="restore"/> gives a column's kept history the first time the store sees it. <paramref name="at"/>
+    /// is the check's time: the reconcile's one reading of the clock (this store's clock when omitted).
     /// </summary>
     public InsightReport Observe(
         PolicyKey policy,
         IReadOnlyList<SequenceSample> samples,
         TimeSpan? driftRecurrenceWindow = null,
-        Func<FedColumn, DriftHistory?>? restore = null)
+        Func<FedColumn, DriftHistory?>? restore = null,
+        DateTimeOffset? at = null)
     {
-        var now = _timeProvider.GetUtcNow();
+        var now = at ?? _timeProvider.GetUtcNow();
         lock (_gate)
         {
             if (!_policies.TryGetValue(policy, out var insights))
