@@ -62,7 +62,8 @@ public static class KubernetesDuration
 
             // Long digit runs cannot be a sensible duration and would overflow decimal.
             if (i - start > 24
-                || !decimal.TryParse(text.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+                || !decimal.TryParse(
+                    text.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
             {
                 return false;
             }

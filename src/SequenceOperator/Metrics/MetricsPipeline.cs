@@ -73,7 +73,11 @@ internal sealed partial class MetricsPipeline : IDisposable
                 }
 
                 return BoundsOf(instrument) is { } bounds
-                    ? new ExplicitBucketHistogramConfiguration { Boundaries = [.. bounds], CardinalityLimit = LimitOf(instrument.Name, options) }
+                    ? new ExplicitBucketHistogramConfiguration
+                    {
+                        Boundaries = [.. bounds],
+                        CardinalityLimit = LimitOf(instrument.Name, options),
+                    }
                     : new MetricStreamConfiguration { CardinalityLimit = LimitOf(instrument.Name, options) };
             });
 

@@ -40,7 +40,10 @@ internal sealed class PrometheusCollector : IDisposable
     /// <param name="boundsOf">A histogram's bucket bounds (null: OpenTelemetry's defaults).</param>
     /// <param name="include">Which series are written, by their labels in name order; false hides one.</param>
     public PrometheusCollector(
-        Func<Meter, bool> exports, Func<Instrument, int> limitOf, Func<Instrument, IReadOnlyList<double>?> boundsOf, PrometheusTextSerializer.SeriesFilter include)
+        Func<Meter, bool> exports,
+        Func<Instrument, int> limitOf,
+        Func<Instrument, IReadOnlyList<double>?> boundsOf,
+        PrometheusTextSerializer.SeriesFilter include)
     {
         _exports = exports;
         _limitOf = limitOf;
@@ -277,7 +280,8 @@ internal sealed class PrometheusCollector : IDisposable
         }
 
         /// <summary>Writes the synchronous instrument's series; those the filter hides are dropped once nothing records to them.</summary>
-        public void WriteRecorded(IBufferWriter<byte> output, PrometheusTextSerializer.SeriesFilter include, ref KeyValuePair<string, string>[] labels)
+        public void WriteRecorded(
+            IBufferWriter<byte> output, PrometheusTextSerializer.SeriesFilter include, ref KeyValuePair<string, string>[] labels)
         {
             List<(string Key, RecordedSeries Series, long Version, long[] Counts, double Value)> snapshot;
             lock (_lock)
@@ -344,7 +348,9 @@ internal sealed class PrometheusCollector : IDisposable
         }
     }
 
-    /// <summary>One series of a synchronous instrument: a histogram's bucket counts and sum, or a counter's sum, or a gauge's value.</summary>
+    /// <summary>
+    /// One series of a synchronous instrument: a histogram's bucket counts and sum, or a counter's sum, or a gauge's value.
+    /// </summary>
     private sealed class RecordedSeries(KeyValuePair<string, object?>[] tags, IReadOnlyList<double>? bounds)
     {
         public KeyValuePair<string, object?>[] Tags { get; } = tags;

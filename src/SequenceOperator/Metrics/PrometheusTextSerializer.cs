@@ -181,7 +181,8 @@ internal static class PrometheusTextSerializer
         }
     }
 
-    private static void Sample(Utf8Text text, string name, string? suffix, ReadOnlySpan<KeyValuePair<string, string>> labels, double? le, SampleValue value)
+    private static void Sample(
+        Utf8Text text, string name, string? suffix, ReadOnlySpan<KeyValuePair<string, string>> labels, double? le, SampleValue value)
     {
         text.Append(name);
         if (suffix is not null)

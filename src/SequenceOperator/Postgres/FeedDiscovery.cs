@@ -38,7 +38,10 @@ internal sealed class FeedDiscovery
             // A regclass constant's OID, read in both byte orders: the one pg_depend records, else the one that is a sequence.
             long? Resolve(NextvalCall call) =>
                 call.Name is { } name ? ResolveName(name, byName)?.Oid
-                : call.Oids.Where(row.DefaultDependsOn.Contains).Concat(call.Oids.Where(byOid.ContainsKey)).Select(o => (long?)o).FirstOrDefault();
+                : call.Oids.Where(row.DefaultDependsOn.Contains)
+                    .Concat(call.Oids.Where(byOid.ContainsKey))
+                    .Select(o => (long?)o)
+                    .FirstOrDefault();
 
             var called = tree is null ? [] : DefaultExpression.NextvalCalls(tree).Select(Resolve).OfType<long>().ToHashSet();
             var plain = tree is null ? null : DefaultExpression.PlainNextval(tree);
@@ -59,13 +62,15 @@ internal sealed class FeedDiscovery
 
                 var integer = DefaultExpression.IsIntegerType(row.BaseTypeOid);
                 var verdict =
-                    row.DefaultTree is null ? (integer ? Verdict.Judged : Verdict.NotAnInteger) // an identity column, or a column that owns the sequence and has no default
+                    // an identity column, or a column that owns the sequence and has no default
+                    row.DefaultTree is null ? (integer ? Verdict.Judged : Verdict.NotAnInteger)
                     : tree is null ? Verdict.Unreadable
                     : plainOid == oid ? (integer ? Verdict.Judged : Verdict.NotAnInteger)
                     : castOid == oid && !integer ? Verdict.NotAnInteger // nextval(...)::text into a text column: the type is the reason
                     : called.Contains(oid) ? Verdict.OtherExpression
                     : Verdict.DoesNotCallIt;
-                var limitType = verdict == Verdict.Judged && plainOid == oid && plain!.Value.NarrowestType is { } narrow && Rank(narrow) < Rank(row.BaseTypeOid)
+                var limitType = verdict == Verdict.Judged && plainOid == oid
+                    && plain!.Value.NarrowestType is { } narrow && Rank(narrow) < Rank(row.BaseTypeOid)
                     ? narrow
                     : row.BaseTypeOid;
                 pending.Add(new Pending(row, sequence, verdict, tree, limitType));
@@ -106,10 +111,13 @@ internal sealed class FeedDiscovery
     private static string? SkipReason(Pending p, IReadOnlyDictionary<(char Kind, long Oid), string> names) => p.Verdict switch
     {
         Verdict.Judged => null,
-        Verdict.NotAnInteger => $"not checked: column {p.Row.Display} is {TypeDescription(p.Row)}, not an integer type, so its values are not the sequence's values"
+        Verdict.NotAnInteger => $"not checked: column {p.Row.Display} is {TypeDescription(p.Row)}, not an integer type, "
+                                + "so its values are not the sequence's values"
                                 + (p.Row.BaseTypeOid is 25 or 1043 or 1042 ? " (and as text '99' sorts after '100')" : string.Empty),
-        Verdict.OtherExpression => $"not checked: the default is {DefaultExpression.Render(p.Tree!, names)}, so its values are not the sequence's values",
-        Verdict.DoesNotCallIt => $"not checked: the column owns sequence {p.Sequence.Display}, but its default ({DefaultExpression.Render(p.Tree!, names)}) does not take values from it",
+        Verdict.OtherExpression => $"not checked: the default is {DefaultExpression.Render(p.Tree!, names)}, "
+                                   + "so its values are not the sequence's values",
+        Verdict.DoesNotCallIt => $"not checked: the column owns sequence {p.Sequence.Display}, "
+                                 + $"but its default ({DefaultExpression.Render(p.Tree!, names)}) does not take values from it",
         _ => "not checked: the column's default could not be read from the catalog",
     };
 

@@ -161,7 +161,8 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 },
             };
             await RunBatchAsync(connection, ReadOnly(settings, [query]),
-                (_, reader) => names[(reader.GetString(0)[0], reader.GetInt64(1))] = reader.GetString(2), cancellationToken).ConfigureAwait(false);
+                (_, reader) => names[(reader.GetString(0)[0], reader.GetInt64(1))] = reader.GetString(2),
+                cancellationToken).ConfigureAwait(false);
         }
 
         var feeds = plan.Feeds(names);
@@ -214,7 +215,8 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 LogLockedSkipped(logger, chunk.Count - rest.Count);
             }
 
-            if (rest.Count == 0 || await TryMeasureBatchAsync(connection, inspection, rest, settings, cancellationToken).ConfigureAwait(false) is null)
+            if (rest.Count == 0
+                || await TryMeasureBatchAsync(connection, inspection, rest, settings, cancellationToken).ConfigureAwait(false) is null)
             {
                 return;
             }
@@ -471,7 +473,8 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 LogGroupRetry(logger, group.Sequences.Count, ex.SqlState);
                 foreach (var sequence in group.Sequences)
                 {
-                    await RunRepairGroupAsync(connection, RepairGroup.Single(sequence), headroom, settings, cancellationToken).ConfigureAwait(false);
+                    await RunRepairGroupAsync(connection, RepairGroup.Single(sequence), headroom, settings, cancellationToken)
+                        .ConfigureAwait(false);
                 }
 
                 return;
@@ -503,7 +506,8 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         foreach (var sequence in unread)
         {
             LogStateChanged(logger, sequence.Display);
-            await RunRepairGroupAsync(connection, RepairGroup.Single(sequence), headroom, settings, cancellationToken).ConfigureAwait(false);
+            await RunRepairGroupAsync(connection, RepairGroup.Single(sequence), headroom, settings, cancellationToken)
+                .ConfigureAwait(false);
         }
     }
 

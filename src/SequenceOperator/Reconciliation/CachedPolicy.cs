@@ -23,7 +23,9 @@ internal static class CachedPolicy
 
     /// <summary>SHA-256 of the list's JSON, as the status serializes it.</summary>
     public static string Digest(IReadOnlyList<SequenceStatusEntry> sequences) =>
-        Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(sequences, SequenceSyncPolicyJsonContext.Default.IReadOnlyListSequenceStatusEntry)));
+        Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(
+            sequences,
+            SequenceSyncPolicyJsonContext.Default.IReadOnlyListSequenceStatusEntry)));
 
     /// <summary>
     /// True when <paramref name="next"/>'s list is the one the cached <paramref name="cached"/> status stands for: the

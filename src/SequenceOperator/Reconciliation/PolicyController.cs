@@ -81,7 +81,11 @@ internal sealed partial class PolicyController(
         LogStopped(logger);
     }
 
-    private async Task PumpAsync(ChannelReader<InformerEvent<V1Alpha1SequenceSyncPolicy>> reader, WorkQueue<PolicyKey> queue, ConcurrentDictionary<PolicyKey, Trigger> seen, CancellationToken stop)
+    private async Task PumpAsync(
+        ChannelReader<InformerEvent<V1Alpha1SequenceSyncPolicy>> reader,
+        WorkQueue<PolicyKey> queue,
+        ConcurrentDictionary<PolicyKey, Trigger> seen,
+        CancellationToken stop)
     {
         try
         {
@@ -143,7 +147,13 @@ internal sealed partial class PolicyController(
     }
 
     private async Task WorkAsync(
-        WorkQueue<PolicyKey> queue, ServerTurns servers, ConcurrentDictionary<PolicyKey, Trigger> seen, PolicyKey key, WorkerPermit permit, CancellationToken stop, CancellationToken abort)
+        WorkQueue<PolicyKey> queue,
+        ServerTurns servers,
+        ConcurrentDictionary<PolicyKey, Trigger> seen,
+        PolicyKey key,
+        WorkerPermit permit,
+        CancellationToken stop,
+        CancellationToken abort)
     {
         await Task.Yield(); // the dispatcher goes on taking keys
         try
@@ -172,7 +182,12 @@ internal sealed partial class PolicyController(
         }
     }
 
-    private async Task ProcessAsync(WorkQueue<PolicyKey> queue, ServerTurns servers, ConcurrentDictionary<PolicyKey, Trigger> seen, PolicyKey key, CancellationToken abort)
+    private async Task ProcessAsync(
+        WorkQueue<PolicyKey> queue,
+        ServerTurns servers,
+        ConcurrentDictionary<PolicyKey, Trigger> seen,
+        PolicyKey key,
+        CancellationToken abort)
     {
         Interlocked.Increment(ref _reconciles);
         using var scope = PolicyScope(logger, key.Namespace, key.Name);
@@ -208,22 +223,37 @@ internal sealed partial class PolicyController(
         KubernetesDuration.TryParse(informer.Get(key.Namespace, key.Name)?.Spec.Interval, out var interval) ? interval : null;
 
     // Text logs show "=> worcester/cityforge"; JSON logs carry namespace and policy as properties of the scope.
-    private static readonly Func<ILogger, string, string, IDisposable?> PolicyScope = LoggerMessage.DefineScope<string, string>("{namespace}/{policy}");
+    private static readonly Func<ILogger, string, string, IDisposable?> PolicyScope =
+        LoggerMessage.DefineScope<string, string>("{namespace}/{policy}");
 
-    private static PolicyKey Key(V1Alpha1SequenceSyncPolicy policy) => new(policy.Metadata.Namespace ?? string.Empty, policy.Metadata.Name ?? string.Empty);
+    private static PolicyKey Key(V1Alpha1SequenceSyncPolicy policy) =>
+        new(policy.Metadata.Namespace ?? string.Empty, policy.Metadata.Name ?? string.Empty);
 
-    [LoggerMessage(EventId = LogEvents.Reconciliation.ControllerStarted, Level = LogLevel.Information, Message = "Controller started with {Workers} workers and {Policies} policies")]
+    [LoggerMessage(
+        EventId = LogEvents.Reconciliation.ControllerStarted,
+        Level = LogLevel.Information,
+        Message = "Controller started with {Workers} workers and {Policies} policies")]
     private static partial void LogStarted(ILogger logger, int workers, int policies);
 
     [LoggerMessage(EventId = LogEvents.Reconciliation.ControllerStopped, Level = LogLevel.Information, Message = "Controller stopped")]
     private static partial void LogStopped(ILogger logger);
 
-    [LoggerMessage(EventId = LogEvents.Reconciliation.ReconcileError, Level = LogLevel.Error, Message = "Reconcile of {Namespace}/{Name} failed ({Error}); retrying in {Delay}")]
-    private static partial void LogReconcileError(ILogger logger, string @namespace, string name, string error, TimeSpan delay, Exception exception);
+    [LoggerMessage(
+        EventId = LogEvents.Reconciliation.ReconcileError,
+        Level = LogLevel.Error,
+        Message = "Reconcile of {Namespace}/{Name} failed ({Error}); retrying in {Delay}")]
+    private static partial void LogReconcileError(
+        ILogger logger, string @namespace, string name, string error, TimeSpan delay, Exception exception);
 
-    [LoggerMessage(EventId = LogEvents.Reconciliation.ReconcileRetry, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} not ready; retrying in {Delay}")]
+    [LoggerMessage(
+        EventId = LogEvents.Reconciliation.ReconcileRetry,
+        Level = LogLevel.Debug,
+        Message = "Policy {Namespace}/{Name} not ready; retrying in {Delay}")]
     private static partial void LogRetry(ILogger logger, string @namespace, string name, TimeSpan delay);
 
-    [LoggerMessage(EventId = LogEvents.Reconciliation.StoppedWaiting, Level = LogLevel.Debug, Message = "Policy {Namespace}/{Name} stopped waiting for its database server: the controller stops")]
+    [LoggerMessage(
+        EventId = LogEvents.Reconciliation.StoppedWaiting,
+        Level = LogLevel.Debug,
+        Message = "Policy {Namespace}/{Name} stopped waiting for its database server: the controller stops")]
     private static partial void LogStoppedWaiting(ILogger logger, string @namespace, string name);
 }

@@ -9,14 +9,16 @@ public sealed class EngineCheckTests(PostgresFixture fixture)
     [Fact]
     public async Task Check_WorcesterIncident_ReportsEachSequenceBehind()
     {
-        await using var db = await EngineDatabase.CreateAsync(fixture.Server, await File.ReadAllTextAsync(RepoPaths.File("scripts/demo/cityforge.sql")));
+        await using var db = await EngineDatabase.CreateAsync(
+            fixture.Server, await File.ReadAllTextAsync(RepoPaths.File("scripts/demo/cityforge.sql")));
         var report = await db.CheckAsync();
 
         Assert.Empty(report.Errors);
         Assert.Equal(5, report.Sequences.Count);
         var expected = new Dictionary<string, (long Max, long Next)>
         {
-            ["cards"] = (42, 2), ["card_submissions"] = (35, 2), ["tags"] = (89, 2), ["forum_categories"] = (3, 2), ["card_modifications"] = (7, 6),
+            ["cards"] = (42, 2), ["card_submissions"] = (35, 2), ["tags"] = (89, 2), ["forum_categories"] = (3, 2),
+            ["card_modifications"] = (7, 6),
         };
         foreach (var (table, (max, next)) in expected)
         {
@@ -80,7 +82,9 @@ public sealed class EngineCheckTests(PostgresFixture fixture)
 
         Assert.Empty(report.Errors);
         Assert.Equal(3, report.Sequences.Count);
-        Assert.Equal((120L, 1L, 120L), (report.Entry("ak_animes").MaxValue!.Value, report.Entry("ak_animes").NextValue!.Value, report.Entry("ak_animes").BehindBy));
+        Assert.Equal(
+            (120L, 1L, 120L),
+            (report.Entry("ak_animes").MaxValue!.Value, report.Entry("ak_animes").NextValue!.Value, report.Entry("ak_animes").BehindBy));
         Assert.Equal(SequenceStatus.InSync, report.Entry("ak_mangas").Status);
         Assert.Equal(3, report.Entry("ak_mangas").NextValue);
         var member = report.Entry("smf_members");
@@ -111,7 +115,8 @@ public sealed class EngineCheckTests(PostgresFixture fixture)
         Assert.Empty(listed.Errors);
         Assert.Equal(3, listed.Sequences.Count);
 
-        var repaired = await db.RepairAsync(null, "\"Odd Schema\".\"x; drop table cards; --\"", "MixedCase", "robert'); DROP TABLE cards;--");
+        var repaired = await db.RepairAsync(
+            null, "\"Odd Schema\".\"x; drop table cards; --\"", "MixedCase", "robert'); DROP TABLE cards;--");
         Assert.All(repaired.Sequences, s => Assert.Equal(SequenceStatus.Repaired, s.Status));
         Assert.Equal(1L, await db.ScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname = 'cards'"));
         Assert.Equal(6, (await db.CheckAsync()).Entry("x; drop table cards; --").NextValue);
@@ -266,7 +271,8 @@ public sealed class EngineCheckTests(PostgresFixture fixture)
             CREATE SCHEMA archive; CREATE TABLE archive.old_cards (id serial);
             INSERT INTO cards (id) VALUES (4);
             """);
-        var report = await db.CheckAsync("cards", "nosuch", "cards:nosuchcol", "cards:title", "no_seq", "card_view", "old_cards", "nosuchschema.cards");
+        var report = await db.CheckAsync(
+            "cards", "nosuch", "cards:nosuchcol", "cards:title", "no_seq", "card_view", "old_cards", "nosuchschema.cards");
 
         Assert.Equal(4, report.Entry("cards").BehindBy);
         var errors = report.Errors.ToDictionary(e => e.Entry, e => e.Message);
@@ -313,7 +319,8 @@ public sealed class EngineCheckTests(PostgresFixture fixture)
     [Fact]
     public async Task Check_RunsReadOnly()
     {
-        await using var db = await EngineDatabase.CreateAsync(fixture.Server, "CREATE TABLE t (id serial PRIMARY KEY); INSERT INTO t (id) VALUES (5);");
+        await using var db = await EngineDatabase.CreateAsync(
+            fixture.Server, "CREATE TABLE t (id serial PRIMARY KEY); INSERT INTO t (id) VALUES (5);");
         await db.CheckAsync();
         Assert.Equal((1L, false), await db.SequenceStateAsync("t_id_seq"));
     }
@@ -348,11 +355,13 @@ public sealed class EngineCheckTests(PostgresFixture fixture)
     [Fact]
     public async Task Check_ManyTables_StaysCorrect()
     {
-        var sql = string.Concat(Enumerable.Range(0, 300).Select(i => $"CREATE TABLE t{i} (id serial PRIMARY KEY); INSERT INTO t{i} (id) VALUES ({i + 1});"));
+        var sql = string.Concat(Enumerable.Range(0, 300)
+            .Select(i => $"CREATE TABLE t{i} (id serial PRIMARY KEY); INSERT INTO t{i} (id) VALUES ({i + 1});"));
         await using var db = await EngineDatabase.CreateAsync(fixture.Server, sql);
         var report = await db.CheckAsync();
         Assert.Equal(300, report.Sequences.Count);
-        Assert.All(report.Sequences, s => Assert.Equal(int.Parse(s.Table[1..], System.Globalization.CultureInfo.InvariantCulture) + 1, s.MaxValue));
+        Assert.All(report.Sequences, s =>
+            Assert.Equal(int.Parse(s.Table[1..], System.Globalization.CultureInfo.InvariantCulture) + 1, s.MaxValue));
         Assert.All(report.Sequences, s => Assert.Equal(s.MaxValue, s.BehindBy)); // next value 1 everywhere: behind by MAX
     }
 }

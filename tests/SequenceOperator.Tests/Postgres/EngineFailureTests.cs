@@ -30,7 +30,11 @@ public sealed class EngineFailureTests(PostgresFixture fixture)
         var partial = failure.PartialReport;
         Assert.NotNull(partial);
         Assert.Equal(300, partial.Sequences.Count); // every sequence was measured before the repair began
-        var repaired = partial.Sequences.Where(s => s.Status == SequenceStatus.Repaired).Select(s => s.Table).Order(StringComparer.Ordinal).ToList();
+        var repaired = partial.Sequences
+            .Where(s => s.Status == SequenceStatus.Repaired)
+            .Select(s => s.Table)
+            .Order(StringComparer.Ordinal)
+            .ToList();
         Assert.Equal(Enumerable.Range(0, 200).Select(Name), repaired);
         Assert.All(partial.Sequences.Where(s => s.Status != SequenceStatus.Repaired), s =>
         {
@@ -51,7 +55,8 @@ public sealed class EngineFailureTests(PostgresFixture fixture)
         await using var holder = await db.HoldAsync("LOCK TABLE t450 IN ACCESS EXCLUSIVE MODE");
 
         await using var dataSource = NamedDataSource(db);
-        var check = db.Engine.CheckAsync(dataSource, EngineDatabase.Options() with { LockTimeout = TimeSpan.FromMinutes(2) }, CancellationToken.None);
+        var check = db.Engine.CheckAsync(
+            dataSource, EngineDatabase.Options() with { LockTimeout = TimeSpan.FromMinutes(2) }, CancellationToken.None);
         await TerminateWhenWaitingForALockAsync(db, check);
 
         var failure = await Assert.ThrowsAsync<SequenceEngineException>(() => check);
@@ -64,10 +69,13 @@ public sealed class EngineFailureTests(PostgresFixture fixture)
     private static string Name(int i) => "t" + i.ToString("D3", CultureInfo.InvariantCulture);
 
     private static string DriftedTables(int count) => string.Concat(Enumerable.Range(0, count).Select(i =>
-        string.Create(CultureInfo.InvariantCulture, $"CREATE TABLE {Name(i)} (id serial PRIMARY KEY); INSERT INTO {Name(i)} (id) VALUES ({i + 1});")));
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"CREATE TABLE {Name(i)} (id serial PRIMARY KEY); INSERT INTO {Name(i)} (id) VALUES ({i + 1});")));
 
     private static NpgsqlDataSource NamedDataSource(EngineDatabase db) =>
-        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(db.ConnectionString) { ApplicationName = ApplicationName }.ConnectionString);
+        NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(db.ConnectionString) { ApplicationName = ApplicationName }.ConnectionString);
 
     /// <summary>Waits until the engine's backend waits for a lock, then terminates it, as a crash or an administrator would.</summary>
     private static async Task TerminateWhenWaitingForALockAsync(EngineDatabase db, Task run)

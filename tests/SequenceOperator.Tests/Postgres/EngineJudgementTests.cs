@@ -34,7 +34,9 @@ public sealed class EngineJudgementTests(PostgresFixture fixture)
         Assert.Equal(SequenceStatus.Skipped, invoices.Status);
         Assert.Equal("not checked: the default is 'INV-' || nextval(...), so its values are not the sequence's values", invoices.Message);
         Assert.Null(invoices.MaxValue);
-        Assert.Equal("not checked: the default is nextval(...) * 10, so its values are not the sequence's values", report.Entry("tens").Message);
+        Assert.Equal(
+            "not checked: the default is nextval(...) * 10, so its values are not the sequence's values",
+            report.Entry("tens").Message);
         var txt = report.Entry("txt");
         Assert.Equal(SequenceStatus.Skipped, txt.Status); // never judged by a text MAX ('99' > '100')
         Assert.Contains("column public.txt.id is text, not an integer type", txt.Message);
@@ -131,7 +133,9 @@ public sealed class EngineJudgementTests(PostgresFixture fixture)
         var report = await db.CheckAsync();
 
         var legacy = report.Entry("legacy");
-        Assert.Equal(("public", "legacy_seq", SequenceStatus.Behind, 7L), (legacy.SequenceSchema, legacy.SequenceName, legacy.Status, legacy.BehindBy));
+        Assert.Equal(
+            ("public", "legacy_seq", SequenceStatus.Behind, 7L),
+            (legacy.SequenceSchema, legacy.SequenceName, legacy.Status, legacy.BehindBy));
         var odd = report.Entry("legacy_odd");
         Assert.Equal(("Odd S", "My Seq", 12L), (odd.SequenceSchema, odd.SequenceName, odd.BehindBy));
 

@@ -24,7 +24,11 @@ public sealed class EngineLockTests(PostgresFixture fixture)
         await using var holder = await HoldAccessExclusiveAsync(db, "migrating");
 
         // Any wait on the locked table would last the whole 30 s lock timeout.
-        var options = EngineDatabase.Options("cards") with { LockTimeout = TimeSpan.FromSeconds(30), StatementTimeout = TimeSpan.FromSeconds(60) };
+        var options = EngineDatabase.Options("cards") with
+        {
+            LockTimeout = TimeSpan.FromSeconds(30),
+            StatementTimeout = TimeSpan.FromSeconds(60),
+        };
         var clock = Stopwatch.StartNew();
         var report = await db.Engine.CheckAsync(db.DataSource, options, CancellationToken.None);
         clock.Stop();
@@ -43,11 +47,15 @@ public sealed class EngineLockTests(PostgresFixture fixture)
         await using var holder = await HoldAccessExclusiveAsync(db, "t077");
 
         var clock = Stopwatch.StartNew();
-        var report = await db.Engine.RepairAsync(db.DataSource, EngineDatabase.Options() with { StatementTimeout = TimeSpan.FromSeconds(60) },
-            new RepairOptions(), CancellationToken.None);
+        var report = await db.Engine.RepairAsync(
+            db.DataSource,
+            EngineDatabase.Options() with { StatementTimeout = TimeSpan.FromSeconds(60) },
+            new RepairOptions(),
+            CancellationToken.None);
         clock.Stop();
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the repair took {clock.Elapsed}"); // one 2 s lock timeout, not a statement timeout per table
+        // one 2 s lock timeout, not a statement timeout per table
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the repair took {clock.Elapsed}");
         Assert.Equal(200, report.Sequences.Count);
         Assert.Equal(199, report.Sequences.Count(s => s.Status == SequenceStatus.Repaired));
         var locked = report.Entry("t077");
@@ -71,7 +79,8 @@ public sealed class EngineLockTests(PostgresFixture fixture)
         var release = Task.Delay(TimeSpan.FromSeconds(3)).ContinueWith(_ => holder.DisposeAsync().AsTask(), TaskScheduler.Default).Unwrap();
 
         // Longer than the 2 s default: the check waits for the lock to go, and reads the table.
-        var report = await db.Engine.CheckAsync(db.DataSource, EngineDatabase.Options() with { LockTimeout = TimeSpan.FromSeconds(30) }, CancellationToken.None);
+        var report = await db.Engine.CheckAsync(
+            db.DataSource, EngineDatabase.Options() with { LockTimeout = TimeSpan.FromSeconds(30) }, CancellationToken.None);
         await release;
 
         Assert.Equal(SequenceStatus.Behind, report.Entry("busy").Status);

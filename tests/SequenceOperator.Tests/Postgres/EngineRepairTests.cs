@@ -10,7 +10,8 @@ public sealed class EngineRepairTests(PostgresFixture fixture)
     [Fact]
     public async Task Repair_SetsNextValueJustPastTheData()
     {
-        await using var db = await EngineDatabase.CreateAsync(fixture.Server, await File.ReadAllTextAsync(RepoPaths.File("scripts/demo/cityforge.sql")));
+        await using var db = await EngineDatabase.CreateAsync(
+            fixture.Server, await File.ReadAllTextAsync(RepoPaths.File("scripts/demo/cityforge.sql")));
         var report = await db.RepairAsync();
 
         Assert.All(report.Sequences, s => Assert.Equal(SequenceStatus.Repaired, s.Status));
@@ -25,7 +26,8 @@ public sealed class EngineRepairTests(PostgresFixture fixture)
     [Fact]
     public async Task Repair_WithHeadroom_LeavesSpareValues()
     {
-        await using var db = await EngineDatabase.CreateAsync(fixture.Server, "CREATE TABLE t (id serial PRIMARY KEY); INSERT INTO t (id) VALUES (10);");
+        await using var db = await EngineDatabase.CreateAsync(
+            fixture.Server, "CREATE TABLE t (id serial PRIMARY KEY); INSERT INTO t (id) VALUES (10);");
         var report = await db.RepairAsync(new RepairOptions { Headroom = 100 });
         Assert.Equal(111, report.Entry("t").RepairedNextValue);
         Assert.Equal(111, await db.ScalarAsync<int>("INSERT INTO t DEFAULT VALUES RETURNING id"));
@@ -119,7 +121,8 @@ public sealed class EngineRepairTests(PostgresFixture fixture)
     [Fact]
     public async Task Repair_WaitsForAWriterThatCommitsInTime_AndPassesItsRow()
     {
-        await using var db = await EngineDatabase.CreateAsync(fixture.Server, "CREATE TABLE t (id serial PRIMARY KEY); INSERT INTO t (id) VALUES (9);");
+        await using var db = await EngineDatabase.CreateAsync(
+            fixture.Server, "CREATE TABLE t (id serial PRIMARY KEY); INSERT INTO t (id) VALUES (9);");
         await using var holder = await db.DataSource.OpenConnectionAsync();
         var tx = await holder.BeginTransactionAsync();
         await using (var insert = new NpgsqlCommand("INSERT INTO t (id) VALUES (500)", holder, tx))
@@ -138,7 +141,8 @@ public sealed class EngineRepairTests(PostgresFixture fixture)
     [Fact]
     public async Task Repair_ManySequences_GroupedInTransactions()
     {
-        var sql = string.Concat(Enumerable.Range(0, 120).Select(i => $"CREATE TABLE g{i} (id serial PRIMARY KEY); INSERT INTO g{i} (id) VALUES ({i + 10});"));
+        var sql = string.Concat(Enumerable.Range(0, 120)
+            .Select(i => $"CREATE TABLE g{i} (id serial PRIMARY KEY); INSERT INTO g{i} (id) VALUES ({i + 10});"));
         await using var db = await EngineDatabase.CreateAsync(fixture.Server, sql);
         var report = await db.RepairAsync(new RepairOptions { SequencesPerTransaction = 50 });
         Assert.Equal(120, report.Sequences.Count(s => s.Status == SequenceStatus.Repaired));

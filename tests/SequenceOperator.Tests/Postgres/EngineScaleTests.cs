@@ -71,8 +71,11 @@ public sealed class EngineScaleTests(StockPostgresFixture stock, ITestOutputHelp
     /// a stock server's lock table allows, on two sessions at once.
     /// </summary>
     private static Task CreateDriftedTablesAsync(string connectionString) =>
-        Parallel.ForEachAsync(Enumerable.Range(0, Tables / 500), new ParallelOptions { MaxDegreeOfParallelism = 2 }, async (batch, cancellationToken) =>
-            await PostgresServer.ExecuteAsync(connectionString, string.Create(CultureInfo.InvariantCulture, $"""
+        Parallel.ForEachAsync(
+            Enumerable.Range(0, Tables / 500),
+            new ParallelOptions { MaxDegreeOfParallelism = 2 },
+            async (batch, cancellationToken) =>
+                await PostgresServer.ExecuteAsync(connectionString, string.Create(CultureInfo.InvariantCulture, $"""
                 DO $$ BEGIN
                   FOR i IN {batch * 500}..{(batch * 500) + 499} LOOP
                     EXECUTE format('CREATE TABLE t%s (id serial PRIMARY KEY)', lpad(i::text, 5, '0'));
@@ -95,7 +98,8 @@ public sealed class EngineScaleTests(StockPostgresFixture stock, ITestOutputHelp
         {
             while (!stop.IsCancellationRequested)
             {
-                await using var command = new NpgsqlCommand("CREATE TABLE ddl_probe (id serial PRIMARY KEY); DROP TABLE ddl_probe;", connection);
+                await using var command = new NpgsqlCommand(
+                    "CREATE TABLE ddl_probe (id serial PRIMARY KEY); DROP TABLE ddl_probe;", connection);
                 await command.ExecuteNonQueryAsync();
                 rounds++;
                 await Task.Delay(100);

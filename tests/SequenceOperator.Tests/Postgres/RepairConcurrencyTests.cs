@@ -22,7 +22,11 @@ public sealed class RepairConcurrencyTests(PostgresFixture fixture)
         await using var db = await EngineDatabase.CreateAsync(fixture.Server, Schema);
         var outcome = await RunScenarioAsync(db, async pool =>
         {
-            var report = await db.Engine.RepairAsync(pool, EngineDatabase.Options("orders"), new RepairOptions { LockTimeout = TimeSpan.FromSeconds(5) }, CancellationToken.None);
+            var report = await db.Engine.RepairAsync(
+                pool,
+                EngineDatabase.Options("orders"),
+                new RepairOptions { LockTimeout = TimeSpan.FromSeconds(5) },
+                CancellationToken.None);
             var entry = Assert.Single(report.Sequences);
             Assert.NotEqual(SequenceStatus.Error, entry.Status);
             return entry.Status == SequenceStatus.Repaired;
@@ -30,7 +34,9 @@ public sealed class RepairConcurrencyTests(PostgresFixture fixture)
 
         Assert.Equal(0, outcome.DuplicateErrors);
         Assert.Empty(outcome.Backwards);
-        Assert.True(outcome.Samples > 10 && outcome.Repairs > 3, $"the race was not exercised: {outcome.Samples} samples, {outcome.Repairs} repairs");
+        Assert.True(
+            outcome.Samples > 10 && outcome.Repairs > 3,
+            $"the race was not exercised: {outcome.Samples} samples, {outcome.Repairs} repairs");
         Assert.InRange(outcome.Repaired, 1, Imports);
         Assert.Equal(100L + (Writers * InsertsPerWriter) + Imports, await db.ScalarAsync<long>("SELECT count(*) FROM orders"));
         Assert.Equal(SequenceStatus.InSync, Assert.Single((await db.CheckAsync("orders")).Sequences).Status);
@@ -60,7 +66,8 @@ public sealed class RepairConcurrencyTests(PostgresFixture fixture)
 
     private static async Task<Outcome> RunScenarioAsync(EngineDatabase db, Func<NpgsqlDataSource, Task<bool>> repairOnce)
     {
-        await using var pool = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxPoolSize = 20 }.ConnectionString);
+        await using var pool = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(db.ConnectionString) { MaxPoolSize = 20 }.ConnectionString);
         using var done = new CancellationTokenSource();
 
         var duplicateErrors = 0;

@@ -19,7 +19,9 @@ public sealed class MergeDiffTests
     }
 
     [Fact]
-    public void ArraysAreReplacedWhole() =>
+    public void ArraysAreReplacedWhole()
+    {
         var diff = StatusMapping.MergeDiff(JsonNode.Parse("""{"list":[1,2]}"""), JsonNode.Parse("""{"list":[1,3]}"""));
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"list":[1,3]}"""), diff));
+    }
 }

@@ -352,17 +352,30 @@ internal sealed partial class Informer<T>
         }
     }
 
-    [LoggerMessage(EventId = LogEvents.Kubernetes.WatchListed, Level = LogLevel.Debug, Message = "Listed {Resource} in {Namespace}: {Count} objects at resourceVersion {ResourceVersion}")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.WatchListed,
+        Level = LogLevel.Debug,
+        Message = "Listed {Resource} in {Namespace}: {Count} objects at resourceVersion {ResourceVersion}")]
     private static partial void LogListed(ILogger logger, string resource, string @namespace, int count, string resourceVersion);
 
-    [LoggerMessage(EventId = LogEvents.Kubernetes.WatchExpired, Level = LogLevel.Information, Message = "Watch of {Resource} in {Namespace} expired at resourceVersion {ResourceVersion} (410); listing again")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.WatchExpired,
+        Level = LogLevel.Information,
+        Message = "Watch of {Resource} in {Namespace} expired at resourceVersion {ResourceVersion} (410); listing again")]
     private static partial void LogExpired(ILogger logger, string resource, string @namespace, string? resourceVersion);
 
-    [LoggerMessage(EventId = LogEvents.Kubernetes.WatchStalled, Level = LogLevel.Warning, Message = "Watch of {Resource} in {Namespace} stayed silent past its deadline; reconnecting")]
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.WatchStalled,
+        Level = LogLevel.Warning,
+        Message = "Watch of {Resource} in {Namespace} stayed silent past its deadline; reconnecting")]
     private static partial void LogStalled(ILogger logger, string resource, string @namespace);
 
-    [LoggerMessage(EventId = LogEvents.Kubernetes.WatchFailed, Level = LogLevel.Warning, Message = "The {Operation} of {Resource} in {Namespace} failed ({Error}); retrying in {Delay}")]
-    private static partial void LogFailed(ILogger logger, string resource, string @namespace, string operation, string error, TimeSpan delay, Exception exception);
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.WatchFailed,
+        Level = LogLevel.Warning,
+        Message = "The {Operation} of {Resource} in {Namespace} failed ({Error}); retrying in {Delay}")]
+    private static partial void LogFailed(
+        ILogger logger, string resource, string @namespace, string operation, string error, TimeSpan delay, Exception exception);
 
     [LoggerMessage(EventId = LogEvents.Kubernetes.WatchHandlerFailed, Level = LogLevel.Error, Message = "A WatchRestarted handler failed")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception);
