@@ -2,8 +2,8 @@ namespace SequenceOperator.Postgres;
 
 /// <summary>
 /// Sequences repaired in one transaction and one round trip: lock every table they feed (SHARE ROW EXCLUSIVE blocks
-/// writers and other repairers, not readers) with a lock_timeout, then one statement that re-reads the data and each
-/// sequence under the lock and calls setval only on those still behind. A sequence never moves backwards: the new
+/// writers and other repairers, not readers) with a lock_timeout, then statements of a few sequences each that
+/// re-read the data and each sequence under the lock and call setval only on those still behind. A sequence never moves backwards: the new
 /// next value passes a MAX read while no writer can insert, and is only set when that MAX is at or past the current
 /// next value, both read in the statement that sets it.
 /// </summary>
@@ -14,6 +14,8 @@ namespace SequenceOperator.Postgres;
 /// </param>
 internal sealed record RepairGroup(IReadOnlyList<SequenceInspection> Sequences, bool ReadRelation = false)
 {
+    private const int RowsPerStatement = 8;
+
     /// <summary>One sequence on its own, its state read from its relation.</summary>
     public static RepairGroup Single(SequenceInspection sequence) => new([sequence], true);
 
@@ -26,7 +28,14 @@ internal sealed record RepairGroup(IReadOnlyList<SequenceInspection> Sequences, 
             .DistinctBy(f => f.RelationOid)
             .OrderBy(f => f.RelationOid)
             .Select(f => (f.Schema, f.Table)));
-        yield return SequenceSql.RepairSequences(Sequences.Select(Target).ToList(), headroom, ReadRelation);
+        // Statements of a few sequences each, all in the same round trip: planning such a statement grows faster than
+        // its rows (server CPU of the pass over 1,000 tables: about 100 ms at 8 rows, 250 ms at 16, 340 ms at 133).
+        for (var first = 0; first < Sequences.Count; first += RowsPerStatement)
+        {
+            var rows = Sequences.Skip(first).Take(RowsPerStatement).Select(Target).ToList();
+            yield return SequenceSql.RepairSequences(rows, headroom, ReadRelation, first);
+        }
+
         yield return SequenceSql.Commit;
     }
 

@@ -259,8 +259,8 @@ internal static class SequenceSql
     /// <summary>
     /// Re-reads, under the table locks, every sequence's data extreme (MAX, MIN when descending) and its state, and
     /// calls setval only where the sequence is still behind and its new next value stays within its limit: one
-    /// statement for a whole chunk, one row per sequence, judged server-side on the values read in that same
-    /// statement, so a sequence never moves backwards. Returns (i, h, last_value, is_called, set_to); set_to is null
+    /// statement for several sequences (rows numbered from <paramref name="firstIndex"/>), judged server-side on the
+    /// values read in that same statement, so a sequence never moves backwards. Returns (i, h, last_value, is_called, set_to); set_to is null
     /// when nothing was set, last_value null when the state could not be read this way (see
     /// <see cref="SetvalTarget.NotCalled"/>).
     /// <para>The state comes from <c>pg_sequence_last_value</c> (no statement planned per sequence); a sequence the
@@ -272,7 +272,7 @@ internal static class SequenceSql
     /// The next value after a CYCLE sequence's limit is its MINVALUE (MAXVALUE when descending). The subquery is
     /// kept apart (<c>OFFSET 0</c>) so every row is read before its own setval.
     /// </remarks>
-    public static string RepairSequences(IReadOnlyList<SetvalTarget> targets, long headroom, bool readRelations = false)
+    public static string RepairSequences(IReadOnlyList<SetvalTarget> targets, long headroom, bool readRelations = false, int firstIndex = 0)
     {
         ArgumentOutOfRangeException.ThrowIfZero(targets.Count);
         var room = headroom.ToString(CultureInfo.InvariantCulture);
@@ -304,7 +304,7 @@ internal static class SequenceSql
                 ? $"(SELECT q.last_value FROM {Identifiers.Quote(t.Schema, t.Name)} q WHERE NOT q.is_called)"
                 : "NULL::int8";
             sb.Append(CultureInfo.InvariantCulture, $"""
-                                ({i}, {RegClass(t.Schema, t.Name)}, {Number(t.Increment)}::int8, {Number(t.Limit)}::numeric,
+                                ({firstIndex + i}, {RegClass(t.Schema, t.Name)}, {Number(t.Increment)}::int8, {Number(t.Limit)}::numeric,
                                  {(t.Cycle ? "true" : "false")}, {Number(t.Min)}::int8, {Number(t.Max)}::int8,
                                  {h},
                                  {unread}){(i + 1 < targets.Count ? "," : string.Empty)}
