@@ -260,8 +260,8 @@ internal static class SequenceSql
     /// Re-reads, under the table locks, every sequence's data extreme (MAX, MIN when descending) and its state, and
     /// calls setval only where the sequence is still behind and its new next value stays within its limit: one
     /// statement for several sequences (rows numbered from <paramref name="firstIndex"/>), judged server-side on the
-    /// values read in that same statement, so a sequence never moves backwards. Returns (i, h, last_value, is_called, set_to); set_to is null
-    /// when nothing was set, last_value null when the state could not be read this way (see
+    /// values read in that same statement, so a sequence never moves backwards. Returns (i, h, last_value, is_called,
+    /// set_to); set_to is null when nothing was set, last_value null when the state could not be read this way (see
     /// <see cref="SetvalTarget.NotCalled"/>).
     /// <para>The state comes from <c>pg_sequence_last_value</c> (no statement planned per sequence); a sequence the
     /// check found not yet called (that function reads NULL for it) is also read from its relation. With
