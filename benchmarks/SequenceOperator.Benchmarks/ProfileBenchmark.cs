@@ -52,7 +52,7 @@ internal static class ProfileBenchmark
         foreach (var size in sizes)
         {
             var cs = await server.CreateDatabaseAsync(string.Create(CultureInfo.InvariantCulture, $"profile{size}"));
-            await CreateDriftedAsync(cs, size);
+            await DriftFixture.CreateAsync(cs, size);
             var shapes = new List<(string Name, Func<int, IEnumerable<string>> Batches)>
             {
                 ("discovery (catalog, one round trip)", _ => [Discovery]),
@@ -128,7 +128,7 @@ internal static class ProfileBenchmark
         return (wall, await CpuAsync(connection), client);
     }
 
-    /// <summary>Every sequence back where <see cref="CreateDriftedAsync"/> left it: it handed out 1 to 3.</summary>
+    /// <summary>Every sequence back where <see cref="DriftFixture.CreateAsync"/> left it: it handed out 1 to 3.</summary>
     private static string Drift(int tables) => string.Create(CultureInfo.InvariantCulture,
         $"DO $$ BEGIN FOR i IN 0..{tables - 1} LOOP PERFORM setval(format('t_%s_id_seq', i), 3, true); END LOOP; END $$;");
 
@@ -194,24 +194,5 @@ internal static class ProfileBenchmark
     {
         await using var command = new NpgsqlCommand("SELECT split_part(pg_read_file('/proc/self/schedstat'), ' ', 1)::int8", connection);
         return (long)(await command.ExecuteScalarAsync())! / 1e6;
-    }
-
-    private static async Task CreateDriftedAsync(string cs, int tables)
-    {
-        for (var start = 0; start < tables; start += 250)
-        {
-            var end = Math.Min(tables, start + 250) - 1;
-            await PostgresServer.ExecuteAsync(cs, string.Create(CultureInfo.InvariantCulture, $"""
-                DO $$ BEGIN
-                  FOR i IN {start}..{end} LOOP
-                    EXECUTE format('CREATE TABLE t_%s (id serial PRIMARY KEY, payload text)', i);
-                    EXECUTE format('INSERT INTO t_%s (payload) VALUES (%L), (%L), (%L)', i, 'a', 'b', 'c');
-                    EXECUTE format('INSERT INTO t_%s (id, payload) VALUES (1000, %L)', i, 'imported');
-                  END LOOP;
-                END $$;
-                """));
-        }
-
-        await PostgresServer.ExecuteAsync(cs, "VACUUM ANALYZE");
     }
 }

@@ -183,22 +183,7 @@ internal static class CompareBenchmark
     private static async Task<string> CreateDriftedAsync(PostgresServer server, int tables, CancellationToken cancellationToken)
     {
         var database = await server.CreateDatabaseAsync(string.Create(CultureInfo.InvariantCulture, $"drift{tables}"), cancellationToken);
-        // 250 tables per transaction: each takes about 6 locks, well inside the stock lock table.
-        for (var start = 0; start < tables; start += 250)
-        {
-            var end = Math.Min(tables, start + 250) - 1;
-            await PostgresServer.ExecuteAsync(database, string.Create(CultureInfo.InvariantCulture, $"""
-                DO $$ BEGIN
-                  FOR i IN {start}..{end} LOOP
-                    EXECUTE format('CREATE TABLE t_%s (id serial PRIMARY KEY, payload text)', i);
-                    EXECUTE format('INSERT INTO t_%s (payload) VALUES (%L), (%L), (%L)', i, 'a', 'b', 'c');
-                    EXECUTE format('INSERT INTO t_%s (id, payload) VALUES (1000, %L)', i, 'imported');
-                  END LOOP;
-                END $$;
-                """), cancellationToken);
-        }
-
-        await PostgresServer.ExecuteAsync(database, "VACUUM ANALYZE", cancellationToken);
+        await DriftFixture.CreateAsync(database, tables, cancellationToken);
         return database;
     }
 
