@@ -27,6 +27,12 @@ internal sealed record DatabaseCommandOptions
     public TimeSpan StatementTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// Connections that measure at once (<c>--jobs</c>, as pg_dump's and vacuumdb's): 2 by default, so a large
+    /// database is measured by two backends while a small one (one chunk) still opens one.
+    /// </summary>
+    public int Jobs { get; init; } = 2;
+
+    /// <summary>
     /// Parses the options after the command name. <c>--connection</c> falls back to <paramref name="databaseUrl"/>
     /// (the <c>DATABASE_URL</c> environment variable).
     /// </summary>
@@ -102,6 +108,17 @@ internal sealed record DatabaseCommandOptions
                     break;
                 case "--lock-timeout":
                     result = result with { LockTimeout = ParseDuration(name, Value()) };
+                    break;
+                case "--jobs" or "-j":
+                    var jobs = Value();
+                    result = result with
+                    {
+                        Jobs = int.TryParse(jobs, NumberStyles.None, CultureInfo.InvariantCulture, out var j)
+                            && j is >= 1 and <= CheckOptions.MaxConnections
+                            ? j
+                            : throw new UsageException(
+                                $"--jobs must be a whole number from 1 to {CheckOptions.MaxConnections}, not '{jobs}'."),
+                    };
                     break;
                 default:
                     // An argument that is not an option is not echoed: it may be a connection string with a password.

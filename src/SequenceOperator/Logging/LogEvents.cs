@@ -29,6 +29,7 @@ internal static class LogEvents
         public const int RepairFailed = 1104;
         public const int LockedSkipped = 1105;
         public const int RepairStateChanged = 1106;
+        public const int ExtraConnectionFailed = 1107;
     }
 
     /// <summary>

@@ -15,6 +15,23 @@ public sealed record CheckOptions
     /// checked. A repair uses the same bound for its table locks unless <see cref="RepairOptions.LockTimeout"/> is set.
     /// </summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The most connections this check opens to measure (from 1 to <see cref="MaxConnections"/>).</summary>
+    public const int MaxConnections = 8;
+
+    /// <summary>
+    /// How many connections measure at once (1 to <see cref="MaxConnections"/>). With more than 1, a database with more
+    /// tables than one chunk (about 130 serial tables) is measured on that many backends at once, each its own chunks
+    /// under the same lock bound; a smaller one uses one connection. The data source's pool must allow as many.
+    /// </summary>
+    public int Connections { get; init; } = 1;
+
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="Connections"/> out of range.</exception>
+    internal static void Validate(CheckOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Connections, 1, nameof(Connections));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.Connections, MaxConnections, nameof(Connections));
+    }
 }
 
 /// <summary>How a repair runs.</summary>

@@ -4,10 +4,12 @@ namespace SequenceOperator.Postgres;
 
 /// <summary>
 /// The state of one check: which columns to report (targets), which sequences feed them, and what was measured.
-/// Pure bookkeeping, no I/O.
+/// Pure bookkeeping, no I/O. What measuring records (<see cref="SetExtreme"/>, <see cref="FailColumn"/>,
+/// <see cref="FailSequence"/>, <see cref="SetSequenceState"/>) may come from several connections at once.
 /// </summary>
 internal sealed class Inspection
 {
+    private readonly Lock _gate = new();
     private readonly Dictionary<ColumnKey, decimal?> _extremes = [];
     private readonly Dictionary<ColumnKey, string> _columnErrors = [];
 
@@ -124,19 +126,41 @@ internal sealed class Inspection
     public static IReadOnlyList<Feed> ColumnsOf(IEnumerable<SequenceInspection> sequences) =>
         sequences.SelectMany(s => s.Feeds.Concat(s.Targets.Where(t => t.Judged))).DistinctBy(f => f.ColumnKey).ToList();
 
-    public void SetExtreme(ColumnKey key, decimal? value) => _extremes[key] = value;
+    public void SetExtreme(ColumnKey key, decimal? value)
+    {
+        lock (_gate)
+        {
+            _extremes[key] = value;
+        }
+    }
 
     public void FailColumn(ColumnKey key, string message)
     {
-        _columnErrors[key] = message;
-        foreach (var sequence in Sequences.Values.Where(s => s.Feeds.Any(f => f.ColumnKey == key)))
+        lock (_gate)
+        {
+            _columnErrors[key] = message;
+            foreach (var sequence in Sequences.Values.Where(s => s.Feeds.Any(f => f.ColumnKey == key)))
+            {
+                sequence.Fail(message);
+            }
+        }
+    }
+
+    public void FailSequence(SequenceInspection sequence, string message)
+    {
+        lock (_gate)
         {
             sequence.Fail(message);
         }
     }
 
-    public void SetSequenceState(SequenceInspection sequence, long lastValue, bool isCalled) =>
-        sequence.Measured(lastValue, isCalled, sequence.Feeds.Select(f => (f, _extremes.GetValueOrDefault(f.ColumnKey))));
+    public void SetSequenceState(SequenceInspection sequence, long lastValue, bool isCalled)
+    {
+        lock (_gate)
+        {
+            sequence.Measured(lastValue, isCalled, sequence.Feeds.Select(f => (f, _extremes.GetValueOrDefault(f.ColumnKey))));
+        }
+    }
 
     /// <summary>The report entries, one per target.</summary>
     public IReadOnlyList<SequenceEntry> Entries() => Targets.Select(Entry).ToList();

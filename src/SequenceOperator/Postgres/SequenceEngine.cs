@@ -28,12 +28,16 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     private const int LocksPerTransaction = 400;
 
     public Task<SequenceReport> CheckAsync(NpgsqlDataSource dataSource, CheckOptions options,
-        CancellationToken cancellationToken) =>
-        RunAsync(dataSource, options, null, cancellationToken);
+        CancellationToken cancellationToken)
+    {
+        CheckOptions.Validate(options);
+        return RunAsync(dataSource, options, null, cancellationToken);
+    }
 
     public Task<SequenceReport> RepairAsync(NpgsqlDataSource dataSource, CheckOptions options, RepairOptions repair,
         CancellationToken cancellationToken)
     {
+        CheckOptions.Validate(options);
         ArgumentOutOfRangeException.ThrowIfNegative(repair.Headroom);
         return RunAsync(dataSource, options, repair, cancellationToken);
     }
@@ -53,7 +57,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             var connection = await PostgresErrors.OpenAsync(dataSource, cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
             inspection = await DiscoverAsync(connection, options, settings, cancellationToken).ConfigureAwait(false);
-            await MeasureAsync(connection, inspection, settings, cancellationToken).ConfigureAwait(false);
+            await MeasureAsync(dataSource, connection, inspection, settings, options.Connections, cancellationToken).ConfigureAwait(false);
             if (repair is null)
             {
                 return Report(inspection);
@@ -174,14 +178,77 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 
     /// <summary>
     /// Reads every needed MAX/MIN and every sequence, a chunk of sequences per transaction and round trip, so the
-    /// locks held at once stay bounded however many tables there are.
+    /// locks held at once stay bounded however many tables there are. With more than one chunk and
+    /// <paramref name="connections"/> above 1, further connections open while the first measures, and each takes the
+    /// next chunk not yet taken: the server plans and reads on as many backends (the measuring is the server's work,
+    /// a few hundred microseconds of planning and reading per table). Each connection's locks stay within its own
+    /// chunk's bound. A connection that cannot open (the server's connection limit, say) only leaves fewer to share the
+    /// work; a failure of one stops the others and is the run's failure.
     /// </summary>
-    private async Task MeasureAsync(NpgsqlConnection connection, Inspection inspection, RunSettings settings,
-        CancellationToken cancellationToken)
+    private async Task MeasureAsync(NpgsqlDataSource dataSource, NpgsqlConnection connection, Inspection inspection,
+        RunSettings settings, int connections, CancellationToken cancellationToken)
     {
-        foreach (var chunk in Chunks(inspection.ToMeasure(), s => s.LockWeight, LocksPerTransaction, int.MaxValue))
+        var chunks = Chunks(inspection.ToMeasure(), s => s.LockWeight, LocksPerTransaction, int.MaxValue).ToList();
+        var taken = -1;
+        async Task MeasureChunksAsync(NpgsqlConnection on, CancellationToken token)
         {
-            await MeasureChunkAsync(connection, inspection, chunk, settings, cancellationToken).ConfigureAwait(false);
+            int next;
+            while ((next = Interlocked.Increment(ref taken)) < chunks.Count)
+            {
+                await MeasureChunkAsync(on, inspection, chunks[next], settings, token).ConfigureAwait(false);
+            }
+        }
+
+        // Never more than the pool gives: a further open would wait for the first connection, held until the run ends.
+        var pool = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        var extra = Math.Min(Math.Min(connections, pool.Pooling ? pool.MaxPoolSize : connections), chunks.Count) - 1;
+        if (extra <= 0)
+        {
+            await MeasureChunksAsync(connection, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        async Task WorkAsync(NpgsqlConnection? on)
+        {
+            try
+            {
+                if (on is not null)
+                {
+                    await MeasureChunksAsync(on, stop.Token).ConfigureAwait(false);
+                    return;
+                }
+
+                NpgsqlConnection opened;
+                try
+                {
+                    opened = await PostgresErrors.OpenAsync(dataSource, stop.Token).ConfigureAwait(false);
+                }
+                catch (SequenceEngineException ex) when (!stop.IsCancellationRequested)
+                {
+                    LogExtraConnectionFailed(logger, ex.Message);
+                    return;
+                }
+
+                await using var openedScope = opened.ConfigureAwait(false);
+                await MeasureChunksAsync(opened, stop.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        var workers = Task.WhenAll(Enumerable.Range(0, extra + 1).Select(i => WorkAsync(i == 0 ? connection : null)));
+        try
+        {
+            await workers.ConfigureAwait(false);
+        }
+        catch when (workers.Exception?.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException) is { } first)
+        {
+            // The failure that stopped the others, not the cancellations it caused.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
     }
 
@@ -296,13 +363,14 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             {
                 var message = LockedMessage(Identifiers.Display(feed.Schema, feed.Table), held);
                 inspection.FailColumn(feed.ColumnKey, message);
-                sequence.Fail(message); // also when the column is only reported (a partition named on its own), so nothing reads it again
+                // Also when the column is only reported (a partition named on its own), so nothing reads it again.
+                inspection.FailSequence(sequence, message);
             }
         }
 
         if (locked.TryGetValue(sequence.Oid, out var sequenceHeld))
         {
-            sequence.Fail(LockedMessage("sequence " + sequence.Display, sequenceHeld));
+            inspection.FailSequence(sequence, LockedMessage("sequence " + sequence.Display, sequenceHeld));
         }
     }
 
@@ -354,7 +422,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             }
             else
             {
-                sequence.Fail(error.SqlState == PostgresErrorCodes.LockNotAvailable
+                inspection.FailSequence(sequence, error.SqlState == PostgresErrorCodes.LockNotAvailable
                     ? LockedMessage("sequence " + sequence.Display, null)
                     : $"reading sequence {sequence.Display} failed: {PostgresErrors.Describe(error, settings.StatementTimeout)}");
             }
@@ -629,6 +697,10 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     [LoggerMessage(EventId = LogEvents.Postgres.RepairStateChanged, Level = LogLevel.Information,
         Message = "Sequence {Sequence} was called or reset between the check and the repair; repairing it on its own")]
     private static partial void LogStateChanged(ILogger logger, string sequence);
+
+    [LoggerMessage(EventId = LogEvents.Postgres.ExtraConnectionFailed, Level = LogLevel.Information,
+        Message = "A further connection to measure in parallel could not open ({Reason}); measuring on fewer connections")]
+    private static partial void LogExtraConnectionFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = LogEvents.Postgres.LockedSkipped, Level = LogLevel.Warning,
         Message = "{Count} sequences were not checked: another session holds their tables locked")]

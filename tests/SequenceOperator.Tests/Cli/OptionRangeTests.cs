@@ -23,6 +23,10 @@ public sealed class OptionRangeTests(PostgresFixture fixture)
     [InlineData("repair", "--lock-timeout", "99999999999999999999h", DurationRange)]
     [InlineData("repair", "--headroom", "99999999999999999999", "from 0 to 9223372036854775807")]
     [InlineData("repair", "--headroom", "-1", "from 0 to 9223372036854775807")]
+    [InlineData("check", "--jobs", "0", "from 1 to 8")]
+    [InlineData("check", "--jobs", "9", "from 1 to 8")]
+    [InlineData("repair", "--jobs", "two", "from 1 to 8")]
+    [InlineData("repair", "-j", "-1", "from 1 to 8")]
     public async Task OutOfRangeOption_RefusedBeforeConnecting_NamingOptionAndRange(
         string command,
         string option,
