@@ -30,86 +30,84 @@ internal static class SequenceSql
         """;
 
     /// <summary>
-    /// Every column a sequence may feed, outside the system schemas: a column that owns a sequence (serial and
-    /// identity columns: <c>pg_depend</c> deptype 'a' and 'i', found from each sequence), or whose default depends on
-    /// a sequence or calls <c>nextval</c> at all (<c>nextval('s'::text)</c> records no dependency). Reads the catalog
-    /// only: the default comes as its node tree (<c>adbin::text</c>), never through <c>pg_get_expr</c>, which opens
-    /// the table and so waits for any lock on it. Also: the type beneath a domain, whether an index serves MAX on the
-    /// table, how many relations reading MAX locks, what its partitions add (JSON: how many relations, their rows
-    /// inserted, which ones lack such an index), and the rows inserted into the table (statistics, no grant needed).
-    /// <para>Lean: per column only index probes on unique or leading index columns (the table, the column, its
-    /// indexes), the privilege functions only when the role is not a superuser, and nothing recursive except for
-    /// tables that have partitions or children; ancestors come from <see cref="Inheritance"/>. Right after a restore
-    /// the catalog's statistics are stale (no sequence in pg_class, to the planner's mind): every lookup is
-    /// therefore a join or subquery on a unique or leading index column, never a join the planner could turn into a
-    /// loop over a whole catalog per row. The rows come unordered; the engine sorts them.</para>
+    /// The type at the bottom of the domain chain of <c>c.atttypid</c> (a domain), for <see cref="DiscoverColumns"/>.
     /// </summary>
-    public const string DiscoverColumns = """
-        WITH RECURSIVE schemas AS MATERIALIZED (
-            SELECT n.oid, n.nspname, pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS usable
-            FROM pg_catalog.pg_namespace n
-            WHERE n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
-        ),
-        domain_chain AS (
-            SELECT ty.oid AS domain_oid, ty.typbasetype AS base, 1 AS depth
-            FROM pg_catalog.pg_type ty WHERE ty.typtype = 'd'
-            UNION ALL
-            SELECT dc.domain_oid, ty.typbasetype, dc.depth + 1
-            FROM domain_chain dc JOIN pg_catalog.pg_type ty ON ty.oid = dc.base AND ty.typtype = 'd'
-        ),
-        domains AS MATERIALIZED (
-            SELECT DISTINCT ON (dc.domain_oid) dc.domain_oid, dc.base
-            FROM domain_chain dc ORDER BY dc.domain_oid, dc.depth DESC
-        ),
-        owned AS (
-            SELECT o.refobjid AS rel_oid, o.refobjsubid::int2 AS attnum, pg_catalog.array_agg(sq.seqrelid::int8) AS owned
-            FROM pg_catalog.pg_sequence sq
-            CROSS JOIN LATERAL (
-                SELECT d.refobjid, d.refobjsubid
-                FROM pg_catalog.pg_depend d
-                WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = sq.seqrelid AND d.objsubid = 0
-                  AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjsubid > 0
-                  AND d.deptype IN ('a', 'i')
-            ) o
-            GROUP BY o.refobjid, o.refobjsubid
-        ),
-        defaults AS MATERIALIZED (
-            SELECT ad.adrelid AS rel_oid, ad.adnum AS attnum, ad.adbin::text AS tree,
-                   ARRAY(SELECT d.refobjid::int8
-                         FROM pg_catalog.pg_depend d
-                         WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.objid = ad.oid
-                           AND d.objsubid = 0 AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                           AND d.deptype = 'n'
-                           AND (SELECT s.relkind FROM pg_catalog.pg_class s WHERE s.oid = d.refobjid) = 'S') AS by_default
-            FROM pg_catalog.pg_attrdef ad
+    private const string DomainBase = """
+        (WITH RECURSIVE chain AS (
+             SELECT ty.typbasetype AS oid, 1 AS depth FROM pg_catalog.pg_type ty WHERE ty.oid = c.atttypid
+             UNION ALL
+             SELECT ty.typbasetype, ch.depth + 1 FROM chain ch JOIN pg_catalog.pg_type ty ON ty.oid = ch.oid AND ty.typtype = 'd'
+         ) SELECT ch.oid FROM chain ch ORDER BY ch.depth DESC LIMIT 1)
+        """;
+
+    /// <summary>
+    /// Every column a sequence may feed, outside the system schemas: a column that owns a sequence (serial and
+    /// identity columns: <c>pg_depend</c> deptype 'a' and 'i' from a sequence), or whose default depends on a sequence
+    /// or calls <c>nextval</c> at all (<c>nextval('s'::text)</c> records no dependency). Reads the catalog only: the
+    /// default comes as its node tree (<c>adbin::text</c>), never through <c>pg_get_expr</c>, which opens the table and
+    /// so waits for any lock on it. Also: the type beneath a domain, whether an index serves MAX on the table, how many
+    /// relations reading MAX locks, what its partitions add (JSON: how many relations, their rows inserted, which ones
+    /// lack such an index), and the rows inserted into the table (statistics, no grant needed).
+    /// <para>Shaped for a fresh connection, whose cost is the catalog pages and cache entries it touches: one scan
+    /// each of <c>pg_depend</c> (both kinds of link, checked against <c>pg_sequence</c> by a hashed subplan) and of
+    /// <c>pg_attrdef</c> (without carrying the default along), nothing materialized, sorted or hashed but those
+    /// links; per candidate column only index probes on unique or leading index columns (its table, attribute, type,
+    /// indexes and default, the tree fetched last). The domain chain, the privilege functions (not for a
+    /// superuser) and the partitions' recursion only run for the rows that need them; ancestors come from
+    /// <see cref="Inheritance"/>. Right after a restore the catalog's statistics are stale: no per-row step is a join
+    /// the planner could turn into a loop over a whole catalog. The rows come unordered; the engine sorts them.</para>
+    /// </summary>
+    public const string DiscoverColumns = $$"""
+        WITH links AS (
+            SELECT d.classid, d.objid, d.refobjid, d.refobjsubid
+            FROM pg_catalog.pg_depend d
+            WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
+              AND ((d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+                    AND d.objid IN (SELECT sq.seqrelid FROM pg_catalog.pg_sequence sq))
+                OR (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.deptype = 'n'
+                    AND d.refobjid IN (SELECT sq.seqrelid FROM pg_catalog.pg_sequence sq)))
         ),
         candidates AS (
-            SELECT COALESCE(o.rel_oid, df.rel_oid) AS rel_oid, COALESCE(o.attnum, df.attnum) AS attnum,
-                   o.owned, df.by_default, df.tree
-            FROM owned o
-            FULL JOIN (
-                SELECT * FROM defaults df
-                WHERE pg_catalog.cardinality(df.by_default) > 0 OR df.tree LIKE '%:funcid 1574 %'
-            ) df ON df.rel_oid = o.rel_oid AND df.attnum = o.attnum
+            SELECT f.rel_oid, f.attnum,
+                   pg_catalog.array_agg(f.seq) FILTER (WHERE f.owning AND f.seq IS NOT NULL) AS owned,
+                   pg_catalog.array_agg(f.seq) FILTER (WHERE NOT f.owning AND f.seq IS NOT NULL) AS by_default
+            FROM (
+                SELECT l.refobjid AS rel_oid, l.refobjsubid::int2 AS attnum, l.objid::int8 AS seq, true AS owning
+                FROM links l WHERE l.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                UNION ALL
+                SELECT ad.adrelid, ad.adnum, l.refobjid::int8, false
+                FROM pg_catalog.pg_attrdef ad
+                LEFT JOIN links l ON l.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND l.objid = ad.oid
+                WHERE l.objid IS NOT NULL OR pg_catalog.strpos(ad.adbin::text, ':funcid 1574 ') > 0
+            ) f
+            GROUP BY f.rel_oid, f.attnum
+        ),
+        columns AS (
+            SELECT c.rel_oid, c.attnum, c.owned, c.by_default, n.nspname, n.oid AS nsp_oid, t.relname, t.relkind, t.relhassubclass,
+                   a.attname, a.atttypid, a.atttypmod, a.attidentity, ty.typtype
+            FROM candidates c
+            JOIN pg_catalog.pg_class t ON t.oid = c.rel_oid AND t.relkind IN ('r', 'p')
+            JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = c.rel_oid AND a.attnum = c.attnum AND NOT a.attisdropped
+            JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
         ),
         role AS MATERIALIZED (
-            SELECT COALESCE((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user), false) AS super
+            SELECT pg_catalog.current_setting('is_superuser')::bool AS super,
+                   (SELECT am.oid FROM pg_catalog.pg_am am WHERE am.amname = 'btree') AS btree
         )
-        SELECT c.rel_oid::int8, tn.nspname::text, t.relname::text, t.relkind::text,
-               a.attname::text, c.attnum, a.atttypid::int8, pg_catalog.format_type(a.atttypid, a.atttypmod),
-               COALESCE(dm.base, a.atttypid)::int8,
-               CASE WHEN dm.base IS NOT NULL THEN pg_catalog.format_type(dm.base, NULL) END,
-               a.attidentity::text,
-               CASE WHEN c.tree IS NOT NULL THEN c.tree ELSE (
-                   SELECT ad.adbin::text FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.rel_oid AND ad.adnum = c.attnum
-               ) END,
+        SELECT c.rel_oid::int8, c.nspname::text, c.relname::text, c.relkind::text,
+               c.attname::text, c.attnum, c.atttypid::int8, pg_catalog.format_type(c.atttypid, c.atttypmod),
+               CASE WHEN c.typtype = 'd' THEN {{DomainBase}} ELSE c.atttypid END::int8,
+               CASE WHEN c.typtype = 'd' THEN pg_catalog.format_type({{DomainBase}}, NULL) END,
+               c.attidentity::text,
+               (SELECT ad.adbin::text FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.rel_oid AND ad.adnum = c.attnum),
                COALESCE(c.owned, '{}'), COALESCE(c.by_default, '{}'),
-               t.relkind = 'p' OR COALESCE(ix.own, false),
+               c.relkind = 'p' OR COALESCE(ix.own, false),
                (1 + ix.indexes)::int4,
                r.super OR pg_catalog.has_column_privilege(c.rel_oid, c.attnum, 'SELECT'),
                r.super OR pg_catalog.has_table_privilege(c.rel_oid, 'UPDATE, DELETE, TRUNCATE'),
-               tn.usable,
-               CASE WHEN t.relhassubclass THEN (
+               r.super OR pg_catalog.has_schema_privilege(c.nsp_oid, 'USAGE'),
+               CASE WHEN c.relhassubclass THEN (
                    WITH RECURSIVE down AS (
                        SELECT i.inhrelid AS oid FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.rel_oid
                        UNION
@@ -126,24 +124,19 @@ internal static class SequenceSql
                                JOIN pg_catalog.pg_index i ON i.indrelid = lc.oid AND i.indkey[0] = la.attnum
                                JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
                                JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-                               WHERE la.attrelid = lc.oid AND la.attname = a.attname AND am.amname = 'btree'
+                               WHERE la.attrelid = lc.oid AND la.attname = c.attname AND am.amname = 'btree'
                                  AND i.indpred IS NULL AND i.indisvalid)), '[]'))::text
                    FROM down
                    JOIN pg_catalog.pg_class lc ON lc.oid = down.oid
                    JOIN pg_catalog.pg_namespace ln ON ln.oid = lc.relnamespace
                ) END AS partitions,
                pg_catalog.pg_stat_get_tuples_inserted(c.rel_oid)
-        FROM candidates c
-        JOIN pg_catalog.pg_class t ON t.oid = c.rel_oid AND t.relkind IN ('r', 'p')
-        JOIN schemas tn ON tn.oid = t.relnamespace
-        JOIN pg_catalog.pg_attribute a ON a.attrelid = c.rel_oid AND a.attnum = c.attnum AND NOT a.attisdropped
-        LEFT JOIN domains dm ON dm.domain_oid = a.atttypid
+        FROM columns c
         CROSS JOIN role r
         CROSS JOIN LATERAL (
             SELECT pg_catalog.count(*) AS indexes,
-                   pg_catalog.bool_or(i.indkey[0] = c.attnum AND i.indpred IS NULL AND i.indisvalid AND (
-                       SELECT am.amname FROM pg_catalog.pg_class ic JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-                       WHERE ic.oid = i.indexrelid) = 'btree') AS own
+                   pg_catalog.bool_or(i.indkey[0] = c.attnum AND i.indpred IS NULL AND i.indisvalid
+                                      AND (SELECT oc.opcmethod FROM pg_catalog.pg_opclass oc WHERE oc.oid = i.indclass[0]) = r.btree) AS own
             FROM pg_catalog.pg_index i
             WHERE i.indrelid = c.rel_oid
         ) ix
@@ -158,21 +151,15 @@ internal static class SequenceSql
     /// when the role is not a superuser.
     /// </summary>
     public const string DiscoverSequences = """
-        WITH schemas AS MATERIALIZED (
-            SELECT n.oid, n.nspname, pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS usable FROM pg_catalog.pg_namespace n
-        ),
-        role AS MATERIALIZED (
-            SELECT COALESCE((SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user), false) AS super
-        )
+        WITH role AS MATERIALIZED (SELECT pg_catalog.current_setting('is_superuser')::bool AS super)
         SELECT s.oid::int8, sn.nspname::text, s.relname::text, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcycle,
                r.super OR pg_catalog.has_sequence_privilege(s.oid, 'SELECT'),
                r.super OR pg_catalog.has_sequence_privilege(s.oid, 'UPDATE'),
-               sn.usable, pg_catalog.pg_table_is_visible(s.oid)
-        FROM pg_catalog.pg_class s
-        JOIN pg_catalog.pg_sequence sq ON sq.seqrelid = s.oid
-        JOIN schemas sn ON sn.oid = s.relnamespace
+               r.super OR pg_catalog.has_schema_privilege(sn.oid, 'USAGE'), pg_catalog.pg_table_is_visible(s.oid)
+        FROM pg_catalog.pg_sequence sq
+        JOIN pg_catalog.pg_class s ON s.oid = sq.seqrelid
+        JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
         CROSS JOIN role r
-        WHERE s.relkind = 'S'
         """;
 
     /// <summary>
