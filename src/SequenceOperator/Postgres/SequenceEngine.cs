@@ -57,7 +57,9 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             var connection = await PostgresErrors.OpenAsync(dataSource, cancellationToken).ConfigureAwait(false);
             await using var connectionScope = connection.ConfigureAwait(false);
             inspection = await DiscoverAsync(connection, options, settings, cancellationToken).ConfigureAwait(false);
-            await MeasureAsync(dataSource, connection, inspection, settings, options.Connections, cancellationToken).ConfigureAwait(false);
+            var chunks = Chunks(inspection.ToMeasure(), s => s.LockWeight, LocksPerTransaction, int.MaxValue).ToList();
+            await OnConnectionsAsync(dataSource, connection, chunks, options.Connections,
+                (on, chunk, token) => MeasureChunkAsync(on, inspection, chunk, settings, token), cancellationToken).ConfigureAwait(false);
             if (repair is null)
             {
                 return Report(inspection);
@@ -69,10 +71,12 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 return Report(inspection) with { RepairSql = string.Join("\n\n", groups.Select(g => g.Script(repair.Headroom, settings))) };
             }
 
-            foreach (var group in groups)
-            {
-                await RunRepairGroupAsync(connection, group, repair.Headroom, settings, cancellationToken).ConfigureAwait(false);
-            }
+            // Groups whose tables overlap (a table fed by two sequences split across groups) may meet on two
+            // connections: the later waits for the earlier to commit (at most lock_timeout, else it repairs its
+            // sequences one at a time).
+            await OnConnectionsAsync(dataSource, connection, groups, options.Connections,
+                (on, group, token) => RunRepairGroupAsync(on, group, repair.Headroom, settings, token),
+                cancellationToken).ConfigureAwait(false);
 
             return Report(inspection);
         }
@@ -177,45 +181,44 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     }
 
     /// <summary>
-    /// Reads every needed MAX/MIN and every sequence, a chunk of sequences per transaction and round trip, so the
-    /// locks held at once stay bounded however many tables there are. With more than one chunk and
-    /// <paramref name="connections"/> above 1, further connections open while the first measures, and each takes the
-    /// next chunk not yet taken: the server plans and reads on as many backends (the measuring is the server's work,
-    /// a few hundred microseconds of planning and reading per table). Each connection's locks stay within its own
-    /// chunk's bound. A connection that cannot open (the server's connection limit, say) only leaves fewer to share the
-    /// work; a failure of one stops the others and is the run's failure.
+    /// Works through <paramref name="items"/> (the check's chunks, the repair's groups: each one transaction under the
+    /// lock bound) on up to <paramref name="connections"/> connections. With more than one item and more than one
+    /// connection allowed, further connections open while the first works, and each takes the next item not yet
+    /// taken: the server plans and reads on as many backends (measuring is the server's work, a few hundred
+    /// microseconds of planning and reading per table), and each backend's locks stay within its own item's bound. A
+    /// connection that cannot open (the server's connection limit, say) only leaves fewer to share the work; a failure
+    /// of one stops the others and is the run's failure.
     /// </summary>
-    private async Task MeasureAsync(NpgsqlDataSource dataSource, NpgsqlConnection connection, Inspection inspection,
-        RunSettings settings, int connections, CancellationToken cancellationToken)
+    private async Task OnConnectionsAsync<T>(NpgsqlDataSource dataSource, NpgsqlConnection connection, IReadOnlyList<T> items,
+        int connections, Func<NpgsqlConnection, T, CancellationToken, Task> work, CancellationToken cancellationToken)
     {
-        var chunks = Chunks(inspection.ToMeasure(), s => s.LockWeight, LocksPerTransaction, int.MaxValue).ToList();
         var taken = -1;
-        async Task MeasureChunksAsync(NpgsqlConnection on, CancellationToken token)
+        async Task WorkThroughAsync(NpgsqlConnection on, CancellationToken token)
         {
             int next;
-            while ((next = Interlocked.Increment(ref taken)) < chunks.Count)
+            while ((next = Interlocked.Increment(ref taken)) < items.Count)
             {
-                await MeasureChunkAsync(on, inspection, chunks[next], settings, token).ConfigureAwait(false);
+                await work(on, items[next], token).ConfigureAwait(false);
             }
         }
 
         // Never more than the pool gives: a further open would wait for the first connection, held until the run ends.
         var pool = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
-        var extra = Math.Min(Math.Min(connections, pool.Pooling ? pool.MaxPoolSize : connections), chunks.Count) - 1;
+        var extra = Math.Min(Math.Min(connections, pool.Pooling ? pool.MaxPoolSize : connections), items.Count) - 1;
         if (extra <= 0)
         {
-            await MeasureChunksAsync(connection, cancellationToken).ConfigureAwait(false);
+            await WorkThroughAsync(connection, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        async Task WorkAsync(NpgsqlConnection? on)
+        async Task WorkerAsync(NpgsqlConnection? on)
         {
             try
             {
                 if (on is not null)
                 {
-                    await MeasureChunksAsync(on, stop.Token).ConfigureAwait(false);
+                    await WorkThroughAsync(on, stop.Token).ConfigureAwait(false);
                     return;
                 }
 
@@ -231,7 +234,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                 }
 
                 await using var openedScope = opened.ConfigureAwait(false);
-                await MeasureChunksAsync(opened, stop.Token).ConfigureAwait(false);
+                await WorkThroughAsync(opened, stop.Token).ConfigureAwait(false);
             }
             catch
             {
@@ -240,7 +243,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             }
         }
 
-        var workers = Task.WhenAll(Enumerable.Range(0, extra + 1).Select(i => WorkAsync(i == 0 ? connection : null)));
+        var workers = Task.WhenAll(Enumerable.Range(0, extra + 1).Select(i => WorkerAsync(i == 0 ? connection : null)));
         try
         {
             await workers.ConfigureAwait(false);
