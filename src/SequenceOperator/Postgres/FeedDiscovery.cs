@@ -31,29 +31,38 @@ internal sealed class FeedDiscovery
     {
         var byOid = sequences.ToDictionary(s => s.Oid);
         var byName = sequences.ToLookup(s => s.Name, StringComparer.Ordinal);
-        var pending = new List<Pending>();
+        var pending = new List<Pending>(columns.Count);
+        // Kept from row to row: the sequences a row's default calls, and every sequence feeding the row, each once.
+        var called = new List<long>();
+        var fedBy = new List<long>();
         foreach (var row in columns)
         {
             var tree = row.DefaultTree is null ? null : NodeTree.Parse(row.DefaultTree);
-            // A regclass constant's OID, read in both byte orders: the one pg_depend records, else the one that is a sequence.
-            long? Resolve(NextvalCall call) =>
-                call.Name is { } name ? ResolveName(name, byName)?.Oid
-                : call.Oids.Where(row.DefaultDependsOn.Contains)
-                    .Concat(call.Oids.Where(byOid.ContainsKey))
-                    .Select(o => (long?)o)
-                    .FirstOrDefault();
-
-            var called = tree is null ? [] : DefaultExpression.NextvalCalls(tree).Select(Resolve).OfType<long>().ToHashSet();
-            var plain = tree is null ? null : DefaultExpression.PlainNextval(tree);
-            var plainOid = plain is { } p ? Resolve(p.Call) : null;
-            var castOid = tree is not null && DefaultExpression.CastNextval(tree) is { } cast ? Resolve(cast) : null;
-            var fedBy = row.OwnedBy.Concat(called);
-            if (tree is null && row.DefaultTree is not null)
+            called.Clear();
+            (NextvalCall Call, long? NarrowestType)? plain = null;
+            long? plainOid = null;
+            long? castOid = null;
+            if (tree is { } expression)
             {
-                fedBy = fedBy.Concat(row.DefaultDependsOn);
+                foreach (var call in DefaultExpression.NextvalCalls(expression))
+                {
+                    AddOnce(called, Resolve(call, row, byOid, byName));
+                }
+
+                plain = DefaultExpression.PlainNextval(expression);
+                plainOid = plain is { } p ? Resolve(p.Call, row, byOid, byName) : null;
+                castOid = DefaultExpression.CastNextval(expression) is { } cast ? Resolve(cast, row, byOid, byName) : null;
             }
 
-            foreach (var oid in fedBy.Distinct())
+            fedBy.Clear();
+            AddOnce(fedBy, row.OwnedBy);
+            AddOnce(fedBy, called);
+            if (tree is null && row.DefaultTree is not null)
+            {
+                AddOnce(fedBy, row.DefaultDependsOn);
+            }
+
+            foreach (var oid in fedBy)
             {
                 if (!byOid.TryGetValue(oid, out var sequence))
                 {
@@ -73,11 +82,59 @@ internal sealed class FeedDiscovery
                     && plain!.Value.NarrowestType is { } narrow && Rank(narrow) < Rank(row.BaseTypeOid)
                     ? narrow
                     : row.BaseTypeOid;
-                pending.Add(new Pending(row, sequence, verdict, tree, limitType));
+                // Only a default the messages render is kept.
+                var rendered = verdict is Verdict.OtherExpression or Verdict.DoesNotCallIt ? tree : null;
+                pending.Add(new Pending(row, sequence, verdict, rendered, limitType));
             }
         }
 
         return new FeedDiscovery(pending);
+    }
+
+    /// <summary>
+    /// The sequence a <c>nextval</c> call names: for a regclass constant's OID, read in both byte orders, the one
+    /// pg_depend records, else the one that is a sequence; for a legacy text name, the one it finds.
+    /// </summary>
+    private static long? Resolve(NextvalCall call, ColumnRow row, Dictionary<long, SequenceRow> byOid, ILookup<string, SequenceRow> byName)
+    {
+        if (call.Name is { } name)
+        {
+            return ResolveName(name, byName)?.Oid;
+        }
+
+        foreach (var oid in call.Oids)
+        {
+            if (row.DefaultDependsOn.Contains(oid))
+            {
+                return oid;
+            }
+        }
+
+        foreach (var oid in call.Oids)
+        {
+            if (byOid.ContainsKey(oid))
+            {
+                return oid;
+            }
+        }
+
+        return null;
+    }
+
+    private static void AddOnce(List<long> oids, long? oid)
+    {
+        if (oid is { } o && !oids.Contains(o))
+        {
+            oids.Add(o);
+        }
+    }
+
+    private static void AddOnce(List<long> oids, IReadOnlyList<long> more)
+    {
+        foreach (var oid in more)
+        {
+            AddOnce(oids, oid);
+        }
     }
 
     /// <summary>The operators, functions and types whose names the messages need; all empty when none.</summary>
@@ -88,7 +145,7 @@ internal sealed class FeedDiscovery
         var types = new HashSet<long>();
         foreach (var p in _pending.Where(p => p.Verdict is Verdict.OtherExpression or Verdict.DoesNotCallIt))
         {
-            DefaultExpression.CollectNames(p.Tree!, operators, functions, types);
+            DefaultExpression.CollectNames(p.Tree!.Value, operators, functions, types);
         }
 
         types.RemoveWhere(t => DefaultExpression.BuiltinTypeName(t) is not null);
@@ -99,13 +156,19 @@ internal sealed class FeedDiscovery
     public IReadOnlyList<Feed> Feeds(IReadOnlyDictionary<(char Kind, long Oid), string> names)
     {
         var fedRelations = _pending.Select(p => (p.Row.RelationOid, p.Sequence.Oid)).ToHashSet();
-        return _pending.Select(p => new Feed(
-            p.Sequence,
-            p.Row,
-            SkipReason(p, names),
-            p.LimitType,
-            LimitTypeName(p),
-            p.Row.Ancestors.Any(a => fedRelations.Contains((a, p.Sequence.Oid))))).ToList();
+        var feeds = new List<Feed>(_pending.Count);
+        foreach (var p in _pending)
+        {
+            var covered = false;
+            foreach (var ancestor in p.Row.Ancestors)
+            {
+                covered |= fedRelations.Contains((ancestor, p.Sequence.Oid));
+            }
+
+            feeds.Add(new Feed(p.Sequence, p.Row, SkipReason(p, names), p.LimitType, LimitTypeName(p), covered));
+        }
+
+        return feeds;
     }
 
     private static string? SkipReason(Pending p, IReadOnlyDictionary<(char Kind, long Oid), string> names) => p.Verdict switch
@@ -114,10 +177,10 @@ internal sealed class FeedDiscovery
         Verdict.NotAnInteger => $"not checked: column {p.Row.Display} is {TypeDescription(p.Row)}, not an integer type, "
                                 + "so its values are not the sequence's values"
                                 + (p.Row.BaseTypeOid is 25 or 1043 or 1042 ? " (and as text '99' sorts after '100')" : string.Empty),
-        Verdict.OtherExpression => $"not checked: the default is {DefaultExpression.Render(p.Tree!, names)}, "
+        Verdict.OtherExpression => $"not checked: the default is {DefaultExpression.Render(p.Tree!.Value, names)}, "
                                    + "so its values are not the sequence's values",
         Verdict.DoesNotCallIt => $"not checked: the column owns sequence {p.Sequence.Display}, "
-                                 + $"but its default ({DefaultExpression.Render(p.Tree!, names)}) does not take values from it",
+                                 + $"but its default ({DefaultExpression.Render(p.Tree!.Value, names)}) does not take values from it",
         _ => "not checked: the column's default could not be read from the catalog",
     };
 

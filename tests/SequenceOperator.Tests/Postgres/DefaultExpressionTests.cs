@@ -175,8 +175,8 @@ public sealed class DefaultExpressionTests
         Assert.Equal("CONST", node.Type);
         Assert.Equal(-1, node.Number("location"));
         Assert.Equal([0x80, 64, 0, 0, 0, 0, 0, 0], node.Datum("constvalue")!.Value.Bytes);
-        Assert.Equal("a b(c", Assert.IsType<NodeToken>(Assert.Single(node.Fields["name"])).Text);
-        Assert.Equal(string.Empty, Assert.IsType<NodeToken>(Assert.Single(node.Fields["empty"])).Text);
+        Assert.Equal("a b(c", node.Token("name"));
+        Assert.Equal(string.Empty, node.Token("empty"));
     }
 
     [Theory]
