@@ -199,13 +199,13 @@ internal static class DefaultExpression
 
     private static string RenderList(Nodes items, IReadOnlyDictionary<(char Kind, long Oid), string> names)
     {
-        var text = new StringBuilder();
+        var rendered = new List<string>();
         foreach (var item in items)
         {
-            text.Append(text.Length == 0 ? string.Empty : ", ").Append(Render(item, names, false));
+            rendered.Add(Render(item, names, false));
         }
 
-        return text.ToString();
+        return string.Join(", ", rendered);
     }
 
     private static string RenderConst(Node node)

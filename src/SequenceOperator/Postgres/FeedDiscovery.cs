@@ -30,14 +30,16 @@ internal sealed class FeedDiscovery
     public static FeedDiscovery Plan(IReadOnlyList<ColumnRow> columns, IReadOnlyList<SequenceRow> sequences)
     {
         var byOid = sequences.ToDictionary(s => s.Oid);
-        var byName = sequences.ToLookup(s => s.Name, StringComparer.Ordinal);
+        // Only a legacy nextval('name'::text) looks a sequence up by name.
+        var byName = new Lazy<ILookup<string, SequenceRow>>(() => sequences.ToLookup(s => s.Name, StringComparer.Ordinal));
         var pending = new List<Pending>(columns.Count);
-        // Kept from row to row: the sequences a row's default calls, and every sequence feeding the row, each once.
+        // Kept from row to row: the default's tree, the sequences it calls, and every sequence feeding the row, each once.
+        var reader = new NodeTree();
         var called = new List<long>();
         var fedBy = new List<long>();
         foreach (var row in columns)
         {
-            var tree = row.DefaultTree is null ? null : NodeTree.Parse(row.DefaultTree);
+            var tree = row.DefaultTree is null ? null : reader.Read(row.DefaultTree);
             called.Clear();
             (NextvalCall Call, long? NarrowestType)? plain = null;
             long? plainOid = null;
@@ -82,8 +84,8 @@ internal sealed class FeedDiscovery
                     && plain!.Value.NarrowestType is { } narrow && Rank(narrow) < Rank(row.BaseTypeOid)
                     ? narrow
                     : row.BaseTypeOid;
-                // Only a default the messages render is kept.
-                var rendered = verdict is Verdict.OtherExpression or Verdict.DoesNotCallIt ? tree : null;
+                // Only a default the messages render is kept, in a tree of its own.
+                var rendered = verdict is Verdict.OtherExpression or Verdict.DoesNotCallIt ? NodeTree.Parse(row.DefaultTree!) : null;
                 pending.Add(new Pending(row, sequence, verdict, rendered, limitType));
             }
         }
@@ -95,11 +97,12 @@ internal sealed class FeedDiscovery
     /// The sequence a <c>nextval</c> call names: for a regclass constant's OID, read in both byte orders, the one
     /// pg_depend records, else the one that is a sequence; for a legacy text name, the one it finds.
     /// </summary>
-    private static long? Resolve(NextvalCall call, ColumnRow row, Dictionary<long, SequenceRow> byOid, ILookup<string, SequenceRow> byName)
+    private static long? Resolve(NextvalCall call, ColumnRow row, Dictionary<long, SequenceRow> byOid,
+        Lazy<ILookup<string, SequenceRow>> byName)
     {
         if (call.Name is { } name)
         {
-            return ResolveName(name, byName)?.Oid;
+            return ResolveName(name, byName.Value)?.Oid;
         }
 
         foreach (var oid in call.Oids)
@@ -155,7 +158,12 @@ internal sealed class FeedDiscovery
     /// <summary>The feeds, in catalog order, with the reason for each column that is not judged.</summary>
     public IReadOnlyList<Feed> Feeds(IReadOnlyDictionary<(char Kind, long Oid), string> names)
     {
-        var fedRelations = _pending.Select(p => (p.Row.RelationOid, p.Sequence.Oid)).ToHashSet();
+        var fedRelations = new HashSet<(long Relation, long Sequence)>(_pending.Count);
+        foreach (var p in _pending)
+        {
+            fedRelations.Add((p.Row.RelationOid, p.Sequence.Oid));
+        }
+
         var feeds = new List<Feed>(_pending.Count);
         foreach (var p in _pending)
         {

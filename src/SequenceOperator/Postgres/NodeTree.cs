@@ -206,17 +206,25 @@ internal readonly struct Nodes
 /// so locks) the table. The grammar is PostgreSQL's own (<c>read.c</c>): tokens split at whitespace and at the
 /// brackets <c>( ) { }</c>; a backslash escapes the next character; <c>&lt;&gt;</c> is the empty token. The tree is
 /// the text and one array of its items (nodes, lists, fields, tokens) in the order they are written, each a range of
-/// the text: one allocation for the whole tree.
+/// the text: one allocation for the whole tree, none when a reader's tree is read into again.
 /// </summary>
 internal sealed class NodeTree
 {
-    private readonly string _text;
-    private readonly Item[] _items;
+    private string _text;
+    private Item[] _items;
+    private int _count;
 
-    private NodeTree(string text, Item[] items)
+    /// <summary>A tree to read text after text into (<see cref="Read"/>), reusing its array.</summary>
+    public NodeTree()
+        : this(string.Empty, [], 0)
+    {
+    }
+
+    private NodeTree(string text, Item[] items, int count)
     {
         _text = text;
         _items = items;
+        _count = count;
     }
 
     internal enum ItemKind : byte
@@ -238,7 +246,7 @@ internal sealed class NodeTree
         FieldName,
     }
 
-    internal ReadOnlySpan<Item> Items => _items;
+    internal ReadOnlySpan<Item> Items => _items.AsSpan(0, _count);
 
     /// <summary>The expression, or null when the text is not a well-formed node tree.</summary>
     public static Node? Parse(string text)
@@ -248,13 +256,30 @@ internal sealed class NodeTree
         var items = ArrayPool<Item>.Shared.Rent(text.Length);
         try
         {
-            var count = Read(text, items);
-            return count < 0 ? null : new Node(new NodeTree(text, items.AsSpan(0, count).ToArray()), 0);
+            var count = ReadItems(text, items);
+            return count < 0 ? null : new Node(new NodeTree(text, items.AsSpan(0, count).ToArray(), count), 0);
         }
         finally
         {
             ArrayPool<Item>.Shared.Return(items);
         }
+    }
+
+    /// <summary>
+    /// Reads the text into this tree, as <see cref="Parse"/> does, in place of what it held: the nodes of the
+    /// last text read must no longer be used. For judging thousands of defaults one after another.
+    /// </summary>
+    public Node? Read(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (_items.Length < text.Length)
+        {
+            _items = new Item[Math.Max(text.Length, _items.Length * 2)];
+        }
+
+        _text = text;
+        _count = Math.Max(ReadItems(text, _items), 0);
+        return _count == 0 ? null : new Node(this, 0);
     }
 
     /// <summary>A token's text, a node's type or a field's name (without its colon), escapes removed.</summary>
@@ -265,7 +290,7 @@ internal sealed class NodeTree
     }
 
     /// <summary>The items of the tree; their count, or -1 when the text is not one well-formed node.</summary>
-    private static int Read(string text, Item[] items)
+    private static int ReadItems(string text, Item[] items)
     {
         var count = 0;
         var open = -1; // the innermost open item: a node before its first field, a field, or a list

@@ -179,6 +179,16 @@ public sealed class DefaultExpressionTests
         Assert.Equal(string.Empty, node.Token("empty"));
     }
 
+    [Fact]
+    public void Read_OneTreeTextAfterText_GivesEachTextsNodes()
+    {
+        var reader = new NodeTree();
+        Assert.Equal(480, reader.Read(SerialInt4)!.Value.Number("funcid"));
+        Assert.Null(reader.Read("{FUNCEXPR :funcid 1574"));
+        Assert.Equal("nextval(...) * 10", DefaultExpression.Render(reader.Read(Times10)!.Value, Names));
+        Assert.Contains(SerialSequenceOid, Assert.Single(DefaultExpression.NextvalCalls(reader.Read(SerialInt4)!.Value)).Oids);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("{FUNCEXPR :funcid 1574")]
