@@ -25,7 +25,7 @@ internal sealed class FeedDiscovery
         Unreadable,
     }
 
-    private sealed record Pending(ColumnRow Row, SequenceRow Sequence, Verdict Verdict, Node? Tree, long LimitType);
+    private readonly record struct Pending(ColumnRow Row, SequenceRow Sequence, Verdict Verdict, Node? Tree, long LimitType);
 
     public static FeedDiscovery Plan(IReadOnlyList<ColumnRow> columns, IReadOnlyList<SequenceRow> sequences)
     {
@@ -105,19 +105,20 @@ internal sealed class FeedDiscovery
             return ResolveName(name, byName.Value)?.Oid;
         }
 
-        foreach (var oid in call.Oids)
+        // Indexed, not enumerated: enumerating an IReadOnlyList allocates.
+        for (var i = 0; i < call.Oids.Count; i++)
         {
-            if (row.DefaultDependsOn.Contains(oid))
+            if (row.DefaultDependsOn.Contains(call.Oids[i]))
             {
-                return oid;
+                return call.Oids[i];
             }
         }
 
-        foreach (var oid in call.Oids)
+        for (var i = 0; i < call.Oids.Count; i++)
         {
-            if (byOid.ContainsKey(oid))
+            if (byOid.ContainsKey(call.Oids[i]))
             {
-                return oid;
+                return call.Oids[i];
             }
         }
 
@@ -134,9 +135,9 @@ internal sealed class FeedDiscovery
 
     private static void AddOnce(List<long> oids, IReadOnlyList<long> more)
     {
-        foreach (var oid in more)
+        for (var i = 0; i < more.Count; i++)
         {
-            AddOnce(oids, oid);
+            AddOnce(oids, more[i]);
         }
     }
 
@@ -158,19 +159,23 @@ internal sealed class FeedDiscovery
     /// <summary>The feeds, in catalog order, with the reason for each column that is not judged.</summary>
     public IReadOnlyList<Feed> Feeds(IReadOnlyDictionary<(char Kind, long Oid), string> names)
     {
-        var fedRelations = new HashSet<(long Relation, long Sequence)>(_pending.Count);
-        foreach (var p in _pending)
+        // Only partitions and inheritance children have ancestors; most databases have none.
+        var fedRelations = new HashSet<(long Relation, long Sequence)>();
+        if (_pending.Exists(p => p.Row.Ancestors.Count > 0))
         {
-            fedRelations.Add((p.Row.RelationOid, p.Sequence.Oid));
+            foreach (var p in _pending)
+            {
+                fedRelations.Add((p.Row.RelationOid, p.Sequence.Oid));
+            }
         }
 
         var feeds = new List<Feed>(_pending.Count);
         foreach (var p in _pending)
         {
             var covered = false;
-            foreach (var ancestor in p.Row.Ancestors)
+            for (var i = 0; i < p.Row.Ancestors.Count; i++)
             {
-                covered |= fedRelations.Contains((ancestor, p.Sequence.Oid));
+                covered |= fedRelations.Contains((p.Row.Ancestors[i], p.Sequence.Oid));
             }
 
             feeds.Add(new Feed(p.Sequence, p.Row, SkipReason(p, names), p.LimitType, LimitTypeName(p), covered));
