@@ -13,6 +13,7 @@ using SequenceOperator.Benchmarks.Published;
 //                                                        check and repair, the published binary against psql running the notes' scripts
 //   profile [--sizes 1000,10000] [--runs 3] [--parts no]
 //                                                        where a check's server time goes, then a whole check and repair
+//   plan [--connection CS] [--runs 5]                 the client's CPU and allocations from the discovery rows to the plan
 //   smoke [--binary PATH]                                what CI starts the published binary for: check, then run until
 //                                                        /readyz (scripts/check-publish.sh)
 if (args.Length > 0 && args[0] == "operator")
@@ -44,6 +45,11 @@ if (args.Length > 0 && args[0] == "profile")
 if (args.Length > 0 && args[0] == "smoke")
 {
     return await PublishedBinarySmoke.RunAsync(args[1..], Console.Out, CancellationToken.None);
+}
+
+if (args.Length > 0 && args[0] == "plan")
+{
+    return await PlanBenchmark.RunAsync(args[1..], Console.Out);
 }
 
 if (args.Length > 0 && args[0] == "scrape")

@@ -66,9 +66,10 @@ internal sealed record ColumnRow(
     {
         var (partitionWeight, partitionRows, unindexed) = r.IsDBNull(19) ? (0, 0L, []) : Partitions(r.GetString(19));
         var relation = r.GetInt64(0);
+        var typeName = r.GetString(7);
         return new(
             relation, r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt16(5), r.GetInt64(6),
-            r.GetString(7), r.GetInt64(8), r.IsDBNull(9) ? r.GetString(7) : r.GetString(9), r.GetString(10),
+            typeName, r.GetInt64(8), r.IsDBNull(9) ? typeName : r.GetString(9), r.GetString(10),
             r.IsDBNull(11) ? null : r.GetString(11), r.GetFieldValue<long[]>(12), r.GetFieldValue<long[]>(13),
             inheritance.AncestorsOf(relation), r.GetBoolean(14), unindexed, r.GetInt32(15) + partitionWeight,
             r.GetBoolean(16), r.GetBoolean(17), r.GetBoolean(18), r.GetInt64(20) + partitionRows);

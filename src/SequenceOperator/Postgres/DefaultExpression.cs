@@ -46,9 +46,9 @@ internal static class DefaultExpression
     public static IReadOnlyList<NextvalCall> NextvalCalls(Node tree)
     {
         var calls = new List<NextvalCall>();
-        foreach (var node in Walk(tree))
+        foreach (var node in tree.SelfAndDescendants())
         {
-            if (node.Type == "FUNCEXPR" && node.Number("funcid") == NextvalFunction)
+            if (node.Type is "FUNCEXPR" && node.Number("funcid") == NextvalFunction)
             {
                 calls.Add(Call(node));
             }
@@ -118,7 +118,7 @@ internal static class DefaultExpression
     /// <summary>The operators, functions and types <see cref="Render"/> would name.</summary>
     public static void CollectNames(Node tree, ISet<long> operators, ISet<long> functions, ISet<long> types)
     {
-        foreach (var node in Walk(tree))
+        foreach (var node in tree.SelfAndDescendants())
         {
             switch (node.Type)
             {
@@ -157,9 +157,9 @@ internal static class DefaultExpression
                 out var n) ? n : kind == 't' && oid is { } t && BuiltinTypeName(t) is { } b ? b : fallback;
 
         string Cast(Node? arg, string formatField, long? type) =>
-            arg is null ? "..."
-            : node.Number(formatField) == 1 ? $"{Render(arg, names, true)}::{Name('t', type, "?")}"
-            : Render(arg, names, nested);
+            arg is not { } a ? "..."
+            : node.Number(formatField) == 1 ? $"{Render(a, names, true)}::{Name('t', type, "?")}"
+            : Render(a, names, nested);
 
         switch (node.Type)
         {
@@ -171,7 +171,7 @@ internal static class DefaultExpression
                     : Render(arg, names, nested);
             case "FUNCEXPR":
                 var function = Name('p', node.Number("funcid"), "a function");
-                return $"{function}({string.Join(", ", node.Children("args").Select(a => Render(a, names, false)))})";
+                return $"{function}({RenderList(node.Children("args"), names)})";
             case "OPEXPR":
                 var args = node.Children("args");
                 var op = Name('o', node.Number("opno"), "?");
@@ -189,12 +189,23 @@ internal static class DefaultExpression
             case "COERCETODOMAIN":
                 return Cast(node.Child("arg"), "coercionformat", node.Number("resulttype"));
             case "COALESCEEXPR":
-                return $"COALESCE({string.Join(", ", node.Children("args").Select(a => Render(a, names, false)))})";
+                return $"COALESCE({RenderList(node.Children("args"), names)})";
             case "CONST":
                 return RenderConst(node);
             default:
                 return "...";
         }
+    }
+
+    private static string RenderList(Nodes items, IReadOnlyDictionary<(char Kind, long Oid), string> names)
+    {
+        var rendered = new List<string>();
+        foreach (var item in items)
+        {
+            rendered.Add(Render(item, names, false));
+        }
+
+        return string.Join(", ", rendered);
     }
 
     private static string RenderConst(Node node)
@@ -219,7 +230,7 @@ internal static class DefaultExpression
     /// </summary>
     public static string? Text(Node node)
     {
-        if (node.Type != "CONST" || node.Flag("constisnull") || node.Number("consttype") is not (25 or 1043 or 1042)
+        if (node.Type is not "CONST" || node.Flag("constisnull") || node.Number("consttype") is not (25 or 1043 or 1042)
             || node.Datum("constvalue") is not { } datum || datum.Length > datum.Bytes.Length || datum.Length < 1)
         {
             return null;
@@ -234,7 +245,7 @@ internal static class DefaultExpression
 
     private static NextvalCall Call(Node nextval)
     {
-        var arg = nextval.Children("args") is [var a] ? a : null;
+        Node? arg = nextval.Children("args") is [var a] ? a : null;
         if (arg is { Type: "CONST" } c && c.Number("consttype") == RegclassType && c.Datum("constvalue") is { Bytes.Length: 8 } d)
         {
             var little = BinaryPrimitives.ReadUInt32LittleEndian(d.Bytes);
@@ -243,45 +254,18 @@ internal static class DefaultExpression
         }
 
         // nextval('s'::text): a text constant turned into a regclass at run time (regclass(text), or a relabel).
-        var inner = arg switch
+        Node? inner = arg switch
         {
             { Type: "FUNCEXPR" } f when f.Number("funcid") == TextToRegclassFunction && f.Children("args") is [var t] => t,
             { Type: "RELABELTYPE" } r => r.Child("arg"),
             _ => null,
         };
-        return new NextvalCall([], inner is null ? null : Text(inner));
+        return new NextvalCall([], inner is { } i ? Text(i) : null);
     }
 
     private static long Narrower(long? current, long type)
     {
         static int Rank(long t) => t switch { 21 => 0, 23 => 1, _ => 2 };
         return current is { } c && Rank(c) <= Rank(type) ? c : type;
-    }
-
-    private static IEnumerable<Node> Walk(Node root)
-    {
-        var stack = new Stack<NodeValue>();
-        stack.Push(root);
-        while (stack.Count > 0)
-        {
-            switch (stack.Pop())
-            {
-                case Node node:
-                    yield return node;
-                    foreach (var value in node.Fields.Values.SelectMany(v => v).Reverse())
-                    {
-                        stack.Push(value);
-                    }
-
-                    break;
-                case NodeList list:
-                    for (var i = list.Items.Count - 1; i >= 0; i--)
-                    {
-                        stack.Push(list.Items[i]);
-                    }
-
-                    break;
-            }
-        }
     }
 }

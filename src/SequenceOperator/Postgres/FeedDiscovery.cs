@@ -25,35 +25,46 @@ internal sealed class FeedDiscovery
         Unreadable,
     }
 
-    private sealed record Pending(ColumnRow Row, SequenceRow Sequence, Verdict Verdict, Node? Tree, long LimitType);
+    private readonly record struct Pending(ColumnRow Row, SequenceRow Sequence, Verdict Verdict, Node? Tree, long LimitType);
 
     public static FeedDiscovery Plan(IReadOnlyList<ColumnRow> columns, IReadOnlyList<SequenceRow> sequences)
     {
         var byOid = sequences.ToDictionary(s => s.Oid);
-        var byName = sequences.ToLookup(s => s.Name, StringComparer.Ordinal);
-        var pending = new List<Pending>();
+        // Only a legacy nextval('name'::text) looks a sequence up by name.
+        var byName = new Lazy<ILookup<string, SequenceRow>>(() => sequences.ToLookup(s => s.Name, StringComparer.Ordinal));
+        var pending = new List<Pending>(columns.Count);
+        // Kept from row to row: the default's tree, the sequences it calls, and every sequence feeding the row, each once.
+        var reader = new NodeTree();
+        var called = new List<long>();
+        var fedBy = new List<long>();
         foreach (var row in columns)
         {
-            var tree = row.DefaultTree is null ? null : NodeTree.Parse(row.DefaultTree);
-            // A regclass constant's OID, read in both byte orders: the one pg_depend records, else the one that is a sequence.
-            long? Resolve(NextvalCall call) =>
-                call.Name is { } name ? ResolveName(name, byName)?.Oid
-                : call.Oids.Where(row.DefaultDependsOn.Contains)
-                    .Concat(call.Oids.Where(byOid.ContainsKey))
-                    .Select(o => (long?)o)
-                    .FirstOrDefault();
-
-            var called = tree is null ? [] : DefaultExpression.NextvalCalls(tree).Select(Resolve).OfType<long>().ToHashSet();
-            var plain = tree is null ? null : DefaultExpression.PlainNextval(tree);
-            var plainOid = plain is { } p ? Resolve(p.Call) : null;
-            var castOid = tree is not null && DefaultExpression.CastNextval(tree) is { } cast ? Resolve(cast) : null;
-            var fedBy = row.OwnedBy.Concat(called);
-            if (tree is null && row.DefaultTree is not null)
+            var tree = row.DefaultTree is null ? null : reader.Read(row.DefaultTree);
+            called.Clear();
+            (NextvalCall Call, long? NarrowestType)? plain = null;
+            long? plainOid = null;
+            long? castOid = null;
+            if (tree is { } expression)
             {
-                fedBy = fedBy.Concat(row.DefaultDependsOn);
+                foreach (var call in DefaultExpression.NextvalCalls(expression))
+                {
+                    AddOnce(called, Resolve(call, row, byOid, byName));
+                }
+
+                plain = DefaultExpression.PlainNextval(expression);
+                plainOid = plain is { } p ? Resolve(p.Call, row, byOid, byName) : null;
+                castOid = DefaultExpression.CastNextval(expression) is { } cast ? Resolve(cast, row, byOid, byName) : null;
             }
 
-            foreach (var oid in fedBy.Distinct())
+            fedBy.Clear();
+            AddOnce(fedBy, row.OwnedBy);
+            AddOnce(fedBy, called);
+            if (tree is null && row.DefaultTree is not null)
+            {
+                AddOnce(fedBy, row.DefaultDependsOn);
+            }
+
+            foreach (var oid in fedBy)
             {
                 if (!byOid.TryGetValue(oid, out var sequence))
                 {
@@ -73,11 +84,61 @@ internal sealed class FeedDiscovery
                     && plain!.Value.NarrowestType is { } narrow && Rank(narrow) < Rank(row.BaseTypeOid)
                     ? narrow
                     : row.BaseTypeOid;
-                pending.Add(new Pending(row, sequence, verdict, tree, limitType));
+                // Only a default the messages render is kept, in a tree of its own.
+                var rendered = verdict is Verdict.OtherExpression or Verdict.DoesNotCallIt ? NodeTree.Parse(row.DefaultTree!) : null;
+                pending.Add(new Pending(row, sequence, verdict, rendered, limitType));
             }
         }
 
         return new FeedDiscovery(pending);
+    }
+
+    /// <summary>
+    /// The sequence a <c>nextval</c> call names: for a regclass constant's OID, read in both byte orders, the one
+    /// pg_depend records, else the one that is a sequence; for a legacy text name, the one it finds.
+    /// </summary>
+    private static long? Resolve(NextvalCall call, ColumnRow row, Dictionary<long, SequenceRow> byOid,
+        Lazy<ILookup<string, SequenceRow>> byName)
+    {
+        if (call.Name is { } name)
+        {
+            return ResolveName(name, byName.Value)?.Oid;
+        }
+
+        // Indexed, not enumerated: enumerating an IReadOnlyList allocates.
+        for (var i = 0; i < call.Oids.Count; i++)
+        {
+            if (row.DefaultDependsOn.Contains(call.Oids[i]))
+            {
+                return call.Oids[i];
+            }
+        }
+
+        for (var i = 0; i < call.Oids.Count; i++)
+        {
+            if (byOid.ContainsKey(call.Oids[i]))
+            {
+                return call.Oids[i];
+            }
+        }
+
+        return null;
+    }
+
+    private static void AddOnce(List<long> oids, long? oid)
+    {
+        if (oid is { } o && !oids.Contains(o))
+        {
+            oids.Add(o);
+        }
+    }
+
+    private static void AddOnce(List<long> oids, IReadOnlyList<long> more)
+    {
+        for (var i = 0; i < more.Count; i++)
+        {
+            AddOnce(oids, more[i]);
+        }
     }
 
     /// <summary>The operators, functions and types whose names the messages need; all empty when none.</summary>
@@ -88,7 +149,7 @@ internal sealed class FeedDiscovery
         var types = new HashSet<long>();
         foreach (var p in _pending.Where(p => p.Verdict is Verdict.OtherExpression or Verdict.DoesNotCallIt))
         {
-            DefaultExpression.CollectNames(p.Tree!, operators, functions, types);
+            DefaultExpression.CollectNames(p.Tree!.Value, operators, functions, types);
         }
 
         types.RemoveWhere(t => DefaultExpression.BuiltinTypeName(t) is not null);
@@ -98,14 +159,29 @@ internal sealed class FeedDiscovery
     /// <summary>The feeds, in catalog order, with the reason for each column that is not judged.</summary>
     public IReadOnlyList<Feed> Feeds(IReadOnlyDictionary<(char Kind, long Oid), string> names)
     {
-        var fedRelations = _pending.Select(p => (p.Row.RelationOid, p.Sequence.Oid)).ToHashSet();
-        return _pending.Select(p => new Feed(
-            p.Sequence,
-            p.Row,
-            SkipReason(p, names),
-            p.LimitType,
-            LimitTypeName(p),
-            p.Row.Ancestors.Any(a => fedRelations.Contains((a, p.Sequence.Oid))))).ToList();
+        // Only partitions and inheritance children have ancestors; most databases have none.
+        var fedRelations = new HashSet<(long Relation, long Sequence)>();
+        if (_pending.Exists(p => p.Row.Ancestors.Count > 0))
+        {
+            foreach (var p in _pending)
+            {
+                fedRelations.Add((p.Row.RelationOid, p.Sequence.Oid));
+            }
+        }
+
+        var feeds = new List<Feed>(_pending.Count);
+        foreach (var p in _pending)
+        {
+            var covered = false;
+            for (var i = 0; i < p.Row.Ancestors.Count; i++)
+            {
+                covered |= fedRelations.Contains((p.Row.Ancestors[i], p.Sequence.Oid));
+            }
+
+            feeds.Add(new Feed(p.Sequence, p.Row, SkipReason(p, names), p.LimitType, LimitTypeName(p), covered));
+        }
+
+        return feeds;
     }
 
     private static string? SkipReason(Pending p, IReadOnlyDictionary<(char Kind, long Oid), string> names) => p.Verdict switch
@@ -114,10 +190,10 @@ internal sealed class FeedDiscovery
         Verdict.NotAnInteger => $"not checked: column {p.Row.Display} is {TypeDescription(p.Row)}, not an integer type, "
                                 + "so its values are not the sequence's values"
                                 + (p.Row.BaseTypeOid is 25 or 1043 or 1042 ? " (and as text '99' sorts after '100')" : string.Empty),
-        Verdict.OtherExpression => $"not checked: the default is {DefaultExpression.Render(p.Tree!, names)}, "
+        Verdict.OtherExpression => $"not checked: the default is {DefaultExpression.Render(p.Tree!.Value, names)}, "
                                    + "so its values are not the sequence's values",
         Verdict.DoesNotCallIt => $"not checked: the column owns sequence {p.Sequence.Display}, "
-                                 + $"but its default ({DefaultExpression.Render(p.Tree!, names)}) does not take values from it",
+                                 + $"but its default ({DefaultExpression.Render(p.Tree!.Value, names)}) does not take values from it",
         _ => "not checked: the column's default could not be read from the catalog",
     };
 

@@ -175,8 +175,18 @@ public sealed class DefaultExpressionTests
         Assert.Equal("CONST", node.Type);
         Assert.Equal(-1, node.Number("location"));
         Assert.Equal([0x80, 64, 0, 0, 0, 0, 0, 0], node.Datum("constvalue")!.Value.Bytes);
-        Assert.Equal("a b(c", Assert.IsType<NodeToken>(Assert.Single(node.Fields["name"])).Text);
-        Assert.Equal(string.Empty, Assert.IsType<NodeToken>(Assert.Single(node.Fields["empty"])).Text);
+        Assert.Equal("a b(c", node.Token("name"));
+        Assert.Equal(string.Empty, node.Token("empty"));
+    }
+
+    [Fact]
+    public void Read_OneTreeTextAfterText_GivesEachTextsNodes()
+    {
+        var reader = new NodeTree();
+        Assert.Equal(480, reader.Read(SerialInt4)!.Value.Number("funcid"));
+        Assert.Null(reader.Read("{FUNCEXPR :funcid 1574"));
+        Assert.Equal("nextval(...) * 10", DefaultExpression.Render(reader.Read(Times10)!.Value, Names));
+        Assert.Contains(SerialSequenceOid, Assert.Single(DefaultExpression.NextvalCalls(reader.Read(SerialInt4)!.Value)).Oids);
     }
 
     [Theory]
