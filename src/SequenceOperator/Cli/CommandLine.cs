@@ -200,7 +200,8 @@ internal static class CommandLine
             settings.Host = "localhost"; // as libpq: a URI without a host means this machine
         }
 
-        var dataSource = DatabaseConnection.CreateDataSource(settings, maxPoolSize: options.Jobs, statementTimeout: options.StatementTimeout);
+        var dataSource = DatabaseConnection.CreateDataSource(
+            settings, maxPoolSize: options.Jobs, statementTimeout: options.StatementTimeout);
         await using var dataSourceScope = dataSource.ConfigureAwait(false);
         var engine = new SequenceEngine(loggerFactory.CreateLogger<SequenceEngine>());
         var check = new CheckOptions
