@@ -15,7 +15,7 @@ public static class MetricNames
     /// <summary>Gauge, same labels: share of the usable range already handed out (0..1).</summary>
     public const string SequenceCapacityUsedRatio = "sequence_operator_sequence_capacity_used_ratio";
 
-    /// <summary>Gauge {namespace, policy, state = in_sync | behind | repaired | error}.</summary>
+    /// <summary>Gauge {namespace, policy, state = in_sync | behind | repaired | error | skipped}.</summary>
     public const string Sequences = "sequence_operator_sequences";
 
     /// <summary>Counter {namespace, policy, result = success | failure}.</summary>

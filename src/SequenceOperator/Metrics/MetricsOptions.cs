@@ -23,8 +23,8 @@ internal sealed class MetricsOptions
     /// </summary>
     public int InsightSeriesLimit { get; set; } = 20_000;
 
-    /// <summary>Cardinality limit of each per-policy instrument (the state gauge uses 4 series per policy: 2,500 policies).</summary>
-    public int PolicySeriesLimit { get; set; } = 10_000;
+    /// <summary>Cardinality limit of each per-policy instrument (the state gauge uses 5 series per policy: 2,500 policies).</summary>
+    public int PolicySeriesLimit { get; set; } = 12_500;
 
     /// <summary>
     /// Also export .NET's runtime metrics (the <c>System.Runtime</c> meter: GC heap size and collections, committed

@@ -16,14 +16,15 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     public static IReadOnlyList<double> CheckDurationBuckets { get; } =
         [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
-    // In label order, as the series of one policy are then written. Skipped has no label of its own (yet): it is
-    // counted as in_sync (not judged, so never behind), see Counted.
+    // In label order, as the series of one policy are then written. Every state has its own label: a skipped sequence
+    // was not judged, so counting it as in_sync would tell a dashboard it is healthy.
     private static readonly (SequenceStatus State, string Label)[] States =
     [
         (SequenceStatus.Behind, "behind"),
         (SequenceStatus.Error, "error"),
         (SequenceStatus.InSync, "in_sync"),
         (SequenceStatus.Repaired, "repaired"),
+        (SequenceStatus.Skipped, "skipped"),
     ];
 
     private static readonly int StateCount = Enum.GetValues<SequenceStatus>().Length;
@@ -45,7 +46,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         Meter.CreateObservableGauge(MetricNames.SequenceCapacityUsedRatio, () => ObserveSequences(s => s.CapacityUsed),
             description: "Share of the sequence's range already handed out (0..1).");
         Meter.CreateObservableGauge(MetricNames.Sequences, ObserveStateCounts, unit: "{sequence}",
-            description: "Sequences of the policy by state at the last check: in_sync, behind, repaired, error.");
+            description: "Sequences of the policy by state at the last check: in_sync, behind, repaired, error, skipped.");
         Meter.CreateObservableCounter(MetricNames.RepairsTotal, ObserveRepairs,
             description: "Sequence repairs by result (success or failure).");
         Meter.CreateObservableCounter(MetricNames.ChecksTotal, ObserveChecks,
@@ -107,7 +108,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
                 var exported = new Dictionary<(string, string, string, string), SequenceSeries>();
                 foreach (var s in sequences)
                 {
-                    state.StateCounts[(int)Counted(s.State)]++;
+                    state.StateCounts[(int)s.State]++;
                     if (outcome.TablesListedExplicitly || IsExportedWhenDiscovered(s))
                     {
                         // Tags in key order: the SDK keeps one copy of a series' tags when they come sorted, two otherwise.
@@ -205,10 +206,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
 
     /// <summary>The discovery-mode cardinality rule: behind, repaired, in error, or over 80 % of capacity.</summary>
     internal static bool IsExportedWhenDiscovered(SequenceObservation s) =>
-        Counted(s.State) != SequenceStatus.InSync || s.CapacityUsed > SequenceEntry.CapacityWarningThreshold;
-
-    /// <summary>The state a sequence is counted and exported under.</summary>
-    private static SequenceStatus Counted(SequenceStatus state) => state == SequenceStatus.Skipped ? SequenceStatus.InSync : state;
+        s.State is not (SequenceStatus.InSync or SequenceStatus.Skipped) || s.CapacityUsed > SequenceEntry.CapacityWarningThreshold;
 
     private PolicyState GetOrAdd(PolicyLabels policy)
     {

@@ -131,12 +131,14 @@ public sealed class MetricsEndpointTests
             "# TYPE sequence_operator_sequence_capacity_used_ratio gauge",
             "sequence_operator_sequence_capacity_used_ratio{column=\"id\",namespace=\"worcester\",policy=\"cityforge\",schema=\"public\","
                 + "sequence=\"public.cards_id_seq\",table=\"cards\"} 0.5",
-            "# HELP sequence_operator_sequences Sequences of the policy by state at the last check: in_sync, behind, repaired, error.",
+            "# HELP sequence_operator_sequences Sequences of the policy by state at the last check: in_sync, behind, repaired, error, "
+                + "skipped.",
             "# TYPE sequence_operator_sequences gauge",
             "sequence_operator_sequences{namespace=\"worcester\",policy=\"cityforge\",state=\"behind\"} 1",
             "sequence_operator_sequences{namespace=\"worcester\",policy=\"cityforge\",state=\"error\"} 0",
             "sequence_operator_sequences{namespace=\"worcester\",policy=\"cityforge\",state=\"in_sync\"} 0",
             "sequence_operator_sequences{namespace=\"worcester\",policy=\"cityforge\",state=\"repaired\"} 0",
+            "sequence_operator_sequences{namespace=\"worcester\",policy=\"cityforge\",state=\"skipped\"} 0",
             "# HELP sequence_operator_watch_restarts_total Watch streams restarted (ended, broke, or 410 Gone).",
             "# TYPE sequence_operator_watch_restarts_total counter",
             "sequence_operator_watch_restarts_total 0",
@@ -320,6 +322,30 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task SkippedSequences_AreCountedAsSkipped_NotAsInSync()
+    {
+        // A skipped sequence was not judged (its column does not hold its values): a dashboard that adds up in_sync
+        // must not count it as healthy.
+        await using var host = await MetricsHost.StartAsync();
+        host.Metrics.RecordCheck(Worcester, new CheckOutcome
+        {
+            Succeeded = true,
+            TablesListedExplicitly = false,
+            Sequences =
+            [
+                Seq("quiet", SequenceStatus.InSync),
+                Seq("legacy", SequenceStatus.Skipped),
+                Seq("shared", SequenceStatus.Skipped),
+            ],
+        });
+        var m = await host.ScrapeAsync();
+        Assert.Equal(1, m.Value("sequence_operator_sequences", "state=in_sync"));
+        Assert.Equal(2, m.Value("sequence_operator_sequences", "state=skipped"));
+        Assert.Equal(0, m.Value("sequence_operator_sequences", "state=behind"));
+        Assert.Empty(m.Samples("sequence_operator_sequence_behind"));
+    }
+
+    [Fact]
     public async Task FailedCheckWithoutObservations_KeepsTheLastKnownSequenceSeries()
     {
         await using var host = await MetricsHost.StartAsync();
@@ -370,7 +396,7 @@ public sealed class MetricsEndpointTests
         var m = await host.ScrapeAsync();
         Assert.Equal(10_000, m.Samples("sequence_operator_sequence_behind").Count);
         Assert.Equal(10_000, m.Samples("sequence_operator_sequence_capacity_used_ratio").Count);
-        Assert.Equal(2_000, m.Samples("sequence_operator_sequences").Count);
+        Assert.Equal(2_500, m.Samples("sequence_operator_sequences").Count);
         Assert.Equal(500, m.Samples("sequence_operator_check_duration_seconds_count").Count);
         Assert.DoesNotContain(m.Families.SelectMany(f => f.Samples), s => s.Labels.ContainsKey("otel_metric_overflow"));
     }
