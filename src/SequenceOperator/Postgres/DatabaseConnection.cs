@@ -154,6 +154,8 @@ public static class DatabaseConnection
 
         builder.MaxPoolSize = maxPoolSize;
         builder.MinPoolSize = 0;
+        builder.GssEncryptionMode = EffectiveGssEncryptionMode(
+            builder, Environment.GetEnvironmentVariable("KRB5CCNAME"), Environment.GetEnvironmentVariable("PGGSSENCMODE"));
 
         if (statementTimeout is { } timeout)
         {
@@ -166,6 +168,25 @@ public static class DatabaseConnection
         // catalog, which costs a round trip per new pool and memory in each of the operator's per-policy pools.
         dataSource.ConfigureTypeLoading(types => types.EnableTypeLoading(false));
         return dataSource.Build();
+    }
+
+    /// <summary>
+    /// GSS encryption (Kerberos) only where it can be meant: Npgsql's default, Prefer, loads the Kerberos libraries at
+    /// every new connection to look for a credential (about 10 ms of a small check, and 1 MB resident in the
+    /// operator) and, finding none, goes on with TLS or without encryption as Disable would. So the mode stays as
+    /// Npgsql would have it when the connection string names it (<c>GSS Encryption Mode</c>, or the URI's
+    /// <c>gssencmode</c>), when <c>PGGSSENCMODE</c> is set, or when <c>KRB5CCNAME</c> points at a credential cache;
+    /// otherwise it is Disable.
+    /// </summary>
+    public static GssEncryptionMode EffectiveGssEncryptionMode(
+        NpgsqlConnectionStringBuilder settings, string? credentialCache, string? environmentMode)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        // The builder writes only the keys that were set, under their display names.
+        var named = new DbConnectionStringBuilder { ConnectionString = settings.ConnectionString }.ContainsKey("GSS Encryption Mode");
+        return named || !string.IsNullOrEmpty(credentialCache) || !string.IsNullOrEmpty(environmentMode)
+            ? settings.GssEncryptionMode
+            : GssEncryptionMode.Disable;
     }
 
     /// <summary>Maps a libpq <c>sslmode</c> value (disable, allow, prefer, require, verify-ca, verify-full) to Npgsql's.</summary>
@@ -306,6 +327,15 @@ public static class DatabaseConnection
             case "options":
                 builder.Options = value;
                 break;
+            case "gssencmode":
+                builder.GssEncryptionMode = value.Trim().ToLowerInvariant() switch
+                {
+                    "disable" => GssEncryptionMode.Disable,
+                    "prefer" => GssEncryptionMode.Prefer,
+                    "require" => GssEncryptionMode.Require,
+                    _ => throw Invalid("the URI parameter gssencmode must be disable, prefer or require"),
+                };
+                break;
             case "sslrootcert":
                 builder.RootCertificate = value;
                 break;
@@ -330,8 +360,8 @@ public static class DatabaseConnection
                 break;
             default:
                 throw Invalid(
-                    $"the URI parameter '{key}' is not supported (supported: sslmode, connect_timeout, application_name, options, "
-                        + "sslrootcert, sslcert, sslkey, target_session_attrs, schema)");
+                    $"the URI parameter '{key}' is not supported (supported: sslmode, gssencmode, connect_timeout, application_name, "
+                        + "options, sslrootcert, sslcert, sslkey, target_session_attrs, schema)");
         }
     }
 

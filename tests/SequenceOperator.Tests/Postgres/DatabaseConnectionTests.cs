@@ -117,4 +117,37 @@ public sealed class DatabaseConnectionTests
         Assert.Equal("sequence-operator", b.ApplicationName);
         Assert.Equal(2, b.MaxPoolSize);
     }
+
+    [Theory]
+    [InlineData("Host=h;Database=d;Username=u", null, null, GssEncryptionMode.Disable)]
+    [InlineData("Host=h;Database=d;Username=u;GSS Encryption Mode=Prefer", null, null, GssEncryptionMode.Prefer)]
+    [InlineData("Host=h;Database=d;Username=u;gssencryptionmode=require", null, null, GssEncryptionMode.Require)]
+    [InlineData("postgres://u@h/d?gssencmode=prefer", null, null, GssEncryptionMode.Prefer)]
+    [InlineData("postgres://u@h/d", null, null, GssEncryptionMode.Disable)]
+    [InlineData("Host=h;Database=d;Username=u", "FILE:/tmp/krb5cc_1000", null, GssEncryptionMode.Prefer)]
+    [InlineData("Host=h;Database=d;Username=u", null, "prefer", GssEncryptionMode.Prefer)]
+    public void GssEncryption_IsOffUnlessTheConnectionOrTheEnvironmentAsksForKerberos(
+        string connection, string? credentialCache, string? environmentMode, GssEncryptionMode expected)
+    {
+        var settings = DatabaseConnection.Parse(connection);
+        Assert.Equal(expected, DatabaseConnection.EffectiveGssEncryptionMode(settings, credentialCache, environmentMode));
+    }
+
+    [Fact]
+    public void CreateDataSource_WithoutKerberosInSight_DoesNotLoadGss()
+    {
+        // CI has neither KRB5CCNAME nor PGGSSENCMODE: the data source's own setting is Disable, a named one stays.
+        Assert.True(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KRB5CCNAME")));
+        using var plain = DatabaseConnection.CreateDataSource(DatabaseConnection.Parse("Host=h;Database=d;Username=u"));
+        Assert.Equal(GssEncryptionMode.Disable, new NpgsqlConnectionStringBuilder(plain.ConnectionString).GssEncryptionMode);
+        using var named = DatabaseConnection.CreateDataSource(DatabaseConnection.Parse("Host=h;Database=d;Username=u;GSS Encryption Mode=Prefer"));
+        Assert.Equal(GssEncryptionMode.Prefer, new NpgsqlConnectionStringBuilder(named.ConnectionString).GssEncryptionMode);
+    }
+
+    [Fact]
+    public void Uri_GssEncMode_OutOfItsValues_IsRefused()
+    {
+        var ex = Assert.Throws<SequenceEngineException>(() => DatabaseConnection.Parse("postgres://u@h/d?gssencmode=sometimes"));
+        Assert.Contains("gssencmode must be disable, prefer or require", ex.Message, StringComparison.Ordinal);
+    }
 }
