@@ -221,100 +221,92 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         return state;
     }
 
-    private List<Measurement<double>> ObserveSequences(Func<SequenceSeries, double> value)
+    // The observers stream: each measurement is written to the page as it is made, and its copy of the tags dies
+    // young. Only the policies' references are taken under the lock (a policy's series lists and counts are replaced
+    // whole, never changed in place), so a scrape at 2,000 policies holds no list of 40,000 measurements (which
+    // outlived the gen0 budget and stayed in the heap until a full collection).
+    private IEnumerable<Measurement<double>> ObserveSequences(Func<SequenceSeries, double> value)
     {
-        lock (_gate)
+        foreach (var sequences in Snapshot(p => p.Sequences))
         {
-            var measurements = new List<Measurement<double>>(_policies.Values.Sum(p => p.Sequences.Count));
-            foreach (var state in _policies.Values)
+            foreach (var series in sequences)
             {
-                foreach (var series in state.Sequences)
-                {
-                    measurements.Add(new Measurement<double>(value(series), series.Tags));
-                }
+                yield return new Measurement<double>(value(series), series.Tags);
             }
-
-            return measurements;
         }
     }
 
-    private List<Measurement<T>> ObserveInsights<T>(
+    private IEnumerable<Measurement<T>> ObserveInsights<T>(
         Func<InsightSeries, T?> value, Func<InsightSeries, KeyValuePair<string, object?>[]> tags)
         where T : struct
     {
-        lock (_gate)
+        foreach (var insights in Snapshot(p => p.Insights))
         {
-            var measurements = new List<Measurement<T>>();
-            foreach (var state in _policies.Values)
+            foreach (var series in insights)
             {
-                foreach (var series in state.Insights)
+                if (value(series) is { } v)
                 {
-                    if (value(series) is { } v)
-                    {
-                        measurements.Add(new Measurement<T>(v, tags(series)));
-                    }
+                    yield return new Measurement<T>(v, tags(series));
                 }
             }
-
-            return measurements;
         }
     }
 
-    private List<Measurement<long>> ObserveStateCounts()
+    private IEnumerable<Measurement<long>> ObserveStateCounts()
     {
-        lock (_gate)
+        foreach (var (tags, counts) in Snapshot(p => (p.Tags, p.StateCounts)))
         {
-            var measurements = new List<Measurement<long>>();
-            foreach (var state in _policies.Values)
+            if (counts is not null)
             {
-                if (state.StateCounts is { } counts)
+                foreach (var (s, label) in States)
                 {
-                    foreach (var (s, label) in States)
-                    {
-                        measurements.Add(new Measurement<long>(counts[(int)s], [.. state.Tags, new("state", label)]));
-                    }
+                    yield return new Measurement<long>(counts[(int)s], [.. tags, new("state", label)]);
                 }
             }
-
-            return measurements;
         }
     }
 
-    private List<Measurement<long>> ObserveChecks() => ObserveResults(p => (p.ChecksSucceeded, p.ChecksFailed));
+    private IEnumerable<Measurement<long>> ObserveChecks() => ObserveResults(p => (p.ChecksSucceeded, p.ChecksFailed));
 
-    private List<Measurement<long>> ObserveRepairs() => ObserveResults(p => (p.RepairsSucceeded, p.RepairsFailed));
+    private IEnumerable<Measurement<long>> ObserveRepairs() => ObserveResults(p => (p.RepairsSucceeded, p.RepairsFailed));
 
     // Both results from the policy's first check on, so rate() and increase() see a counter start at 0.
-    private List<Measurement<long>> ObserveResults(Func<PolicyState, (long Success, long Failure)> value)
+    private IEnumerable<Measurement<long>> ObserveResults(Func<PolicyState, (long Success, long Failure)> value)
     {
-        lock (_gate)
+        foreach (var (tags, checkedOnce, (success, failure)) in Snapshot(p => (p.Tags, p.LastCheck is not null, value(p))))
         {
-            var measurements = new List<Measurement<long>>();
-            foreach (var state in _policies.Values.Where(p => p.LastCheck is not null))
+            if (checkedOnce)
             {
-                var (success, failure) = value(state);
-                measurements.Add(new Measurement<long>(failure, [.. state.Tags, new("result", "failure")]));
-                measurements.Add(new Measurement<long>(success, [.. state.Tags, new("result", "success")]));
+                yield return new Measurement<long>(failure, [.. tags, new("result", "failure")]);
+                yield return new Measurement<long>(success, [.. tags, new("result", "success")]);
             }
-
-            return measurements;
         }
     }
 
-    private List<Measurement<double>> ObservePolicies(Func<PolicyState, double?> value)
+    private IEnumerable<Measurement<double>> ObservePolicies(Func<PolicyState, double?> value)
+    {
+        foreach (var (tags, v) in Snapshot(p => (p.Tags, value(p))))
+        {
+            if (v is { } observed)
+            {
+                yield return new Measurement<double>(observed, tags);
+            }
+        }
+    }
+
+    /// <summary>What <paramref name="read"/> takes from each policy, all at one moment.</summary>
+    private T[] Snapshot<T>(Func<PolicyState, T> read)
     {
         lock (_gate)
         {
-            var measurements = new List<Measurement<double>>();
+            var taken = new T[_policies.Count];
+            var i = 0;
             foreach (var state in _policies.Values)
             {
-                if (value(state) is { } v)
-                {
-                    measurements.Add(new Measurement<double>(v, state.Tags));
-                }
+                taken[i++] = read(state);
             }
 
-            return measurements;
+            return taken;
         }
     }
 
