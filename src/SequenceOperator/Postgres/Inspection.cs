@@ -184,6 +184,8 @@ internal sealed class Inspection
             SequenceOid = sequence.Oid,
             Increment = sequence.Increment,
             RowsInserted = target.Row.RowsInserted,
+            RelationOid = target.RelationOid,
+            Ancestors = target.Row.Ancestors,
         };
         if (!target.Judged)
         {

@@ -141,6 +141,17 @@ public sealed record SequenceEntry
     /// <summary><c>n_tup_ins</c> of the table (pg_stat_user_tables), summed over its partitions or children.</summary>
     [JsonIgnore]
     public long RowsInserted { get; init; }
+
+    /// <summary>The table's <c>pg_class.oid</c>.</summary>
+    [JsonIgnore]
+    public long RelationOid { get; init; }
+
+    /// <summary>
+    /// The <c>pg_class.oid</c> of every table the table inherits from (a partition: its parents), at any depth; empty
+    /// for most tables. An ancestor's <see cref="RowsInserted"/> already holds this table's.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<long> Ancestors { get; init; } = [];
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Npgsql;
 using SequenceOperator.Postgres;
+using SequenceOperator.Reconciliation.Insights;
 
 namespace SequenceOperator.Tests.Postgres;
 
@@ -11,6 +12,13 @@ namespace SequenceOperator.Tests.Postgres;
 [Collection(PostgresCollection.Name)]
 public sealed class EngineInsightDataTests(PostgresFixture fixture)
 {
+    /// <summary><c>p</c>, partitioned by range, fed by one sequence, with partitions <c>p1</c> (2024) and <c>p2</c> (2025).</summary>
+    private const string PartitionedSql = """
+        CREATE TABLE p (id bigserial, day date NOT NULL, PRIMARY KEY (id, day)) PARTITION BY RANGE (day);
+        CREATE TABLE p1 PARTITION OF p FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+        CREATE TABLE p2 PARTITION OF p FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+        """;
+
     [Fact]
     public async Task Check_RowsInserted_GrowsByTheRowsInserted_AndSumsPartitions()
     {
@@ -68,6 +76,55 @@ public sealed class EngineInsightDataTests(PostgresFixture fixture)
         Assert.Equal(SequenceStatus.Skipped, skipped.Status);
         Assert.Equal(string.Empty, skipped.ColumnType);
         Assert.Null(skipped.Limit);
+    }
+
+    [Fact]
+    public async Task Samples_PartitionedParentListedWithAPartition_CountsThePartitionsRowsOnce()
+    {
+        await using var db = await EngineDatabase.CreateAsync(fixture.Server, PartitionedSql);
+        await InsertAsync(db, "INSERT INTO p (day) SELECT '2024-06-01' FROM generate_series(1, 3)");
+        await InsertAsync(db, "INSERT INTO p (day) SELECT '2025-06-01' FROM generate_series(1, 4)");
+
+        var report = await db.CheckAsync("p", "p1");
+
+        // p's n_tup_ins already holds p1's 3 rows (the engine sums the partitions): 7 rows in all, not 10.
+        Assert.Equal((7L, 3L), (report.Entry("p").RowsInserted, report.Entry("p1").RowsInserted));
+        Assert.Equal([7L, 7L], InsightMapping.Samples(report).Select(s => s.RowsInserted));
+    }
+
+    [Fact]
+    public async Task Samples_OnlyPartitionsListed_CountsEachOnce()
+    {
+        await using var db = await EngineDatabase.CreateAsync(fixture.Server, PartitionedSql);
+        await InsertAsync(db, "INSERT INTO p (day) SELECT '2024-06-01' FROM generate_series(1, 3)");
+        await InsertAsync(db, "INSERT INTO p (day) SELECT '2025-06-01' FROM generate_series(1, 4)");
+
+        var report = await db.CheckAsync("p1", "p2");
+
+        Assert.Equal([7L, 7L], InsightMapping.Samples(report).Select(s => s.RowsInserted));
+    }
+
+    [Fact]
+    public async Task Samples_InheritanceParentListedWithItsChildren_CountsTheChildrensRowsOnce()
+    {
+        // child inherits base's default (the same sequence); grandchild inherits child's, at a second level.
+        await using var db = await EngineDatabase.CreateAsync(fixture.Server, """
+            CREATE TABLE base (id bigserial PRIMARY KEY, note text);
+            CREATE TABLE child () INHERITS (base);
+            CREATE TABLE grandchild () INHERITS (child);
+            """);
+        await InsertAsync(db, "INSERT INTO base (note) SELECT 'b' FROM generate_series(1, 2)");
+        await InsertAsync(db, "INSERT INTO child (note) SELECT 'c' FROM generate_series(1, 5)");
+        await InsertAsync(db, "INSERT INTO grandchild (note) SELECT 'g' FROM generate_series(1, 4)");
+
+        var all = await db.CheckAsync("base", "child", "grandchild");
+        var lower = await db.CheckAsync("child", "grandchild");
+
+        Assert.Equal((11L, 9L, 4L), (all.Entry("base").RowsInserted, all.Entry("child").RowsInserted,
+            all.Entry("grandchild").RowsInserted));
+        Assert.All(InsightMapping.Samples(all), s => Assert.Equal(11L, s.RowsInserted));
+        Assert.Equal(3, InsightMapping.Samples(all).Count);
+        Assert.All(InsightMapping.Samples(lower), s => Assert.Equal(9L, s.RowsInserted));
     }
 
     /// <summary>Inserts in a session of its own, and flushes that session's statistics when its transaction ends.</summary>

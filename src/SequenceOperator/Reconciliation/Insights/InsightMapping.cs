@@ -14,12 +14,15 @@ internal static class InsightMapping
     /// <summary>
     /// One sample per judged entry (in sync, behind or repaired; entries in error or skipped give none), each column
     /// once. A sample's rows are the <c>n_tup_ins</c> of every table of the report its sequence feeds, each table once
-    /// (the engine sums a table's partitions).
+    /// (the engine sums a table's partitions): a partition or inheritance child whose ancestor the report also lists
+    /// for the same sequence adds nothing, its rows being in the ancestor's already.
     /// </summary>
     public static IReadOnlyList<SequenceSample> Samples(SequenceReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
+        var reported = report.Sequences.Select(e => (e.SequenceOid, e.RelationOid)).ToHashSet();
         var rowsBySequence = report.Sequences
+            .Where(e => !e.Ancestors.Any(a => reported.Contains((e.SequenceOid, a))))
             .DistinctBy(e => (e.SequenceOid, e.Schema, e.Table))
             .GroupBy(e => e.SequenceOid)
             .ToDictionary(g => g.Key, g => g.Sum(e => e.RowsInserted));

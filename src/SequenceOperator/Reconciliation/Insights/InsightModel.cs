@@ -40,7 +40,7 @@ internal sealed record SequenceSample
 
     /// <summary>
     /// <c>sum(n_tup_ins)</c> from <c>pg_stat_user_tables</c> over every table the sequence feeds, partitions
-    /// included. Null when unknown (the rows baseline then restarts).
+    /// included, each row once. Null when unknown (the rows baseline then restarts).
     /// </summary>
     public long? RowsInserted { get; init; }
 
