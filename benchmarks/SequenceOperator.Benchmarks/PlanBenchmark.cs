@@ -19,15 +19,10 @@ internal static class PlanBenchmark
     {
         var connectionString = "Host=127.0.0.1;Port=55432;Username=postgres;Password=secret;Database=drift10000";
         var runs = 5;
-        for (var i = 0; i + 1 < args.Length; i += 2)
-        {
-            switch (args[i])
-            {
-                case "--connection": connectionString = args[i + 1]; break;
-                case "--runs": runs = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"unknown option {args[i]}; usage: plan [--connection CS] [--runs 5]");
-            }
-        }
+        BenchmarkArguments.Read(args, [
+            ("--connection", value => connectionString = value),
+            ("--runs", value => runs = BenchmarkArguments.WholeNumber(value)),
+        ]);
 
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();

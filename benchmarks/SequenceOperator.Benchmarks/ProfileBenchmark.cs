@@ -26,23 +26,11 @@ internal static class ProfileBenchmark
         IReadOnlyList<int> sizes = [1_000, 10_000];
         var runs = 3;
         var parts = true;
-        for (var i = 0; i + 1 < args.Count; i += 2)
-        {
-            switch (args[i])
-            {
-                case "--sizes":
-                    sizes = args[i + 1].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
-                    break;
-                case "--runs":
-                    runs = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
-                    break;
-                case "--parts":
-                    parts = args[i + 1] != "no";
-                    break;
-                default:
-                    throw new ArgumentException($"unknown option {args[i]}");
-            }
-        }
+        BenchmarkArguments.Read(args, [
+            ("--sizes", value => sizes = BenchmarkArguments.WholeNumbers(value)),
+            ("--runs", value => runs = BenchmarkArguments.WholeNumber(value)),
+            ("--parts", value => parts = value != "no"),
+        ]);
 
         await using var server = await PostgresServer.StartWithStockLockSettingsAsync();
         output.WriteLine($"Server time of a check's parts, fresh connection each, median of {runs}; milliseconds (wall / server CPU).");

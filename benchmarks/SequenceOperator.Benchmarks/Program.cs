@@ -3,7 +3,8 @@ using SequenceOperator.Benchmarks.Operator;
 using SequenceOperator.Benchmarks.Published;
 
 // Prints the figures recorded in README.md ("Benchmarks"). The first argument picks the benchmark:
-//   [engine] [--sizes 10,100,1000,10000] [--runs 3]    the engine's check and repair (the default)
+//   [engine] [--sizes 10,100,1000,10000] [--runs 3] [--big-rows 1000000]
+//                                                        the engine's check and repair (the default)
 //   operator [--quick] [--policies 50,200,500] ...      the operator at scale (see OperatorBenchmarkOptions); exit code 3
 //                                                        when a target is missed
 //   scrape [--policies 500] [--tables 20] [--scrapes 5]  what one /metrics scrape allocates (see ScrapeBenchmark)

@@ -20,19 +20,11 @@ internal static class ScrapeBenchmark
         var policies = 500;
         var tables = 20;
         var scrapes = 5;
-        for (var i = 0; i < args.Length; i += 2)
-        {
-            var value = i + 1 < args.Length
-                ? int.Parse(args[i + 1], CultureInfo.InvariantCulture)
-                : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--policies": policies = value; break;
-                case "--tables": tables = value; break;
-                case "--scrapes": scrapes = value; break;
-                default: throw new ArgumentException($"unknown option {args[i]}; usage: scrape [--policies 500] [--tables 20] [--scrapes 5]");
-            }
-        }
+        BenchmarkArguments.Read(args, [
+            ("--policies", value => policies = BenchmarkArguments.WholeNumber(value)),
+            ("--tables", value => tables = BenchmarkArguments.WholeNumber(value)),
+            ("--scrapes", value => scrapes = BenchmarkArguments.WholeNumber(value)),
+        ]);
 
         using var pipeline = new MetricsPipeline(new MetricsOptions(), new ConfigurationBuilder().Build(), TimeProvider.System, NullLogger<MetricsPipeline>.Instance);
         for (var p = 0; p < policies; p++)

@@ -186,13 +186,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
             var scrapeTime = scrape.Elapsed;
             var after = process.Memory();
             peakRss = after.PeakRss;
-            gcLine = string.Create(CultureInfo.InvariantCulture,
-                $"managed heap, as the GC saw it after its last collection (MB): {Mb(SumMetric(metrics, "dotnet_gc_last_collection_heap_size")):F1} " +
-                $"({string.Join(", ", Generations.Select(g => $"{g} {Mb(SumMetric(metrics, "dotnet_gc_last_collection_heap_size", g)):F1}"))}), " +
-                $"of which fragmentation {Mb(SumMetric(metrics, "dotnet_gc_last_collection_heap_fragmentation_size")):F1}; " +
-                $"committed {Mb(SumMetric(metrics, "dotnet_gc_last_collection_memory_committed_size")):F1}; " +
-                $"collections {string.Join("/", Generations.Take(3).Select(g => SumMetric(metrics, "dotnet_gc_collections_total", g).ToString("F0", CultureInfo.InvariantCulture)))} (gen0/1/2); " +
-                $"allocated {Mb(SumMetric(metrics, "dotnet_gc_heap_total_allocated_total")):F0} in all");
+            gcLine = GcLine(metrics);
             metricsLine = string.Create(CultureInfo.InvariantCulture,
                 $"/metrics: {metrics.Length / 1024.0:F0} KB of text (gzipped on the wire) in {scrapeTime.TotalMilliseconds:F0} ms; RSS after that scrape {Mb(after.Rss):F1} MB ({Mb(after.Rss - memory.Rss):+0.0;-0.0} MB); " +
                 $"watch restarts {SumMetric(metrics, MetricNames.WatchRestartsTotal):F0}; checks_total {SumMetric(metrics, MetricNames.ChecksTotal):F0}");
@@ -358,6 +352,38 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
     }
 
     private static readonly string[] Generations = ["gen0", "gen1", "gen2", "loh", "poh"];
+
+    // .NET's System.Runtime meter as our collector writes it (PrometheusCollector): the instrument's name with '.' as '_',
+    // no unit suffix (dotnet.gc.last_collection.heap.size, unit By), _total after a counter's; the gc.heap.generation
+    // attribute is the label gc_heap_generation.
+    private const string HeapSize = "dotnet_gc_last_collection_heap_size";
+    private const string Fragmentation = "dotnet_gc_last_collection_heap_fragmentation_size";
+    private const string Committed = "dotnet_gc_last_collection_memory_committed_size";
+    private const string Collections = "dotnet_gc_collections_total";
+    private const string Allocated = "dotnet_gc_heap_total_allocated_total";
+
+    /// <summary>The GC's view of the heap, from the runtime's families on <c>/metrics</c> (a page without them says so).</summary>
+    private static string GcLine(string metrics)
+    {
+        if (!HasMetric(metrics, HeapSize))
+        {
+            return $"managed heap: no figures (/metrics has no {HeapSize}: the operator's Metrics:RuntimeMetrics was off)";
+        }
+
+        var generations = string.Join(", ", Generations.Select(g => string.Create(CultureInfo.InvariantCulture,
+            $"{g} {Mb(SumMetric(metrics, HeapSize, g)):F1}")));
+        var collections = string.Join("/", Generations.Take(3).Select(g =>
+            SumMetric(metrics, Collections, g).ToString("F0", CultureInfo.InvariantCulture)));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"managed heap, as the GC saw it after its last collection (MB): {Mb(SumMetric(metrics, HeapSize)):F1} ({generations}), " +
+            $"of which fragmentation {Mb(SumMetric(metrics, Fragmentation)):F1}; committed {Mb(SumMetric(metrics, Committed)):F1}; " +
+            $"collections {collections} (gen0/1/2); allocated {Mb(SumMetric(metrics, Allocated)):F0} in all");
+    }
+
+    /// <summary>Whether the page has a sample of the family <paramref name="name"/>.</summary>
+    private static bool HasMetric(string text, string name) =>
+        text.Split('\n').Any(line =>
+            line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is '{' or ' ');
 
     /// <summary>Sums every sample of a metric in Prometheus text (all label sets, or those of one GC generation).</summary>
     private static double SumMetric(string text, string name, string? generation = null)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using SequenceOperator.Entities;
 
 namespace SequenceOperator.Benchmarks.Operator;
@@ -64,44 +63,35 @@ internal sealed record OperatorBenchmarkOptions
     public static OperatorBenchmarkOptions Parse(IReadOnlyList<string> args)
     {
         var options = new OperatorBenchmarkOptions();
-        for (var i = 0; i < args.Count; i++)
-        {
-            if (args[i] == "--quick")
-            {
-                options = options with { Sizes = [(10, null)], Interval = TimeSpan.FromSeconds(20), Intervals = 1 };
-                continue;
-            }
-
-            if (i + 1 >= args.Count)
-            {
-                throw new ArgumentException($"{args[i]} needs a value");
-            }
-
-            var value = args[++i];
-            options = args[i - 1] switch
-            {
-                "--policies" => options with { Sizes = value.Split(',').Select(ParseSize).ToList() },
-                "--tables" => options with { Tables = Positive(value) },
-                "--interval" => options with { Interval = ParseDuration(value, SequenceSyncPolicySpec.MinimumInterval) },
-                "--intervals" => options with { Intervals = Positive(value) },
-                "--concurrency" => options with { Concurrency = Positive(value) },
-                "--binary" => options with { Binary = value },
-                "--max-connections" => options with { MaxConnections = Positive(value) },
-                "--first-round-timeout" => options with { FirstRoundTimeout = ParseDuration(value, TimeSpan.FromSeconds(1)) },
-                "--logs" => options with { LogDirectory = value },
-                "--scrape-every" => options with { ScrapeEvery = value == "0" ? TimeSpan.Zero : ParseDuration(value, TimeSpan.FromSeconds(1)) },
-                "--env" when value.IndexOf('=', StringComparison.Ordinal) > 0 => options with
+        var second = TimeSpan.FromSeconds(1);
+        BenchmarkArguments.Read(
+            args,
+            [
+                ("--policies", value => options = options with { Sizes = value.Split(',').Select(ParseSize).ToList() }),
+                ("--tables", value => options = options with { Tables = Positive(value) }),
+                ("--interval", value => options = options with { Interval = ParseDuration(value, SequenceSyncPolicySpec.MinimumInterval) }),
+                ("--intervals", value => options = options with { Intervals = Positive(value) }),
+                ("--concurrency", value => options = options with { Concurrency = Positive(value) }),
+                ("--binary", value => options = options with { Binary = value }),
+                ("--max-connections", value => options = options with { MaxConnections = Positive(value) }),
+                ("--first-round-timeout", value => options = options with { FirstRoundTimeout = ParseDuration(value, second) }),
+                ("--logs", value => options = options with { LogDirectory = value }),
+                ("--scrape-every", value => options = options with
                 {
-                    Environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal)
-                    {
-                        [value[..value.IndexOf('=', StringComparison.Ordinal)]] = value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..],
-                    },
-                },
-                _ => throw new ArgumentException($"unknown option {args[i - 1]}"),
-            };
-        }
-
+                    ScrapeEvery = value == "0" ? TimeSpan.Zero : ParseDuration(value, second),
+                }),
+                ("--env", value => options = options with { Environment = WithVariable(options.Environment, value) }),
+            ],
+            [("--quick", () => options = options with { Sizes = [(10, null)], Interval = TimeSpan.FromSeconds(20), Intervals = 1 })]);
         return options;
+    }
+
+    private static Dictionary<string, string> WithVariable(IReadOnlyDictionary<string, string> environment, string assignment)
+    {
+        var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+        return equals > 0
+            ? new Dictionary<string, string>(environment, StringComparer.Ordinal) { [assignment[..equals]] = assignment[(equals + 1)..] }
+            : throw new ArgumentException($"'{assignment}' is not KEY=VALUE");
     }
 
     private static (int Policies, TimeSpan? Interval) ParseSize(string text) =>
@@ -114,7 +104,7 @@ internal sealed record OperatorBenchmarkOptions
 
     private static int Positive(string text)
     {
-        var value = int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
+        var value = BenchmarkArguments.WholeNumber(text);
         return value > 0 ? value : throw new ArgumentException($"'{text}' must be a positive number");
     }
 

@@ -30,28 +30,12 @@ internal static class CompareBenchmark
         var runs = 5;
         IReadOnlyList<int> sizes = [1_000, 10_000];
         var rows = 1_000_000;
-        for (var i = 0; i < args.Count; i += 2)
-        {
-            var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--binary":
-                    binaryPath = value;
-                    break;
-                case "--runs":
-                    runs = int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
-                    break;
-                case "--sizes":
-                    sizes = value.Split(',', StringSplitOptions.RemoveEmptyEntries)
-                        .Select(s => int.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)).ToList();
-                    break;
-                case "--rows":
-                    rows = int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
-                    break;
-                default:
-                    throw new ArgumentException($"unknown option {args[i]}");
-            }
-        }
+        BenchmarkArguments.Read(args, [
+            ("--binary", value => binaryPath = value),
+            ("--runs", value => runs = BenchmarkArguments.WholeNumber(value)),
+            ("--sizes", value => sizes = BenchmarkArguments.WholeNumbers(value)),
+            ("--rows", value => rows = BenchmarkArguments.WholeNumber(value)),
+        ]);
 
         var binary = PublishedBinary.Resolve(binaryPath);
         await using var server = await PostgresServer.StartWithStockLockSettingsAsync(cancellationToken);

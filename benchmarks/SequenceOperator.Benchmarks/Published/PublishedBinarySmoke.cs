@@ -23,12 +23,9 @@ internal static class PublishedBinarySmoke
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
     {
-        var binary = PublishedBinary.Resolve(args switch
-        {
-            [] => null,
-            ["--binary", var path] => path,
-            _ => throw new ArgumentException("usage: smoke [--binary PATH]"),
-        });
+        string? binaryPath = null;
+        BenchmarkArguments.Read(args, [("--binary", value => binaryPath = value)]);
+        var binary = PublishedBinary.Resolve(binaryPath);
         var environment = PublishedBinary.ImageEnvironment();
         var work = Directory.CreateTempSubdirectory("seqop-smoke-");
         try

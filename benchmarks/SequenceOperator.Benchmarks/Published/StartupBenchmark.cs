@@ -20,21 +20,10 @@ internal static class StartupBenchmark
     {
         string? binaryPath = null;
         var runs = 21;
-        for (var i = 0; i < args.Count; i += 2)
-        {
-            var value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--binary":
-                    binaryPath = value;
-                    break;
-                case "--runs":
-                    runs = int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
-                    break;
-                default:
-                    throw new ArgumentException($"unknown option {args[i]}");
-            }
-        }
+        BenchmarkArguments.Read(args, [
+            ("--binary", value => binaryPath = value),
+            ("--runs", value => runs = BenchmarkArguments.WholeNumber(value)),
+        ]);
 
         var binary = PublishedBinary.Resolve(binaryPath);
         var jit = Path.Combine(PublishedBinary.RepositoryRoot, "src", "SequenceOperator", "bin", "Release", "net10.0", "sequence-operator.dll");
