@@ -69,10 +69,9 @@ internal sealed class OperatorProcess : IAsyncDisposable
             psi.Environment.Remove(key);
         }
 
-        // .NET's runtime metrics on /metrics (the benchmark reports the GC's view of the heap from them). As of this writing
-        // `run` does not read it: its configuration is only its flags and the SEQUENCE_OPERATOR_*, POD_* and OTEL_* variables
-        // (src/SequenceOperator/Cli/OperatorArguments.cs), so the managed-heap line says "no figures" until it reads Metrics__*.
-        psi.Environment["Metrics__RuntimeMetrics"] = "true";
+        // .NET's runtime metrics on /metrics (the benchmark reports the GC's view of the heap from them): run's
+        // --runtime-metrics, through its environment variable.
+        psi.Environment["SEQUENCE_OPERATOR_RUNTIME_METRICS"] = "true";
         foreach (var (key, value) in environment)
         {
             psi.Environment[key] = value;

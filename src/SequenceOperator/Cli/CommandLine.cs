@@ -233,8 +233,9 @@ internal static class CommandLine
                                [--leader-election-namespace NS] [--leader-election-id ID]
                                [--max-concurrent-reconciles 4] [--metrics-port 8080] [--health-port 8081]
                                [--connect-timeout 10s] [--command-timeout 30s] [--event-heartbeat 30m]
-                               [--log-format text|json]      run the Kubernetes operator; every flag also
-                               reads SEQUENCE_OPERATOR_<FLAG> (e.g. SEQUENCE_OPERATOR_WATCH_NAMESPACES)
+                               [--log-format text|json] [--runtime-metrics false]
+                               run the Kubernetes operator; every flag also reads SEQUENCE_OPERATOR_<FLAG>
+                               (e.g. SEQUENCE_OPERATOR_WATCH_NAMESPACES)
       sequence-operator crd                         print the SequenceSyncPolicy CustomResourceDefinition
       sequence-operator --version
 

@@ -25,6 +25,7 @@ internal static class OperatorArguments
         ["--connect-timeout"] = "ConnectTimeout",
         ["--command-timeout"] = "CommandTimeout",
         ["--event-heartbeat"] = "EventHeartbeat",
+        ["--runtime-metrics"] = "Metrics:RuntimeMetrics",
     };
 
     // Flags that take a duration (10s, 5m, 1h30m), written to the configuration as a TimeSpan.
@@ -114,7 +115,16 @@ internal static class OperatorArguments
 
     private static void Set(Dictionary<string, string?> values, string flag, string key, string value)
     {
-        var prefix = $"{OperatorOptions.SectionName}:{key}";
+        // A key with its own section (Metrics:RuntimeMetrics) stays as it is; the others are the operator's options.
+        var prefix = key.Contains(':', StringComparison.Ordinal) ? key : $"{OperatorOptions.SectionName}:{key}";
+        if (flag == "--runtime-metrics")
+        {
+            values[prefix] = bool.TryParse(value.Trim(), out var on)
+                ? (on ? "true" : "false")
+                : throw new UsageException($"{flag} '{value}' is not true or false.");
+            return;
+        }
+
         if (Durations.Contains(flag))
         {
             values[prefix] = KubernetesDuration.TryParse(value.Trim(), out var duration)

@@ -45,6 +45,17 @@ public sealed class OperatorArgumentsTests
     public void BadFlags_AreUsageErrors(string arg) => Assert.Throws<UsageException>(() => Parse([arg]));
 
     [Fact]
+    public void RuntimeMetrics_FromTheFlagOrItsVariable_IsTheMetricsSetting()
+    {
+        Assert.Equal("true", Parse(["--runtime-metrics=true"])["Metrics:RuntimeMetrics"]);
+        Assert.Equal("false", Parse(["--runtime-metrics", "False"])["Metrics:RuntimeMetrics"]);
+        Assert.Equal("true", Parse([], new() { ["SEQUENCE_OPERATOR_RUNTIME_METRICS"] = "TRUE" })["Metrics:RuntimeMetrics"]);
+        Assert.False(Parse([]).ContainsKey("Metrics:RuntimeMetrics"));
+        var bad = Assert.Throws<UsageException>(() => Parse(["--runtime-metrics=sometimes"]));
+        Assert.Contains("not true or false", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validator_RejectsContradictions()
     {
         var result = new OperatorOptionsValidator().Validate(

@@ -140,7 +140,8 @@ public sealed class DatabaseConnectionTests
         Assert.True(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KRB5CCNAME")));
         using var plain = DatabaseConnection.CreateDataSource(DatabaseConnection.Parse("Host=h;Database=d;Username=u"));
         Assert.Equal(GssEncryptionMode.Disable, new NpgsqlConnectionStringBuilder(plain.ConnectionString).GssEncryptionMode);
-        using var named = DatabaseConnection.CreateDataSource(DatabaseConnection.Parse("Host=h;Database=d;Username=u;GSS Encryption Mode=Prefer"));
+        using var named = DatabaseConnection.CreateDataSource(
+            DatabaseConnection.Parse("Host=h;Database=d;Username=u;GSS Encryption Mode=Prefer"));
         Assert.Equal(GssEncryptionMode.Prefer, new NpgsqlConnectionStringBuilder(named.ConnectionString).GssEncryptionMode);
     }
 
