@@ -84,7 +84,7 @@ internal static class OperatorHost
         services.AddSingleton<SequenceEngine>();
         services.AddSingleton<PolicyDatabases>();
         services.AddSingleton(new CheckTimeouts { Connect = options.ConnectTimeout, Command = options.CommandTimeout });
-        services.AddSingleton(sp => new InsightStore(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(_ => new InsightStore());
         services.AddSingleton<PolicyReconciler>();
         services.AddSingleton<PolicyController>();
         if (options.LeaderElect)

@@ -233,9 +233,9 @@ internal sealed partial class PolicyReconciler(
         return insights.Observe(
             KeyOf(policy),
             InsightMapping.Samples(outcome.Report),
+            now,
             outcome.DriftRecurrenceWindow,
-            column => InsightMapping.Restore(kept.GetValueOrDefault(column), created),
-            now);
+            column => InsightMapping.Restore(kept.GetValueOrDefault(column), created));
     }
 
     /// <summary>The status the outcome leaves; each helper stamps the policy's generation.</summary>

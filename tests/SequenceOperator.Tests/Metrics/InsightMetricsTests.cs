@@ -58,14 +58,14 @@ public sealed class InsightMetricsTests
     public async Task DriftTwiceWithinADay_ThroughTheModel_CountsFromZero_ToTwo()
     {
         await using var host = await MetricsHost.StartAsync();
-        var store = new InsightStore(host.Time);
+        var store = new InsightStore();
         var cards = new SimulatedColumn();
         async Task<Testing.Prometheus.PrometheusDocument> CheckAsync(TimeSpan after)
         {
             host.Time.UtcNow += after;
             host.Metrics.RecordInsights(
                 Worcester,
-                store.Observe(new PolicyKey(Worcester.Namespace, Worcester.Name), [cards.Check()]).Sequences);
+                store.Observe(new PolicyKey(Worcester.Namespace, Worcester.Name), [cards.Check()], host.Time.UtcNow).Sequences);
             return await host.ScrapeAsync();
         }
 

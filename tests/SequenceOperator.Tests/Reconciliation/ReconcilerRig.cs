@@ -145,7 +145,7 @@ internal sealed class ReconcilerRig : IAsyncDisposable
 
     private PolicyReconciler NewReconciler()
     {
-        Insights = new InsightStore(Time);
+        Insights = new InsightStore();
         return new PolicyReconciler(
             Env.Client,
             _events,

@@ -14,7 +14,7 @@ internal readonly record struct FedColumn(string Schema, string Table, string Co
 
 /// <summary>
 /// What one check saw of one sequence-fed column: everything the model needs, in database terms. The time is the
-/// model's clock at <see cref="InsightStore.Observe"/>. Entries the check could not read (status Error) give no sample.
+/// check's, given to <see cref="InsightStore.Observe"/>. Entries the check could not read (status Error) give no sample.
 /// </summary>
 internal sealed record SequenceSample
 {

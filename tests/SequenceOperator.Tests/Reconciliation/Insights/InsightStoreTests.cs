@@ -13,7 +13,7 @@ public sealed class InsightStoreTests
     private readonly ManualTimeProvider _clock = new(Start);
     private readonly InsightStore _store;
 
-    public InsightStoreTests() => _store = new InsightStore(_clock);
+    public InsightStoreTests() => _store = new InsightStore();
 
     [Fact]
     public void FirstSample_ProducesNoExplicitIdRows_AndStartsCounting()
@@ -433,9 +433,9 @@ public sealed class InsightStoreTests
             return column == cards.Column ? restored : null;
         }
 
-        var first = _store.Observe(Policy, [cards.Check()], restore: Restore).Sequences.Single();
+        var first = _store.Observe(Policy, [cards.Check()], _clock.GetUtcNow(), restore: Restore).Sequences.Single();
         _clock.Advance(Interval);
-        var second = _store.Observe(Policy, [cards.Check()], restore: Restore).Sequences.Single();
+        var second = _store.Observe(Policy, [cards.Check()], _clock.GetUtcNow(), restore: Restore).Sequences.Single();
 
         Assert.Equal(1, calls);
         Assert.Equal(3, first.History.DriftCount); // still behind: the drift the status counted already
@@ -446,20 +446,20 @@ public sealed class InsightStoreTests
     [Fact]
     public void Caps_LimitTheColumnsPerPolicy_AndForgetColumnsNoLongerSeen()
     {
-        var capped = new InsightStore(_clock, new InsightOptions { MaxSequencesPerPolicy = 2, ForgetAfter = TimeSpan.FromHours(1) });
+        var capped = new InsightStore(new InsightOptions { MaxSequencesPerPolicy = 2, ForgetAfter = TimeSpan.FromHours(1) });
         SimulatedColumn a = new("a"), b = new("b"), c = new("c");
 
-        var report = capped.Observe(Policy, [a.Check(), b.Check(), c.Check()]);
+        var report = capped.Observe(Policy, [a.Check(), b.Check(), c.Check()], _clock.GetUtcNow());
         Assert.Equal([a.Column, b.Column], report.Sequences.Select(s => s.Column));
         Assert.Equal(1, report.Untracked);
 
         _clock.Advance(TimeSpan.FromMinutes(30));
-        report = capped.Observe(Policy, [b.Check()]);
+        report = capped.Observe(Policy, [b.Check()], _clock.GetUtcNow());
         Assert.Equal([b.Column, a.Column], report.Sequences.Select(s => s.Column)); // a: its last answer
         Assert.Null(report.Sequences[1].Recurrence);
 
         _clock.Advance(TimeSpan.FromMinutes(45));
-        report = capped.Observe(Policy, [b.Check(), c.Check()]);
+        report = capped.Observe(Policy, [b.Check(), c.Check()], _clock.GetUtcNow());
         Assert.Equal([b.Column, c.Column], report.Sequences.Select(s => s.Column)); // a was forgotten, c fits now
         Assert.Equal(0, report.Untracked);
         Assert.Equal(2, capped.TrackedCount(Policy));
@@ -485,7 +485,7 @@ public sealed class InsightStoreTests
     {
         var sample = new SimulatedColumn().Check() with { Increment = 0 };
 
-        Assert.Throws<ArgumentException>(() => _store.Observe(Policy, [sample]));
+        Assert.Throws<ArgumentException>(() => _store.Observe(Policy, [sample], _clock.GetUtcNow()));
     }
 
     [Fact]
@@ -493,17 +493,17 @@ public sealed class InsightStoreTests
     {
         var cards = new SimulatedColumn();
 
-        Assert.Throws<ArgumentException>(() => _store.Observe(Policy, [cards.Check(), cards.Check()]));
+        Assert.Throws<ArgumentException>(() => _store.Observe(Policy, [cards.Check(), cards.Check()], _clock.GetUtcNow()));
     }
 
     [Fact]
     public void Report_ListsTheSampledColumnsInTheirOrder_ThenTheOthers()
     {
         SimulatedColumn a = new("a"), b = new("b"), c = new("c");
-        _store.Observe(Policy, [a.Check(), b.Check(), c.Check()]);
+        _store.Observe(Policy, [a.Check(), b.Check(), c.Check()], _clock.GetUtcNow());
 
         _clock.Advance(Interval);
-        var report = _store.Observe(Policy, [c.Check(), a.Check()]);
+        var report = _store.Observe(Policy, [c.Check(), a.Check()], _clock.GetUtcNow());
 
         Assert.Equal([c.Column, a.Column, b.Column], report.Sequences.Select(s => s.Column));
         Assert.Equal(Start, report.Sequences[2].History.CountingSince);
@@ -512,14 +512,14 @@ public sealed class InsightStoreTests
     [Fact]
     public void Options_OutOfRange_AreRefused()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(_clock, new InsightOptions { MaxRatePoints = 2 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(new InsightOptions { MaxRatePoints = 2 }));
         Assert.Throws<ArgumentOutOfRangeException>(
-            () => new InsightStore(_clock, new InsightOptions { MinimumRateSpan = TimeSpan.FromDays(2) }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(_clock, new InsightOptions { ForecastHorizon = TimeSpan.Zero }));
+            () => new InsightStore(new InsightOptions { MinimumRateSpan = TimeSpan.FromDays(2) }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new InsightStore(new InsightOptions { ForecastHorizon = TimeSpan.Zero }));
     }
 
     private SequenceInsight Check(SimulatedColumn column, bool repair = false) => Observe(column.Check(repair));
 
     private SequenceInsight Observe(SequenceSample sample, TimeSpan? window = null) =>
-        _store.Observe(Policy, [sample], window).Sequences.Single(s => s.Column == sample.Column);
+        _store.Observe(Policy, [sample], _clock.GetUtcNow(), window).Sequences.Single(s => s.Column == sample.Column);
 }
