@@ -106,15 +106,19 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             {
                 state.StateCounts = new long[StateCount];
                 var exported = new Dictionary<(string, string, string, string), SequenceSeries>();
+                var previous = state.Sequences.ToDictionary(s => SequenceKey(s.Tags), s => s.Tags);
                 foreach (var s in sequences)
                 {
                     state.StateCounts[(int)s.State]++;
                     if (outcome.TablesListedExplicitly || IsExportedWhenDiscovered(s))
                     {
                         // Tags in key order: the SDK keeps one copy of a series' tags when they come sorted, two otherwise.
-                        exported[(s.Schema, s.Table, s.Column, s.Sequence)] = new SequenceSeries(
+                        // A series seen before keeps its tags, and the names in them: see SequenceKey.
+                        var key = (s.Schema, s.Table, s.Column, s.Sequence);
+                        exported[key] = new SequenceSeries(
                             s.BehindBy,
                             s.CapacityUsed,
+                            previous.GetValueOrDefault(key) ??
                             [
                                 new("column", s.Column), new("namespace", policy.Namespace), new("policy", policy.Name),
                                 new("schema", s.Schema), new("sequence", s.Sequence), new("table", s.Table),
@@ -145,6 +149,9 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         {
             var state = GetOrAdd(policy);
             var series = new Dictionary<(string, string, string), InsightSeries>();
+            var columns = state.Insights.ToDictionary(i => ColumnKey(i.ColumnTags), i => i.ColumnTags);
+            var sequenceTags = state.Insights.Select(i => i.SequenceTags).Concat(state.Sequences.Select(s => s.Tags))
+                .DistinctBy(SequenceKey).ToDictionary(SequenceKey);
             foreach (var i in insights)
             {
                 var (schema, table, column) = (i.Schema, i.Table, i.Column);
@@ -152,10 +159,12 @@ internal sealed class SequenceOperatorMetrics : IDisposable
                     i.DriftCount,
                     i.ExplicitIdRows,
                     i.ExhaustionTime?.ToUnixTimeMilliseconds() / 1000.0,
+                    columns.GetValueOrDefault((schema, table, column)) ??
                     [
                         new("column", column), new("namespace", policy.Namespace), new("policy", policy.Name),
                         new("schema", schema), new("table", table),
                     ],
+                    sequenceTags.GetValueOrDefault((schema, table, column, i.Sequence)) ??
                     [
                         new("column", column), new("namespace", policy.Namespace), new("policy", policy.Name),
                         new("schema", schema), new("sequence", i.Sequence), new("table", table),
@@ -293,6 +302,19 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The (schema, table, column, sequence) of a per-sequence series' tags (column, namespace, policy, schema,
+    /// sequence, table). A series that comes back at the next check keeps its tag array, and an insight series shares
+    /// the check's: each check reads the names anew, and without this every series would hold its own copies of them,
+    /// a few hundred bytes a column kept and as much allocated at every check.
+    /// </summary>
+    private static (string, string, string, string) SequenceKey(KeyValuePair<string, object?>[] tags) =>
+        ((string)tags[3].Value!, (string)tags[5].Value!, (string)tags[0].Value!, (string)tags[4].Value!);
+
+    /// <summary>The (schema, table, column) of a per-column series' tags (column, namespace, policy, schema, table).</summary>
+    private static (string, string, string) ColumnKey(KeyValuePair<string, object?>[] tags) =>
+        ((string)tags[3].Value!, (string)tags[4].Value!, (string)tags[0].Value!);
 
     /// <summary>What <paramref name="read"/> takes from each policy, all at one moment.</summary>
     private T[] Snapshot<T>(Func<PolicyState, T> read)
