@@ -51,6 +51,11 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         CancellationToken cancellationToken)
     {
         var settings = new RunSettings(options.StatementTimeout, repair?.LockTimeout ?? options.LockTimeout);
+
+        // Never more connections than the pool gives: a further open would wait for the first connection, held until
+        // the run ends.
+        var pool = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        var connections = pool.Pooling ? Math.Min(options.Connections, pool.MaxPoolSize) : options.Connections;
         Inspection? inspection = null;
         try
         {
@@ -58,7 +63,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             await using var connectionScope = connection.ConfigureAwait(false);
             inspection = await DiscoverAsync(connection, options, settings, cancellationToken).ConfigureAwait(false);
             var chunks = Chunks(inspection.ToMeasure(), s => s.LockWeight, LocksPerTransaction, int.MaxValue).ToList();
-            await OnConnectionsAsync(dataSource, connection, chunks, options.Connections,
+            await OnConnectionsAsync(dataSource, connection, chunks, connections,
                 (on, chunk, token) => MeasureChunkAsync(on, inspection, chunk, settings, token), cancellationToken).ConfigureAwait(false);
             if (repair is null)
             {
@@ -74,7 +79,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             // Groups whose tables overlap (a table fed by two sequences split across groups) may meet on two
             // connections: the later waits for the earlier to commit (at most lock_timeout, else it repairs its
             // sequences one at a time).
-            await OnConnectionsAsync(dataSource, connection, groups, options.Connections,
+            await OnConnectionsAsync(dataSource, connection, groups, connections,
                 (on, group, token) => RunRepairGroupAsync(on, group, repair.Headroom, settings, token),
                 cancellationToken).ConfigureAwait(false);
 
@@ -182,12 +187,12 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 
     /// <summary>
     /// Works through <paramref name="items"/> (the check's chunks, the repair's groups: each one transaction under the
-    /// lock bound) on up to <paramref name="connections"/> connections. With more than one item and more than one
-    /// connection allowed, further connections open while the first works, and each takes the next item not yet
-    /// taken: the server plans and reads on as many backends (measuring is the server's work, a few hundred
-    /// microseconds of planning and reading per table), and each backend's locks stay within its own item's bound. A
-    /// connection that cannot open (the server's connection limit, say) only leaves fewer to share the work; a failure
-    /// of one stops the others and is the run's failure.
+    /// lock bound) on up to <paramref name="connections"/> connections (within the pool's size). With more than one
+    /// item and more than one connection allowed, further connections open while the first works, and each takes the
+    /// next item not yet taken: the server plans and reads on as many backends (measuring is the server's work, a few
+    /// hundred microseconds of planning and reading per table), and each backend's locks stay within its own item's
+    /// bound. A connection that cannot open (the server's connection limit, say) only leaves fewer to share the work; a
+    /// failure of one stops the others and is the run's failure.
     /// </summary>
     private async Task OnConnectionsAsync<T>(NpgsqlDataSource dataSource, NpgsqlConnection connection, IReadOnlyList<T> items,
         int connections, Func<NpgsqlConnection, T, CancellationToken, Task> work, CancellationToken cancellationToken)
@@ -202,9 +207,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             }
         }
 
-        // Never more than the pool gives: a further open would wait for the first connection, held until the run ends.
-        var pool = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
-        var extra = Math.Min(Math.Min(connections, pool.Pooling ? pool.MaxPoolSize : connections), items.Count) - 1;
+        var extra = Math.Min(connections, items.Count) - 1;
         if (extra <= 0)
         {
             await WorkThroughAsync(connection, cancellationToken).ConfigureAwait(false);
