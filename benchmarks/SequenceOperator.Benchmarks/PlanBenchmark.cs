@@ -36,13 +36,14 @@ internal static class PlanBenchmark
             }
         }
 
+        var names = new NameTable();
         var sequences = new List<SequenceRow>();
         await using (var command = new NpgsqlCommand(SequenceSql.DiscoverSequences, connection))
         await using (var reader = await command.ExecuteReaderAsync())
         {
             while (await reader.ReadAsync())
             {
-                sequences.Add(SequenceRow.Read(reader));
+                sequences.Add(SequenceRow.Read(reader, names));
             }
         }
 
@@ -64,7 +65,7 @@ internal static class PlanBenchmark
                 }
 
                 var (start, bytes) = (Stopwatch.GetTimestamp(), GC.GetAllocatedBytesForCurrentThread());
-                columns.Add(ColumnRow.Read(reader, inheritance));
+                columns.Add(ColumnRow.Read(reader, inheritance, names));
                 readTicks += Stopwatch.GetTimestamp() - start;
                 readBytes += GC.GetAllocatedBytesForCurrentThread() - bytes;
             }

@@ -61,15 +61,19 @@ internal sealed record ColumnRow(
         return byTable != 0 ? byTable : x.AttributeNumber.CompareTo(y.AttributeNumber);
     }
 
-    /// <summary>Reads a row; <see cref="Ancestors"/> come from <see cref="Inheritance.AncestorsOf"/>.</summary>
-    public static ColumnRow Read(NpgsqlDataReader r, Inheritance inheritance)
+    /// <summary>
+    /// Reads a row; <see cref="Ancestors"/> come from <see cref="Inheritance.AncestorsOf"/>, the names from
+    /// <paramref name="names"/>.
+    /// </summary>
+    public static ColumnRow Read(NpgsqlDataReader r, Inheritance inheritance, NameTable names)
     {
         var (partitionWeight, partitionRows, unindexed) = r.IsDBNull(19) ? (0, 0L, []) : Partitions(r.GetString(19));
         var relation = r.GetInt64(0);
-        var typeName = r.GetString(7);
+        var typeName = names.Intern(r.GetString(7));
         return new(
-            relation, r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt16(5), r.GetInt64(6),
-            typeName, r.GetInt64(8), r.IsDBNull(9) ? typeName : r.GetString(9), r.GetString(10),
+            relation, names.Intern(r.GetString(1)), names.Intern(r.GetString(2)), r.GetString(3), names.Intern(r.GetString(4)),
+            r.GetInt16(5), r.GetInt64(6), typeName, r.GetInt64(8), r.IsDBNull(9) ? typeName : names.Intern(r.GetString(9)),
+            r.GetString(10),
             r.IsDBNull(11) ? null : r.GetString(11), r.GetFieldValue<long[]>(12), r.GetFieldValue<long[]>(13),
             inheritance.AncestorsOf(relation), r.GetBoolean(14), unindexed, r.GetInt32(15) + partitionWeight,
             r.GetBoolean(16), r.GetBoolean(17), r.GetBoolean(18), r.GetInt64(20) + partitionRows);
@@ -150,9 +154,10 @@ internal sealed record SequenceRow(
 {
     public string Display => Identifiers.Display(Schema, Name);
 
-    public static SequenceRow Read(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetBoolean(6),
-        r.GetBoolean(7), r.GetBoolean(8), r.GetBoolean(9), r.GetBoolean(10));
+    /// <summary>Reads a row, its names from <paramref name="names"/>.</summary>
+    public static SequenceRow Read(NpgsqlDataReader r, NameTable names) => new(
+        r.GetInt64(0), names.Intern(r.GetString(1)), names.Intern(r.GetString(2)), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
+        r.GetBoolean(6), r.GetBoolean(7), r.GetBoolean(8), r.GetBoolean(9), r.GetBoolean(10));
 }
 
 /// <summary>

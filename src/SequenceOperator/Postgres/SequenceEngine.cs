@@ -27,6 +27,9 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     /// </summary>
     private const int LocksPerTransaction = 400;
 
+    // One copy of each catalog name across this engine's runs (the operator's engine serves every policy).
+    private readonly NameTable _names = new();
+
     public Task<SequenceReport> CheckAsync(NpgsqlDataSource dataSource, CheckOptions options,
         CancellationToken cancellationToken)
     {
@@ -147,10 +150,10 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                     inheritance.Add(reader.GetInt64(0), reader.GetInt64(1));
                     break;
                 case 2:
-                    columns.Add(ColumnRow.Read(reader, inheritance));
+                    columns.Add(ColumnRow.Read(reader, inheritance, _names));
                     break;
                 case 3:
-                    sequenceRows.Add(SequenceRow.Read(reader));
+                    sequenceRows.Add(SequenceRow.Read(reader, _names));
                     break;
                 default:
                     relations.Add(RelationRow.Read(reader));
