@@ -1,3 +1,4 @@
+using System.Globalization;
 using SequenceOperator.Entities;
 using SequenceOperator.Hosting;
 
@@ -36,9 +37,24 @@ internal static class OperatorArguments
         "--event-heartbeat",
     };
 
+    // Flags that take a whole number (their range is the options validator's) or true/false: checked here, so that a
+    // value of the wrong kind is a usage error rather than a failure of the configuration binder at start.
+    private static readonly HashSet<string> WholeNumbers = new(StringComparer.Ordinal)
+    {
+        "--max-concurrent-reconciles",
+        "--metrics-port",
+        "--health-port",
+    };
+
+    private static readonly HashSet<string> Booleans = new(StringComparer.Ordinal)
+    {
+        "--leader-elect",
+        "--runtime-metrics",
+    };
+
     /// <summary>The configuration for <c>run</c>: environment first, flags over it.</summary>
-    /// <exception cref="UsageException">An unknown flag, a flag without its value, or a duration flag whose value is not a
-    /// duration.</exception>
+    /// <exception cref="UsageException">An unknown flag, a flag without its value, or a value (of a flag or its variable)
+    /// that is not the duration, whole number or true/false the flag takes.</exception>
     public static Dictionary<string, string?> Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -117,7 +133,7 @@ internal static class OperatorArguments
     {
         // A key with its own section (Metrics:RuntimeMetrics) stays as it is; the others are the operator's options.
         var prefix = key.Contains(':', StringComparison.Ordinal) ? key : $"{OperatorOptions.SectionName}:{key}";
-        if (flag == "--runtime-metrics")
+        if (Booleans.Contains(flag))
         {
             values[prefix] = bool.TryParse(value.Trim(), out var on)
                 ? (on ? "true" : "false")
@@ -125,10 +141,18 @@ internal static class OperatorArguments
             return;
         }
 
+        if (WholeNumbers.Contains(flag))
+        {
+            values[prefix] = int.TryParse(value.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number)
+                ? number.ToString(CultureInfo.InvariantCulture)
+                : throw new UsageException($"{flag} '{value}' is not a whole number.");
+            return;
+        }
+
         if (Durations.Contains(flag))
         {
             values[prefix] = KubernetesDuration.TryParse(value.Trim(), out var duration)
-                ? duration.ToString("c", System.Globalization.CultureInfo.InvariantCulture)
+                ? duration.ToString("c", CultureInfo.InvariantCulture)
                 : throw new UsageException($"{flag} '{value}' is not a duration such as 10s, 5m or 1h30m.");
             return;
         }

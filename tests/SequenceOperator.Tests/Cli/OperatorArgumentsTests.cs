@@ -42,7 +42,29 @@ public sealed class OperatorArgumentsTests
     [Theory]
     [InlineData("--frobnicate")]
     [InlineData("--metrics-port")]
+    [InlineData("--metrics-port=abc")]
+    [InlineData("--health-port=80.5")]
+    [InlineData("--max-concurrent-reconciles=four")]
+    [InlineData("--leader-elect=maybe")]
     public void BadFlags_AreUsageErrors(string arg) => Assert.Throws<UsageException>(() => Parse([arg]));
+
+    [Theory]
+    [InlineData("SEQUENCE_OPERATOR_METRICS_PORT", "abc", "not a whole number")]
+    [InlineData("SEQUENCE_OPERATOR_LEADER_ELECT", "maybe", "not true or false")]
+    public void BadVariables_AreUsageErrors_NamingWhatTheyTake(string variable, string value, string expected)
+    {
+        // Found in review: these reached the options binder, which failed with a stack trace.
+        var ex = Assert.Throws<UsageException>(() => Parse([], new() { [variable] = value }));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WellFormedValues_StillPassToTheValidator()
+    {
+        // A whole number out of range is the options validator's to refuse, with its range in the message.
+        var c = Parse(["--metrics-port=-1", "--leader-elect=FALSE", "--max-concurrent-reconciles", " 8 "]);
+        Assert.Equal(("-1", "false", "8"), (c["Operator:MetricsPort"], c["Operator:LeaderElect"], c["Operator:MaxConcurrentReconciles"]));
+    }
 
     [Fact]
     public void RuntimeMetrics_FromTheFlagOrItsVariable_IsTheMetricsSetting()
