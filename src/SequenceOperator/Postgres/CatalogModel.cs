@@ -74,7 +74,7 @@ internal sealed record ColumnRow(
             relation, names.Intern(r.GetString(1)), names.Intern(r.GetString(2)), r.GetString(3), names.Intern(r.GetString(4)),
             r.GetInt16(5), r.GetInt64(6), typeName, r.GetInt64(8), r.IsDBNull(9) ? typeName : names.Intern(r.GetString(9)),
             r.GetString(10),
-            r.IsDBNull(11) ? null : r.GetString(11), r.GetFieldValue<long[]>(12), r.GetFieldValue<long[]>(13),
+            r.IsDBNull(11) ? null : r.GetString(11), ArrayText.ReadInt64s(r.GetString(12)), ArrayText.ReadInt64s(r.GetString(13)),
             inheritance.AncestorsOf(relation), r.GetBoolean(14), unindexed, r.GetInt32(15) + partitionWeight,
             r.GetBoolean(16), r.GetBoolean(17), r.GetBoolean(18), r.GetInt64(20) + partitionRows);
     }
@@ -202,7 +202,7 @@ internal readonly record struct ColumnKey(long RelationOid, short AttributeNumbe
 internal sealed record RelationRow(long Oid, string Schema, string Name, string Kind, bool Visible, IReadOnlyList<string> Columns)
 {
     public static RelationRow Read(NpgsqlDataReader r) => new(
-        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), r.GetFieldValue<string[]>(5));
+        r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4), ArrayText.ReadStrings(r.GetString(5)));
 
     public string KindName => Kind switch
     {

@@ -132,7 +132,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         {
             commands.Add(new NpgsqlBatchCommand(SequenceSql.FindRelations)
             {
-                Parameters = { new NpgsqlParameter { Value = TableResolver.CandidateNames(options.Tables) } },
+                Parameters = { ArrayText.Parameter(TableResolver.CandidateNames(options.Tables)) },
             });
         }
 
@@ -170,11 +170,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         {
             var query = new NpgsqlBatchCommand(SequenceSql.ExpressionNames)
             {
-                Parameters =
-                {
-                    new NpgsqlParameter { Value = operators }, new NpgsqlParameter { Value = functions },
-                    new NpgsqlParameter { Value = types },
-                },
+                Parameters = { ArrayText.Parameter(operators), ArrayText.Parameter(functions), ArrayText.Parameter(types) },
             };
             await RunBatchAsync(connection, ReadOnly(settings, [query]),
                 (_, reader) => names[(reader.GetString(0)[0], reader.GetInt64(1))] = reader.GetString(2),
@@ -320,7 +316,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         var columnSets = commands.Count;
         commands.Add(new NpgsqlBatchCommand(SequenceSql.SequenceLastValues)
         {
-            Parameters = { new NpgsqlParameter { Value = chunk.Select(s => s.Oid).ToArray() } },
+            Parameters = { ArrayText.Parameter(chunk.Select(s => s.Oid)) },
         });
         var notCalled = new List<SequenceInspection>();
         try

@@ -101,7 +101,7 @@ internal static class SequenceSql
                CASE WHEN c.typtype = 'd' THEN pg_catalog.format_type({{DomainBase}}, NULL) END,
                c.attidentity::text,
                (SELECT ad.adbin::text FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.rel_oid AND ad.adnum = c.attnum),
-               COALESCE(c.owned, '{}'), COALESCE(c.by_default, '{}'),
+               COALESCE(c.owned, '{}')::text, COALESCE(c.by_default, '{}')::text,
                c.relkind = 'p' OR COALESCE(ix.own, false),
                (1 + ix.indexes)::int4,
                r.super OR pg_catalog.has_column_privilege(c.rel_oid, c.attnum, 'SELECT'),
@@ -167,11 +167,11 @@ internal static class SequenceSql
     /// judged.
     /// </summary>
     public const string ExpressionNames = """
-        SELECT 'o', o.oid::int8, o.oprname::text FROM pg_catalog.pg_operator o WHERE o.oid = ANY($1)
+        SELECT 'o', o.oid::int8, o.oprname::text FROM pg_catalog.pg_operator o WHERE o.oid = ANY($1::pg_catalog.oid[])
         UNION ALL
-        SELECT 'p', p.oid::int8, p.proname::text FROM pg_catalog.pg_proc p WHERE p.oid = ANY($2)
+        SELECT 'p', p.oid::int8, p.proname::text FROM pg_catalog.pg_proc p WHERE p.oid = ANY($2::pg_catalog.oid[])
         UNION ALL
-        SELECT 't', t.oid::int8, pg_catalog.format_type(t.oid, NULL) FROM pg_catalog.pg_type t WHERE t.oid = ANY($3)
+        SELECT 't', t.oid::int8, pg_catalog.format_type(t.oid, NULL) FROM pg_catalog.pg_type t WHERE t.oid = ANY($3::pg_catalog.oid[])
         """;
 
     /// <summary>
@@ -199,10 +199,10 @@ internal static class SequenceSql
     public const string FindRelations = """
         SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text, pg_catalog.pg_table_is_visible(c.oid),
                ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
-                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)
+                     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum)::text
         FROM pg_catalog.pg_class c
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+        WHERE c.relname = ANY($1::pg_catalog.text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
         """;
 
     public static string SetLocalStatementTimeout(TimeSpan timeout) =>
@@ -233,7 +233,7 @@ internal static class SequenceSql
     /// </summary>
     public const string SequenceLastValues = """
         SELECT (x.i - 1)::int4, pg_catalog.pg_sequence_last_value(x.oid::pg_catalog.oid::pg_catalog.regclass)
-        FROM pg_catalog.unnest($1::int8[]) WITH ORDINALITY AS x(oid, i)
+        FROM pg_catalog.unnest($1::pg_catalog.int8[]) WITH ORDINALITY AS x(oid, i)
         """;
 
     /// <summary>Joins arms into one statement.</summary>

@@ -5,7 +5,10 @@ using SequenceOperator.Testing.Postgres;
 
 namespace SequenceOperator.Tests.Postgres;
 
-/// <summary>A fresh database on the shared throwaway server, with the engine pointed at it.</summary>
+/// <summary>
+/// A fresh database on the shared throwaway server, with the engine pointed at it through the data source the CLI and
+/// the operator build (<see cref="DatabaseConnection.CreateDataSource"/>: its type mappings are all the engine has).
+/// </summary>
 internal sealed class EngineDatabase : IAsyncDisposable
 {
     private readonly List<NpgsqlDataSource> _dataSources = [];
@@ -14,7 +17,7 @@ internal sealed class EngineDatabase : IAsyncDisposable
     {
         Server = server;
         ConnectionString = connectionString;
-        DataSource = Track(NpgsqlDataSource.Create(connectionString));
+        DataSource = Track(ProductDataSource(connectionString));
     }
 
     public PostgresServer Server { get; }
@@ -76,7 +79,7 @@ internal sealed class EngineDatabase : IAsyncDisposable
 
     /// <summary>A data source for another role on this database.</summary>
     public NpgsqlDataSource As(string role, string password) =>
-        Track(NpgsqlDataSource.Create(Server.ConnectionStringFor(Name, role, password)));
+        Track(ProductDataSource(Server.ConnectionStringFor(Name, role, password)));
 
     public static CheckOptions Options(params string[] tables) =>
         new() { Tables = tables.Select(TableSelector.Parse).ToList() };
@@ -88,6 +91,9 @@ internal sealed class EngineDatabase : IAsyncDisposable
             await ds.DisposeAsync();
         }
     }
+
+    private static NpgsqlDataSource ProductDataSource(string connectionString) =>
+        DatabaseConnection.CreateDataSource(new NpgsqlConnectionStringBuilder(connectionString), CheckOptions.MaxConnections + 2);
 
     private NpgsqlDataSource Track(NpgsqlDataSource ds)
     {
