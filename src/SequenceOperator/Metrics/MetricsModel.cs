@@ -47,11 +47,9 @@ internal sealed record SequenceObservation(
     public static SequenceObservation Of(SequenceEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        return new(entry.Schema, entry.Table, entry.Column, LabelOf(entry), entry.BehindBy, entry.CapacityUsed, entry.Status);
+        return new(
+            entry.Schema, entry.Table, entry.Column, entry.QualifiedSequenceName, entry.BehindBy, entry.CapacityUsed, entry.Status);
     }
-
-    /// <summary>The entry's <c>sequence</c> label: <c>public.cards_id_seq</c>.</summary>
-    public static string LabelOf(SequenceEntry entry) => $"{entry.SequenceSchema}.{entry.SequenceName}";
 }
 
 /// <summary>What one check of a policy came to.</summary>

@@ -64,14 +64,14 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         Meter.CreateObservableCounter(MetricNames.WatchRestartsTotal, () => Interlocked.Read(ref _watchRestarts),
             description: "Watch streams restarted (ended, broke, or 410 Gone).");
         Meter.CreateObservableCounter(MetricNames.ExplicitIdRowsTotal,
-            () => ObserveInsights<long>(i => i.ExplicitIdRows, i => i.ColumnTags),
+            () => ObserveInsights<long>(i => i.ExplicitIdRows, bySequence: false),
             unit: "{row}",
             description: "Rows inserted into the column's table beyond the values its sequence handed out, "
                 + "i.e. with explicit ids (a lower bound).");
-        Meter.CreateObservableCounter(MetricNames.DriftDetectedTotal, () => ObserveInsights<long>(i => i.DriftCount, i => i.ColumnTags),
+        Meter.CreateObservableCounter(MetricNames.DriftDetectedTotal, () => ObserveInsights<long>(i => i.DriftCount, bySequence: false),
             description: "Times the column's sequence fell behind its data: transitions from not behind to behind.");
         Meter.CreateObservableGauge(MetricNames.SequenceExhaustionTimestampSeconds,
-            () => ObserveInsights<double>(i => i.ExhaustionSeconds, i => i.SequenceTags),
+            () => ObserveInsights<double>(i => i.ExhaustionSeconds, bySequence: true),
             unit: "s",
             description: "Unix time the sequence runs out at its consumption rate over the smoothing window "
                 + "(absent when the rate is zero or unknown).");
@@ -106,23 +106,15 @@ internal sealed class SequenceOperatorMetrics : IDisposable
             {
                 state.StateCounts = new long[StateCount];
                 var exported = new Dictionary<(string, string, string, string), SequenceSeries>();
-                var previous = state.Sequences.ToDictionary(s => SequenceKey(s.Tags), s => s.Tags);
+                var previous = state.Sequences.ToDictionary(s => s.Names.Key);
                 foreach (var s in sequences)
                 {
                     state.StateCounts[(int)s.State]++;
                     if (outcome.TablesListedExplicitly || IsExportedWhenDiscovered(s))
                     {
-                        // Tags in key order: the SDK keeps one copy of a series' tags when they come sorted, two otherwise.
-                        // A series seen before keeps its tags, and the names in them: see SequenceKey.
-                        var key = (s.Schema, s.Table, s.Column, s.Sequence);
-                        exported[key] = new SequenceSeries(
-                            s.BehindBy,
-                            s.CapacityUsed,
-                            previous.GetValueOrDefault(key) ??
-                            [
-                                new("column", s.Column), new("namespace", policy.Namespace), new("policy", policy.Name),
-                                new("schema", s.Schema), new("sequence", s.Sequence), new("table", s.Table),
-                            ]);
+                        var names = new SeriesNames(s.Schema, s.Table, s.Column, s.Sequence);
+                        exported[names.Key] = new SequenceSeries(
+                            s.BehindBy, s.CapacityUsed, previous.GetValueOrDefault(names.Key)?.Names ?? names);
                     }
                 }
 
@@ -149,26 +141,16 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         {
             var state = GetOrAdd(policy);
             var series = new Dictionary<(string, string, string), InsightSeries>();
-            var columns = state.Insights.ToDictionary(i => ColumnKey(i.ColumnTags), i => i.ColumnTags);
-            var sequenceTags = state.Insights.Select(i => i.SequenceTags).Concat(state.Sequences.Select(s => s.Tags))
-                .DistinctBy(SequenceKey).ToDictionary(SequenceKey);
+            var known = state.Insights.Select(i => i.Names).Concat(state.Sequences.Select(s => s.Names))
+                .DistinctBy(n => n.Key).ToDictionary(n => n.Key);
             foreach (var i in insights)
             {
-                var (schema, table, column) = (i.Schema, i.Table, i.Column);
-                series[(schema, table, column)] = new InsightSeries(
+                var names = new SeriesNames(i.Schema, i.Table, i.Column, i.Sequence);
+                series[(i.Schema, i.Table, i.Column)] = new InsightSeries(
                     i.DriftCount,
                     i.ExplicitIdRows,
                     i.ExhaustionTime?.ToUnixTimeMilliseconds() / 1000.0,
-                    columns.GetValueOrDefault((schema, table, column)) ??
-                    [
-                        new("column", column), new("namespace", policy.Namespace), new("policy", policy.Name),
-                        new("schema", schema), new("table", table),
-                    ],
-                    sequenceTags.GetValueOrDefault((schema, table, column, i.Sequence)) ??
-                    [
-                        new("column", column), new("namespace", policy.Namespace), new("policy", policy.Name),
-                        new("schema", schema), new("sequence", i.Sequence), new("table", table),
-                    ]);
+                    known.GetValueOrDefault(names.Key) ?? names);
             }
 
             state.Insights = [.. series.Values];
@@ -223,7 +205,7 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(policy.Name);
         if (!_policies.TryGetValue(policy, out var state))
         {
-            state = new PolicyState([new("namespace", policy.Namespace), new("policy", policy.Name)]);
+            state = new PolicyState(policy, [new("namespace", policy.Namespace), new("policy", policy.Name)]);
             _policies.Add(policy, state);
         }
 
@@ -236,26 +218,28 @@ internal sealed class SequenceOperatorMetrics : IDisposable
     // outlived the gen0 budget and stayed in the heap until a full collection).
     private IEnumerable<Measurement<double>> ObserveSequences(Func<SequenceSeries, double> value)
     {
-        foreach (var sequences in Snapshot(p => p.Sequences))
+        var tags = new KeyValuePair<string, object?>[SeriesNames.SequenceTagCount];
+        foreach (var (policy, sequences) in Snapshot(p => (p.Labels, p.Sequences)))
         {
             foreach (var series in sequences)
             {
-                yield return new Measurement<double>(value(series), series.Tags);
+                yield return new Measurement<double>(value(series), series.Names.SequenceTags(policy, tags));
             }
         }
     }
 
-    private IEnumerable<Measurement<T>> ObserveInsights<T>(
-        Func<InsightSeries, T?> value, Func<InsightSeries, KeyValuePair<string, object?>[]> tags)
+    private IEnumerable<Measurement<T>> ObserveInsights<T>(Func<InsightSeries, T?> value, bool bySequence)
         where T : struct
     {
-        foreach (var insights in Snapshot(p => p.Insights))
+        var tags = new KeyValuePair<string, object?>[SeriesNames.SequenceTagCount];
+        foreach (var (policy, insights) in Snapshot(p => (p.Labels, p.Insights)))
         {
             foreach (var series in insights)
             {
                 if (value(series) is { } v)
                 {
-                    yield return new Measurement<T>(v, tags(series));
+                    yield return new Measurement<T>(
+                        v, bySequence ? series.Names.SequenceTags(policy, tags) : series.Names.ColumnTags(policy, tags));
                 }
             }
         }
@@ -303,19 +287,6 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         }
     }
 
-    /// <summary>
-    /// The (schema, table, column, sequence) of a per-sequence series' tags (column, namespace, policy, schema,
-    /// sequence, table). A series that comes back at the next check keeps its tag array, and an insight series shares
-    /// the check's: each check reads the names anew, and without this every series would hold its own copies of them,
-    /// a few hundred bytes a column kept and as much allocated at every check.
-    /// </summary>
-    private static (string, string, string, string) SequenceKey(KeyValuePair<string, object?>[] tags) =>
-        ((string)tags[3].Value!, (string)tags[5].Value!, (string)tags[0].Value!, (string)tags[4].Value!);
-
-    /// <summary>The (schema, table, column) of a per-column series' tags (column, namespace, policy, schema, table).</summary>
-    private static (string, string, string) ColumnKey(KeyValuePair<string, object?>[] tags) =>
-        ((string)tags[3].Value!, (string)tags[4].Value!, (string)tags[0].Value!);
-
     /// <summary>What <paramref name="read"/> takes from each policy, all at one moment.</summary>
     private T[] Snapshot<T>(Func<PolicyState, T> read)
     {
@@ -332,8 +303,10 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         }
     }
 
-    private sealed class PolicyState(KeyValuePair<string, object?>[] tags)
+    private sealed class PolicyState(PolicyLabels labels, KeyValuePair<string, object?>[] tags)
     {
+        public PolicyLabels Labels { get; } = labels;
+
         public KeyValuePair<string, object?>[] Tags { get; } = tags;
 
         public long ChecksSucceeded { get; set; }
@@ -357,13 +330,48 @@ internal sealed class SequenceOperatorMetrics : IDisposable
         public IReadOnlyList<InsightSeries> Insights { get; set; } = [];
     }
 
-    private sealed record SequenceSeries(double BehindBy, double CapacityUsed, KeyValuePair<string, object?>[] Tags);
+    private sealed record SequenceSeries(double BehindBy, double CapacityUsed, SeriesNames Names);
 
     /// <summary>One tracked column: the counters are labelled by column, the exhaustion gauge by column and sequence.</summary>
-    private sealed record InsightSeries(
-        long DriftCount,
-        long ExplicitIdRows,
-        double? ExhaustionSeconds,
-        KeyValuePair<string, object?>[] ColumnTags,
-        KeyValuePair<string, object?>[] SequenceTags);
+    private sealed record InsightSeries(long DriftCount, long ExplicitIdRows, double? ExhaustionSeconds, SeriesNames Names);
+
+    /// <summary>
+    /// The names a per-sequence or per-column series is labelled with. Only the names are kept, never label arrays:
+    /// a measurement copies its tags, so each scrape fills one scratch array per instrument instead of every series
+    /// holding its own (a few hundred bytes a column). A series seen at the last check keeps its instance, and an
+    /// insight series shares the check's: each check reads the names anew (the sequence's qualified name is built
+    /// per check), and without this every series would keep the latest copies.
+    /// </summary>
+    private sealed record SeriesNames(string Schema, string Table, string Column, string Sequence)
+    {
+        /// <summary>Labels of a per-sequence series: column, namespace, policy, schema, sequence, table.</summary>
+        public const int SequenceTagCount = 6;
+
+        public (string, string, string, string) Key => (Schema, Table, Column, Sequence);
+
+        /// <summary>
+        /// Fills <paramref name="tags"/> with the per-sequence labels, in key order (the order series are written in).
+        /// </summary>
+        public ReadOnlySpan<KeyValuePair<string, object?>> SequenceTags(PolicyLabels policy, KeyValuePair<string, object?>[] tags)
+        {
+            tags[0] = new("column", Column);
+            tags[1] = new("namespace", policy.Namespace);
+            tags[2] = new("policy", policy.Name);
+            tags[3] = new("schema", Schema);
+            tags[4] = new("sequence", Sequence);
+            tags[5] = new("table", Table);
+            return tags;
+        }
+
+        /// <summary>Fills <paramref name="tags"/> with the per-column labels (no sequence), in key order.</summary>
+        public ReadOnlySpan<KeyValuePair<string, object?>> ColumnTags(PolicyLabels policy, KeyValuePair<string, object?>[] tags)
+        {
+            tags[0] = new("column", Column);
+            tags[1] = new("namespace", policy.Namespace);
+            tags[2] = new("policy", policy.Name);
+            tags[3] = new("schema", Schema);
+            tags[4] = new("table", Table);
+            return tags.AsSpan(0, 5);
+        }
+    }
 }

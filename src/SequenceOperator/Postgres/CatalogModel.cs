@@ -154,10 +154,20 @@ internal sealed record SequenceRow(
 {
     public string Display => Identifiers.Display(Schema, Name);
 
-    /// <summary>Reads a row, its names from <paramref name="names"/>.</summary>
-    public static SequenceRow Read(NpgsqlDataReader r, NameTable names) => new(
-        r.GetInt64(0), names.Intern(r.GetString(1)), names.Intern(r.GetString(2)), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
-        r.GetBoolean(6), r.GetBoolean(7), r.GetBoolean(8), r.GetBoolean(9), r.GetBoolean(10));
+    /// <summary><c>schema.name</c> as it is, unquoted (what the operator's metrics and insights call the sequence).</summary>
+    public string QualifiedName { get => field ?? $"{Schema}.{Name}"; init; }
+
+    /// <summary>Reads a row, its names (and the qualified name) from <paramref name="names"/>.</summary>
+    public static SequenceRow Read(NpgsqlDataReader r, NameTable names)
+    {
+        var (schema, name) = (names.Intern(r.GetString(1)), names.Intern(r.GetString(2)));
+        return new(
+            r.GetInt64(0), schema, name, r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
+            r.GetBoolean(6), r.GetBoolean(7), r.GetBoolean(8), r.GetBoolean(9), r.GetBoolean(10))
+        {
+            QualifiedName = names.Intern($"{schema}.{name}"),
+        };
+    }
 }
 
 /// <summary>

@@ -179,6 +179,7 @@ internal sealed class Inspection
             Column = target.Column,
             SequenceSchema = sequence.Schema,
             SequenceName = sequence.Name,
+            QualifiedSequenceName = sequence.Row.QualifiedName,
             Status = SequenceStatus.Skipped,
             Indexed = target.Row.Indexed,
             SequenceOid = sequence.Oid,

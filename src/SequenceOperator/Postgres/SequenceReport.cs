@@ -58,6 +58,12 @@ public sealed record SequenceEntry
 
     public required string SequenceName { get; init; }
 
+    /// <summary>
+    /// <c>schema.name</c> of the sequence, unquoted: one instance across checks where the engine read it (the
+    /// operator's metrics and insight model keep it per column).
+    /// </summary>
+    public string QualifiedSequenceName { get => field ?? $"{SequenceSchema}.{SequenceName}"; init; }
+
     /// <summary>MAX of the column (MIN for a descending sequence); null for an empty table or when unknown.</summary>
     public long? MaxValue { get; init; }
 

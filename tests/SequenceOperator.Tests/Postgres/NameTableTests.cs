@@ -60,6 +60,8 @@ public sealed class NameTableTests(PostgresFixture fixture)
         Assert.Same(a.Schema, b.Schema);
         Assert.Same(a.Column, b.Column);
         Assert.Same(a.SequenceName, b.SequenceName);
+        Assert.Equal("public.cards_id_seq", a.QualifiedSequenceName); // the metrics' and insights' sequence label
+        Assert.Same(a.QualifiedSequenceName, b.QualifiedSequenceName);
         Assert.Same(first.Entry("tags").Schema, a.Schema);
     }
 }

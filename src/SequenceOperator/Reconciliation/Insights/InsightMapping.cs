@@ -35,7 +35,7 @@ internal static class InsightMapping
                 .Select(e => new SequenceSample
                 {
                     Column = ColumnOf(e),
-                    Sequence = SequenceObservation.LabelOf(e),
+                    Sequence = e.QualifiedSequenceName,
                     SequenceOid = e.SequenceOid,
                     NextValue = e.NextValue!.Value,
                     Increment = e.Increment,
