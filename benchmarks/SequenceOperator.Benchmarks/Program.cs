@@ -8,6 +8,8 @@ using SequenceOperator.Benchmarks.Published;
 //   operator [--quick] [--policies 50,200,500] ...      the operator at scale (see OperatorBenchmarkOptions); exit code 3
 //                                                        when a target is missed
 //   scrape [--policies 500] [--tables 20] [--scrapes 5]  what one /metrics scrape allocates (see ScrapeBenchmark)
+//   insights [--policies 500] [--tables 20] [--checks 50]
+//                                                        what the insight model keeps per tracked column (see InsightBenchmark)
 //   startup [--binary PATH] [--runs 21]                  a whole `check` of the worcester database: the published binary,
 //                                                        psql, the JIT build
 //   compare [--binary PATH] [--runs 5] [--sizes 1000,10000] [--rows 1000000]
@@ -51,6 +53,11 @@ if (args.Length > 0 && args[0] == "smoke")
 if (args.Length > 0 && args[0] == "plan")
 {
     return await PlanBenchmark.RunAsync(args[1..], Console.Out);
+}
+
+if (args.Length > 0 && args[0] == "insights")
+{
+    return InsightBenchmark.Run(args[1..], Console.Out);
 }
 
 if (args.Length > 0 && args[0] == "scrape")

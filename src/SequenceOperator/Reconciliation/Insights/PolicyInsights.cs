@@ -28,26 +28,22 @@ internal sealed class PolicyInsights(InsightOptions options)
             throw new ArgumentOutOfRangeException(nameof(recurrenceWindow), "The drift recurrence window cannot be negative.");
         }
 
-        foreach (var stale in _trackers.Values.Where(t => now - t.LastSeen > options.ForgetAfter).ToList())
+        foreach (var stale in _trackers.Where(t => now - t.Value.LastSeen > options.ForgetAfter).Select(t => t.Key).ToList())
         {
-            _trackers.Remove(stale.Column);
+            _trackers.Remove(stale);
         }
 
+        _trackers.EnsureCapacity(Math.Min(samples.Count, options.MaxSequencesPerPolicy)); // room for a check's columns, no more
         var answered = new List<SequenceInsight>(samples.Count);
         var sampled = new HashSet<FedColumn>();
         var untracked = 0;
         foreach (var sample in samples)
         {
-            if (!_trackers.TryGetValue(sample.Column, out var tracker))
+            var known = _trackers.TryGetValue(sample.Column, out var tracker);
+            if (!known && _trackers.Count >= options.MaxSequencesPerPolicy)
             {
-                if (_trackers.Count >= options.MaxSequencesPerPolicy)
-                {
-                    untracked++;
-                    continue;
-                }
-
-                tracker = new SequenceTracker(sample.Column, restore?.Invoke(sample.Column), options);
-                _trackers.Add(sample.Column, tracker);
+                untracked++;
+                continue;
             }
 
             if (!sampled.Add(sample.Column))
@@ -55,10 +51,15 @@ internal sealed class PolicyInsights(InsightOptions options)
                 throw new ArgumentException($"{sample.Column} is sampled twice in one check.", nameof(samples));
             }
 
-            answered.Add(tracker.Record(sample, now, recurrenceWindow));
+            tracker ??= new SequenceTracker(restore?.Invoke(sample.Column), options);
+            answered.Add(tracker.Record(sample, now, recurrenceWindow, options));
+            if (!known)
+            {
+                _trackers.Add(sample.Column, tracker); // once its first sample is taken: a refused one leaves no tracker
+            }
         }
 
-        var others = _trackers.Values.Where(t => !sampled.Contains(t.Column)).Select(t => t.Current).OfType<SequenceInsight>();
+        var others = _trackers.Where(t => !sampled.Contains(t.Key)).Select(t => t.Value.Answer(t.Key, options));
         return new InsightReport([.. answered, .. others], untracked);
     }
 }

@@ -18,91 +18,153 @@ namespace SequenceOperator.Reconciliation.Insights;
 /// <item><b>Forecast</b>: values handed out per day over <see cref="InsightOptions.RateWindow"/>, and the time the
 /// values left until the limit last at that rate.</item>
 /// </list>
-/// Not thread-safe: <see cref="PolicyInsights"/> serializes the calls.
+/// What it keeps between checks is scalars (times as UTC ticks, <see cref="Never"/> for none) and the packed rate
+/// points; a column that drifted, was repaired or had explicit-id rows also keeps those events (<see cref="Events"/>),
+/// most never do. Its answers are built when asked. The column is the caller's key. Not thread-safe:
+/// <see cref="PolicyInsights"/> serializes the calls.
 /// </summary>
 internal sealed class SequenceTracker
 {
-    private readonly InsightOptions _options;
-    private readonly ConsumptionHistory _consumption;
-    private readonly Queue<DateTimeOffset> _recentDrifts = new();
-    private DriftHistory _history;
+    /// <summary>A time field that holds no time.</summary>
+    private const long Never = long.MinValue;
+
+    private ConsumptionHistory _consumption;
+    private Events? _events;
 
     // Baselines: the previous sample, as far as it can be compared with the next.
-    private string? _sequence;
-    private long? _sequenceOid;
-    private long _increment;
-    private long? _position;
-    private long? _rowsInserted;
-    private DateTimeOffset? _statsReset;
+    private Known _known;
+    private long _sequenceOid;
+    private long _position;
+    private long _rowsInserted;
+    private long _statsReset = Never;
     private double _balance;
     private double _counted;
-    private DateTimeOffset? _shortfallSince;
+    private long _shortfallSince = Never;
     private double _shortfallHighest;
-    private double _handedOut;
 
-    public SequenceTracker(FedColumn column, DriftHistory? restored, InsightOptions options)
+    // The last sample, for the forecast.
+    private string _sequence = string.Empty;
+    private long _increment;
+    private long _limit;
+    private string _columnType = string.Empty;
+
+    // The drift history: these and _events.
+    private long _countingSince;
+    private bool _behind;
+
+    /// <summary>A tracker before its first sample: <paramref name="restored"/> (or nothing) as its history.</summary>
+    public SequenceTracker(DriftHistory? restored, InsightOptions options)
     {
-        Column = column;
-        _options = options;
         _consumption = new ConsumptionHistory(options.MaxRatePoints);
-        _history = restored ?? new DriftHistory();
+        _countingSince = Ticks(restored?.CountingSince);
+        _behind = restored?.Behind ?? false;
+        if (restored is not null)
+        {
+            _events = new Events
+            {
+                DriftCount = restored.DriftCount,
+                LastDriftTime = Ticks(restored.LastDriftTime),
+                LastRepairTime = Ticks(restored.LastRepairTime),
+                LastDriftEndTime = Ticks(restored.LastDriftEndTime),
+                ExplicitIdRows = restored.ExplicitIdRows,
+                LastExplicitIdRowsTime = Ticks(restored.LastExplicitIdRowsTime),
+            };
+        }
     }
 
-    public FedColumn Column { get; }
-
     /// <summary>When a sample last mentioned the column.</summary>
-    public DateTimeOffset LastSeen { get; private set; }
+    public DateTimeOffset LastSeen => _consumption.Newest;
 
-    /// <summary>The answer of the last sample, without its recurrence; null before the first.</summary>
-    public SequenceInsight? Current { get; private set; }
+    /// <summary>The drift history after the last sample (or as restored).</summary>
+    public DriftHistory History => _events is not { } events
+        ? new() { CountingSince = Time(_countingSince), Behind = _behind }
+        : new()
+        {
+            DriftCount = events.DriftCount,
+            LastDriftTime = Time(events.LastDriftTime),
+            LastRepairTime = Time(events.LastRepairTime),
+            LastDriftEndTime = Time(events.LastDriftEndTime),
+            ExplicitIdRows = events.ExplicitIdRows,
+            LastExplicitIdRowsTime = Time(events.LastExplicitIdRowsTime),
+            CountingSince = Time(_countingSince),
+            Behind = _behind,
+        };
 
     /// <summary>Takes this check's sample at <paramref name="now"/> and answers for the column.</summary>
-    public SequenceInsight Record(SequenceSample sample, DateTimeOffset now, TimeSpan recurrenceWindow)
+    public SequenceInsight Record(SequenceSample sample, DateTimeOffset now, TimeSpan recurrenceWindow, InsightOptions options)
     {
         if (sample.Increment == 0)
         {
             throw new ArgumentException($"{sample.Column}: a sequence's increment is never 0.", nameof(sample));
         }
 
-        LastSeen = now;
-        _history = _history with { CountingSince = _history.CountingSince ?? now };
-        if (sample.Sequence != _sequence || (sample.SequenceOid is { } oid && _sequenceOid is { } known && oid != known)
+        if (_countingSince == Never)
+        {
+            _countingSince = now.UtcTicks;
+        }
+
+        if (sample.Sequence != _sequence
+            || (sample.SequenceOid is { } oid && _known.HasFlag(Known.SequenceOid) && oid != _sequenceOid)
             || (_increment != 0 && Math.Sign(_increment) != Math.Sign(sample.Increment)))
         {
             RestartBaselines(); // another sequence feeds the column now, or this one changed direction
         }
 
         var handed = ValuesHandedOut(sample);
-        CountExplicitIdRows(sample, handed, now);
-        if (handed is { } h)
+        CountExplicitIdRows(sample, handed, now, options);
+        _consumption.Add(now, _consumption.NewestCount + (handed ?? 0), options.RateWindow);
+        var recurrence = TrackDrift(sample, now, recurrenceWindow, options);
+
+        if (sample.Sequence != _sequence)
         {
-            _handedOut += h;
+            _sequence = sample.Sequence; // an equal one keeps the old copy: no young copy promoted, no old one left as garbage
         }
 
-        _consumption.Add(now, _handedOut, _options.RateWindow);
-        var recurrence = TrackDrift(sample, now, recurrenceWindow);
-
-        _sequence = sample.Sequence;
-        _sequenceOid = sample.SequenceOid ?? _sequenceOid;
-        _increment = sample.Increment;
-        _position = sample.RepairedNextValue ?? sample.NextValue;
-        _rowsInserted = sample.RowsInserted;
-        _statsReset = sample.StatsResetTime;
-
-        Current = new SequenceInsight
+        if (sample.SequenceOid is { } known)
         {
-            Column = Column,
-            Sequence = sample.Sequence,
-            History = _history,
-            Forecast = Forecast(sample, _position.Value, now),
-        };
-        return recurrence is null ? Current : Current with { Recurrence = recurrence };
+            _sequenceOid = known;
+            _known |= Known.SequenceOid;
+        }
+
+        _position = sample.RepairedNextValue ?? sample.NextValue;
+        _known |= Known.Position;
+        if (sample.RowsInserted is { } rows)
+        {
+            _rowsInserted = rows;
+            _known |= Known.RowsInserted;
+        }
+        else
+        {
+            _known &= ~Known.RowsInserted;
+        }
+
+        _increment = sample.Increment;
+        _statsReset = Ticks(sample.StatsResetTime);
+        _limit = sample.Limit;
+        _columnType = sample.ColumnType;
+        return Answer(sample.Column, options, recurrence);
     }
+
+    /// <summary>
+    /// The answer of the last sample for <paramref name="column"/> (this tracker's), with <paramref name="recurrence"/>
+    /// when that sample found recurring drift. Only after a first sample.
+    /// </summary>
+    public SequenceInsight Answer(FedColumn column, InsightOptions options, DriftRecurrence? recurrence = null) => new()
+    {
+        Column = column,
+        Sequence = _sequence,
+        History = History,
+        Forecast = Forecast(options),
+        Recurrence = recurrence,
+    };
+
+    private static long Ticks(DateTimeOffset? time) => time?.UtcTicks ?? Never;
+
+    private static DateTimeOffset? Time(long ticks) => ticks == Never ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
 
     private void RestartBaselines()
     {
-        _position = null;
-        _rowsInserted = null;
+        _known &= ~(Known.Position | Known.RowsInserted);
         RestartBalance();
         _consumption.Clear();
     }
@@ -110,12 +172,12 @@ internal sealed class SequenceTracker
     /// <summary>Positions moved by nextval since the previous check's post-repair position; null when not comparable.</summary>
     private double? ValuesHandedOut(SequenceSample sample)
     {
-        if (_position is not { } previous)
+        if (!_known.HasFlag(Known.Position))
         {
             return null;
         }
 
-        var moved = ((Int128)sample.NextValue - previous) / sample.Increment;
+        var moved = ((Int128)sample.NextValue - _position) / sample.Increment;
         if (moved < 0)
         {
             _consumption.Clear(); // moved backwards (setval, ALTER SEQUENCE RESTART): what happened in between is unknown
@@ -125,47 +187,45 @@ internal sealed class SequenceTracker
         return (double)moved;
     }
 
-    private void CountExplicitIdRows(SequenceSample sample, double? handed, DateTimeOffset now)
+    private void CountExplicitIdRows(SequenceSample sample, double? handed, DateTimeOffset now, InsightOptions options)
     {
-        if (handed is not { } values || _rowsInserted is not { } previous || sample.RowsInserted is not { } rows
-            || rows < previous || sample.StatsResetTime != _statsReset)
+        if (handed is not { } values || !_known.HasFlag(Known.RowsInserted) || sample.RowsInserted is not { } rows
+            || rows < _rowsInserted || Ticks(sample.StatsResetTime) != _statsReset)
         {
             RestartBalance(); // no baseline, a statistics reset, or unknown: start again from this sample
             return;
         }
 
         // A shortfall older than the allowance is not rows still to come: what it left is the level from now on.
-        if (_shortfallSince is { } since && now - since >= _options.InsertLagAllowance)
+        if (_shortfallSince != Never && now.UtcTicks - _shortfallSince >= options.InsertLagAllowance.Ticks)
         {
             _counted = _shortfallHighest;
-            _shortfallSince = null;
+            _shortfallSince = Never;
         }
 
         // Both are counts of rows: the balance rises by at most Δn_tup_ins, so it cannot jump to a huge number.
-        _balance += (rows - previous) - values;
+        _balance += (rows - _rowsInserted) - values;
         if (_balance > _counted)
         {
             var explicitRows = (long)(_balance - _counted);
             _counted = _balance;
-            _shortfallSince = null;
+            _shortfallSince = Never;
             if (explicitRows > 0)
             {
-                _history = _history with
-                {
-                    ExplicitIdRows = _history.ExplicitIdRows > long.MaxValue - explicitRows
-                        ? long.MaxValue
-                        : _history.ExplicitIdRows + explicitRows,
-                    LastExplicitIdRowsTime = now,
-                };
+                var events = _events ??= new Events();
+                events.ExplicitIdRows = events.ExplicitIdRows > long.MaxValue - explicitRows
+                    ? long.MaxValue
+                    : events.ExplicitIdRows + explicitRows;
+                events.LastExplicitIdRowsTime = now.UtcTicks;
             }
         }
         else if (_balance == _counted)
         {
-            _shortfallSince = null;
+            _shortfallSince = Never;
         }
-        else if (_shortfallSince is null)
+        else if (_shortfallSince == Never)
         {
-            _shortfallSince = now;
+            _shortfallSince = now.UtcTicks;
             _shortfallHighest = _balance;
         }
         else
@@ -178,59 +238,65 @@ internal sealed class SequenceTracker
     {
         _balance = 0;
         _counted = 0;
-        _shortfallSince = null;
+        _shortfallSince = Never;
     }
 
-    private DriftRecurrence? TrackDrift(SequenceSample sample, DateTimeOffset now, TimeSpan recurrenceWindow)
+    private DriftRecurrence? TrackDrift(SequenceSample sample, DateTimeOffset now, TimeSpan recurrenceWindow, InsightOptions options)
     {
-        var wasBehind = _history.Behind;
+        var wasBehind = _behind;
         var stillBehind = sample.Behind && sample.RepairedNextValue is null;
-        DriftRecurrence? recurrence = null;
-        var next = _history with
+        if (!wasBehind && !sample.Behind && sample.RepairedNextValue is null)
         {
-            Behind = stillBehind,
-            LastDriftTime = sample.Behind ? now : _history.LastDriftTime,
-            LastRepairTime = sample.RepairedNextValue is null ? _history.LastRepairTime : now,
-            LastDriftEndTime = (wasBehind || sample.Behind) && !stillBehind ? now : _history.LastDriftEndTime,
-        };
-
-        if (sample.Behind && !wasBehind)
-        {
-            next = next with { DriftCount = _history.DriftCount + 1 };
-            while (_recentDrifts.Count >= _options.MaxRecentDrifts)
-            {
-                _recentDrifts.Dequeue();
-            }
-
-            _recentDrifts.Enqueue(now);
-            if (_history.LastDriftEndTime is { } ended && now - ended <= recurrenceWindow)
-            {
-                recurrence = new DriftRecurrence
-                {
-                    Column = Column,
-                    Sequence = sample.Sequence,
-                    DetectedAt = now,
-                    PreviousDriftEndedAt = ended,
-                    Window = recurrenceWindow,
-                    DriftCount = next.DriftCount,
-                    DriftsInWindow = _recentDrifts.Count(t => now - t <= recurrenceWindow),
-                    ExplicitIdRows = next.ExplicitIdRows,
-                    LastExplicitIdRowsTime = next.LastExplicitIdRowsTime,
-                    CountingSince = next.CountingSince,
-                };
-            }
+            return null; // in sync, as it was: nothing happened
         }
 
-        _history = next;
-        return recurrence;
+        var events = _events ??= new Events();
+        var previousEnd = events.LastDriftEndTime;
+        _behind = stillBehind;
+        events.LastDriftTime = sample.Behind ? now.UtcTicks : events.LastDriftTime;
+        events.LastRepairTime = sample.RepairedNextValue is null ? events.LastRepairTime : now.UtcTicks;
+        events.LastDriftEndTime = (wasBehind || sample.Behind) && !stillBehind ? now.UtcTicks : events.LastDriftEndTime;
+        if (!sample.Behind || wasBehind)
+        {
+            return null;
+        }
+
+        events.DriftCount++;
+        if (events.RecentDrifts is not { } recent)
+        {
+            recent = events.RecentDrifts = new long[options.MaxRecentDrifts];
+            Array.Fill(recent, Never);
+        }
+
+        Array.Copy(recent, 0, recent, 1, recent.Length - 1);
+        recent[0] = now.UtcTicks;
+        if (previousEnd == Never || now.UtcTicks - previousEnd > recurrenceWindow.Ticks)
+        {
+            return null;
+        }
+
+        return new DriftRecurrence
+        {
+            Column = sample.Column,
+            Sequence = sample.Sequence,
+            DetectedAt = now,
+            PreviousDriftEndedAt = new DateTimeOffset(previousEnd, TimeSpan.Zero),
+            Window = recurrenceWindow,
+            DriftCount = events.DriftCount,
+            DriftsInWindow = recent.Count(t => t != Never && now.UtcTicks - t <= recurrenceWindow.Ticks),
+            ExplicitIdRows = events.ExplicitIdRows,
+            LastExplicitIdRowsTime = Time(events.LastExplicitIdRowsTime),
+            CountingSince = Time(_countingSince),
+        };
     }
 
-    private ExhaustionForecast Forecast(SequenceSample sample, long current, DateTimeOffset now)
+    private ExhaustionForecast Forecast(InsightOptions options)
     {
         // Values from the current next value to the limit, both included; none once it is past the limit.
-        var span = (Int128)sample.Limit - current;
-        var valuesLeft = Int128.Sign(span) * Math.Sign(sample.Increment) < 0 ? 0 : (decimal)(span / sample.Increment + 1);
-        var rate = _consumption.RatePerDay(now, _options.RateWindow, _options.MinimumRateSpan);
+        var now = LastSeen;
+        var span = (Int128)_limit - _position;
+        var valuesLeft = Int128.Sign(span) * Math.Sign(_increment) < 0 ? 0 : (decimal)(span / _increment + 1);
+        var rate = _consumption.RatePerDay(now, options.RateWindow, options.MinimumRateSpan);
         DateTimeOffset? exhaustion = null;
         if (valuesLeft == 0)
         {
@@ -239,9 +305,41 @@ internal sealed class SequenceTracker
         else if (rate > 0)
         {
             var days = (double)valuesLeft / rate.Value;
-            exhaustion = days <= _options.ForecastHorizon.TotalDays ? now.AddDays(days) : null;
+            exhaustion = days <= options.ForecastHorizon.TotalDays ? now.AddDays(days) : null;
         }
 
-        return new ExhaustionForecast(rate, exhaustion, valuesLeft, sample.ColumnType, _options.ForecastHorizon);
+        return new ExhaustionForecast(rate, exhaustion, valuesLeft, _columnType, options.ForecastHorizon);
+    }
+
+    /// <summary>Which baselines hold a value.</summary>
+    [Flags]
+    private enum Known : byte
+    {
+        None = 0,
+        SequenceOid = 1,
+        Position = 2,
+        RowsInserted = 4,
+    }
+
+    /// <summary>
+    /// What a column keeps once it drifted, was repaired or had explicit-id rows (or its history was restored): the
+    /// rest of its <see cref="DriftHistory"/>, and its recent drift start times.
+    /// </summary>
+    private sealed class Events
+    {
+        public long DriftCount { get; set; }
+
+        public long LastDriftTime { get; set; } = Never;
+
+        public long LastRepairTime { get; set; } = Never;
+
+        public long LastDriftEndTime { get; set; } = Never;
+
+        public long ExplicitIdRows { get; set; }
+
+        public long LastExplicitIdRowsTime { get; set; } = Never;
+
+        /// <summary>The last <see cref="InsightOptions.MaxRecentDrifts"/> drift start times, newest first; null until the first.</summary>
+        public long[]? RecentDrifts { get; set; }
     }
 }

@@ -413,6 +413,107 @@ public sealed class InsightStoreTests
     }
 
     [Fact]
+    public void SequenceReplaced_TheRateStartsAgain_FromTheNewSequencesConsumptionOnly()
+    {
+        var cards = new SimulatedColumn();
+        for (var i = 0; i <= 24; i++) // two hours at 288,000 a day
+        {
+            cards.Insert(1000);
+            Check(cards);
+            _clock.Advance(Interval);
+        }
+
+        cards.SequenceOid = 16_999; // dropped and created again, further on: its first values are no consumption
+        cards.NextValue += 5_000_000;
+        Assert.Null(Check(cards).Forecast.ConsumptionPerDay);
+
+        SequenceInsight insight = null!;
+        for (var i = 0; i < 12; i++)
+        {
+            _clock.Advance(Interval);
+            cards.Insert(3000);
+            insight = Check(cards);
+        }
+
+        Assert.InRange(insight.Forecast.ConsumptionPerDay!.Value, 864_000 * 0.999, 864_000 * 1.001); // 3000 every 5 minutes
+        Assert.Equal(0, insight.History.ExplicitIdRows);
+    }
+
+    [Fact]
+    public void DriftsInWindow_CountsTheRecentDriftsWithinTheWindow_AtMostMaxRecentDrifts()
+    {
+        var store = new InsightStore(new InsightOptions { MaxRecentDrifts = 3 });
+        var cards = new SimulatedColumn();
+        cards.Insert(100);
+        int? Drift(TimeSpan after) // an import past the sequence, repaired by the check: the recurrence's drifts in window
+        {
+            _clock.Advance(after);
+            cards.InsertExplicit(10, highestId: cards.NextValue + 100);
+            var insight = store.Observe(Policy, [cards.Check(repair: true)], _clock.GetUtcNow()).Sequences.Single();
+            return insight.Recurrence?.DriftsInWindow;
+        }
+
+        Assert.Null(Drift(TimeSpan.Zero)); // the first: no drift ended before it
+        Assert.Equal(2, Drift(TimeSpan.FromHours(2)));
+        Assert.Equal(3, Drift(TimeSpan.FromHours(2)));
+        Assert.Equal(3, Drift(TimeSpan.FromHours(2))); // four within the window, the last three kept
+        Assert.Null(Drift(TimeSpan.FromHours(25))); // over 24 h after the previous one ended
+        Assert.Equal(2, Drift(TimeSpan.FromHours(2))); // this one and the one before: the others are over a day old
+    }
+
+    [Fact]
+    public void UnsampledColumn_ReportsItsLastInsight_AsAtItsLastSample()
+    {
+        SimulatedColumn a = new("a"), b = new("b");
+        SequenceInsight last = null!;
+        for (var i = 0; i < 12; i++)
+        {
+            a.Insert(1000);
+            b.Insert(10);
+            if (i == 6)
+            {
+                a.InsertExplicit(5, highestId: a.NextValue + 10); // a drift, over by the next check
+            }
+
+            last = _store.Observe(Policy, [a.Check(), b.Check()], _clock.GetUtcNow()).Sequences[0];
+            _clock.Advance(Interval);
+        }
+
+        Assert.Equal(1, last.History.DriftCount);
+        Assert.NotNull(last.History.LastDriftEndTime);
+        Assert.NotNull(last.Forecast.ExhaustionTime);
+        for (var i = 0; i < 36; i++) // three hours of checks that do not read a (in error, say)
+        {
+            _clock.Advance(Interval);
+            b.Insert(10);
+            var report = _store.Observe(Policy, [b.Check()], _clock.GetUtcNow());
+            Assert.Equal(last, report.Sequences[1]);
+        }
+    }
+
+    [Fact]
+    public void ForgetAfter_CountsFromTheLastSample_AlsoOneThatRestartedTheBaselines()
+    {
+        var store = new InsightStore(new InsightOptions { ForgetAfter = TimeSpan.FromHours(1) });
+        SimulatedColumn a = new("a"), b = new("b");
+        store.Observe(Policy, [a.Check(), b.Check()], _clock.GetUtcNow());
+
+        _clock.Advance(TimeSpan.FromMinutes(30));
+        a.SequenceOid = 16_999; // replaced: its rate history starts again
+        store.Observe(Policy, [a.Check(), b.Check()], _clock.GetUtcNow());
+
+        _clock.Advance(TimeSpan.FromMinutes(50));
+        var report = store.Observe(Policy, [b.Check()], _clock.GetUtcNow());
+        Assert.Equal([b.Column, a.Column], report.Sequences.Select(s => s.Column)); // 50 minutes since a's last sample
+        Assert.Equal(Start, report.Sequences[1].History.CountingSince);
+
+        _clock.Advance(TimeSpan.FromMinutes(20));
+        report = store.Observe(Policy, [b.Check()], _clock.GetUtcNow());
+        Assert.Equal([b.Column], report.Sequences.Select(s => s.Column));
+        Assert.Equal(1, store.TrackedCount(Policy));
+    }
+
+    [Fact]
     public void Restore_KeepsTheTotalsOfTheStatus_ForAColumnSeenForTheFirstTime()
     {
         var cards = new SimulatedColumn();
@@ -486,6 +587,18 @@ public sealed class InsightStoreTests
         var sample = new SimulatedColumn().Check() with { Increment = 0 };
 
         Assert.Throws<ArgumentException>(() => _store.Observe(Policy, [sample], _clock.GetUtcNow()));
+    }
+
+    [Fact]
+    public void Sample_RefusedForANewColumn_LeavesNoTracker()
+    {
+        var store = new InsightStore(new InsightOptions { ForgetAfter = TimeSpan.MaxValue });
+        SimulatedColumn a = new("a"), b = new("b");
+
+        Assert.Throws<ArgumentException>(() => store.Observe(Policy, [a.Check() with { Increment = 0 }], _clock.GetUtcNow()));
+        Assert.Equal(0, store.TrackedCount(Policy));
+        var report = store.Observe(Policy, [b.Check()], _clock.GetUtcNow());
+        Assert.Equal([b.Column], report.Sequences.Select(s => s.Column));
     }
 
     [Fact]
