@@ -8,6 +8,7 @@ using SequenceOperator.Benchmarks.Published;
 //   operator [--quick] [--policies 50,200,500] ...      the operator at scale (see OperatorBenchmarkOptions); exit code 3
 //                                                        when a target is missed
 //   scrape [--policies 500] [--tables 20] [--scrapes 5]  what one /metrics scrape allocates (see ScrapeBenchmark)
+//   events [--policies 2000] [--per-policy 11]          what the Event recorder keeps per series (see EventsBenchmark)
 //   startup [--binary PATH] [--runs 21]                  a whole `check` of the worcester database: the published binary,
 //                                                        psql, the JIT build
 //   compare [--binary PATH] [--runs 5] [--sizes 1000,10000] [--rows 1000000]
@@ -56,6 +57,11 @@ if (args.Length > 0 && args[0] == "plan")
 if (args.Length > 0 && args[0] == "scrape")
 {
     return await ScrapeBenchmark.RunAsync(args[1..], Console.Out);
+}
+
+if (args.Length > 0 && args[0] == "events")
+{
+    return await EventsBenchmark.RunAsync(args[1..], Console.Out);
 }
 
 var options = BenchmarkOptions.Parse(args.Length > 0 && args[0] == "engine" ? args[1..] : args);
