@@ -4,6 +4,8 @@
 # `scripts/bench.sh scrape [--policies 500] [--tables 20] [--scrapes 5]` prints what one /metrics scrape allocates
 # instead (no database needed).
 # `scripts/bench.sh insights [--policies 500] [--tables 20] [--checks 50]` prints what the insight model keeps per column.
+# `scripts/bench.sh events [--policies 2000] [--per-policy 11]` prints the bytes the Event recorder keeps per remembered
+# series (no database needed).
 # `scripts/bench.sh startup [--runs 21]` times a whole `check` of the demo's worcester database: the published
 # NativeAOT binary (the Dockerfile's publish, through check-publish.sh) against psql running the notes' check query.
 # `scripts/bench.sh compare [--runs 5] [--sizes 1000,10000] [--rows 1000000]` prints the README's comparison: check and

@@ -10,6 +10,7 @@ using SequenceOperator.Benchmarks.Published;
 //   scrape [--policies 500] [--tables 20] [--scrapes 5]  what one /metrics scrape allocates (see ScrapeBenchmark)
 //   insights [--policies 500] [--tables 20] [--checks 50]
 //                                                        what the insight model keeps per tracked column (see InsightBenchmark)
+//   events [--policies 2000] [--per-policy 11]          what the Event recorder keeps per series (see EventsBenchmark)
 //   startup [--binary PATH] [--runs 21]                  a whole `check` of the worcester database: the published binary,
 //                                                        psql, the JIT build
 //   compare [--binary PATH] [--runs 5] [--sizes 1000,10000] [--rows 1000000]
@@ -63,6 +64,11 @@ if (args.Length > 0 && args[0] == "insights")
 if (args.Length > 0 && args[0] == "scrape")
 {
     return await ScrapeBenchmark.RunAsync(args[1..], Console.Out);
+}
+
+if (args.Length > 0 && args[0] == "events")
+{
+    return await EventsBenchmark.RunAsync(args[1..], Console.Out);
 }
 
 var options = BenchmarkOptions.Parse(args.Length > 0 && args[0] == "engine" ? args[1..] : args);

@@ -45,6 +45,7 @@ internal static class LogEvents
 
         public const int EventRecordFailed = 2200;
         public const int EventSweepFailed = 2201;
+        public const int EventSeriesWriteFailed = 2202;
 
         public const int WatchListed = 2300;
         public const int WatchExpired = 2301;

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using SequenceOperator.Entities.Meta;
 using SequenceOperator.Kubernetes.Events;
@@ -16,12 +18,14 @@ public sealed class EventRecorderTests
     // A heartbeat of zero writes every repeat at once: the tests that pin how a series is written use it.
     private static readonly TimeSpan EveryRepeat = TimeSpan.Zero;
 
-    private static EventRecorder NewRecorder(KubernetesTestServer env, TimeProvider? time = null, TimeSpan? heartbeat = null) =>
+    private static EventRecorder NewRecorder(
+        KubernetesTestServer env, TimeProvider? time = null, TimeSpan? heartbeat = null, int? maxTrackedSeries = null) =>
         new(env.Client, new EventRecorderOptions
         {
             ReportingController = "sequence-operator",
             ReportingInstance = "pod-1",
             SeriesHeartbeat = heartbeat ?? EventRecorderOptions.DefaultSeriesHeartbeat,
+            MaxTrackedSeries = maxTrackedSeries ?? new EventRecorderOptions().MaxTrackedSeries,
         }, timeProvider: time);
 
     private static IReadOnlyList<JsonObject> StoredEvents(KubernetesTestServer env, string ns = "shop") =>
@@ -108,6 +112,104 @@ public sealed class EventRecorderTests
         await recorder.RecordAsync(Regarding, EventType.Warning, "CheckFailed", "12 behind", "Check");
         Assert.Equal(4, StoredEvents(env).Count);
         Assert.Equal(0, env.Server.CountRequests("patch"));
+    }
+
+    [Fact]
+    public async Task Record_NotesDifferingOnlyInTheirLastCharacter_OrFieldsSplitDifferently_AreSeparateSeries()
+    {
+        await using var env = await KubernetesTestServer.StartAsync();
+        using var recorder = NewRecorder(env, heartbeat: EveryRepeat);
+        var note = new string('n', 900);
+        for (var i = 0; i < 2; i++)
+        {
+            await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", note + "1", "Check");
+            await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", note + "2", "Check");
+            // The same characters, split between reason and action differently.
+            await recorder.RecordAsync(Regarding, EventType.Warning, "Sequence", "12 behind", "BehindCheck");
+            await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "12 behind", "Check");
+        }
+
+        var stored = StoredEvents(env);
+        Assert.Equal(4, stored.Count);
+        Assert.All(stored, e => Assert.Equal(2, e["series"]!["count"]!.GetValue<int>()));
+        Assert.Equal(4, env.Server.CountRequests("create", "events"));
+    }
+
+    [Fact]
+    public async Task Record_LongNotesThatDifferOnlyPastTheLimit_AreOneSeries()
+    {
+        await using var env = await KubernetesTestServer.StartAsync();
+        using var recorder = NewRecorder(env, heartbeat: EveryRepeat);
+        var note = new string('x', 2000);
+        await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", note + "1", "Check");
+        await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", note + "2", "Check");
+
+        var stored = Assert.Single(StoredEvents(env));
+        Assert.Equal(2, stored["series"]!["count"]!.GetValue<int>());
+        Assert.Equal(1024, System.Text.Encoding.UTF8.GetByteCount(stored["note"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Record_BeyondMaxTrackedSeries_ForgetsTheLongestUnobserved_WhoseNextOccurrenceIsANewEvent()
+    {
+        await using var env = await KubernetesTestServer.StartAsync();
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        using var recorder = NewRecorder(env, clock, maxTrackedSeries: 8);
+        for (var i = 0; i < 20; i++)
+        {
+            await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", $"sequence {i} is behind", "Check");
+            clock.Advance(TimeSpan.FromSeconds(1));
+            Assert.InRange(recorder.TrackedSeries, 1, 8);
+        }
+
+        // The latest series is remembered: its repeat is counted. The first was forgotten: its repeat is a new Event.
+        await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "sequence 19 is behind", "Check");
+        Assert.Equal(20, env.Server.CountRequests("create", "events"));
+        await recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", "sequence 0 is behind", "Check");
+        Assert.Equal(21, env.Server.CountRequests("create", "events"));
+        Assert.Equal(2, StoredEvents(env).Count(e => e["note"]!.GetValue<string>() == "sequence 0 is behind"));
+        Assert.InRange(recorder.TrackedSeries, 1, 8);
+    }
+
+    [Fact]
+    public async Task Heartbeat_WritesTheSeriesToTheEventItCreated_KeepingNoCopyOfTheNote()
+    {
+        await using var env = await KubernetesTestServer.StartAsync();
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        using var recorder = NewRecorder(env, clock);
+        var notes = new List<WeakReference>();
+        for (var i = 0; i < 3; i++)
+        {
+            var (recorded, note) = RecordFreshNote(recorder);
+            await recorded;
+            notes.Add(note);
+            clock.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        // Only the series' hash identifies it: once recorded, the caller's notes can be collected.
+        for (var attempt = 0; attempt < 100 && notes.Any(n => n.IsAlive); attempt++)
+        {
+            GC.Collect();
+            await Task.Delay(10);
+        }
+
+        Assert.All(notes, n => Assert.False(n.IsAlive));
+        clock.Advance(TimeSpan.FromMinutes(30));
+        await recorder.SweepAsync(CancellationToken.None);
+
+        var stored = Assert.Single(StoredEvents(env));
+        var name = stored["metadata"]!["name"]!.GetValue<string>();
+        Assert.Matches("^orders\\.[0-9a-f]+$", name);
+        Assert.Equal(3, stored["series"]!["count"]!.GetValue<int>());
+        var patch = Assert.Single(env.Server.Requests, r => r.Verb == "patch");
+        Assert.Equal(("shop", name), (patch.Info.Namespace, patch.Info.Name));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (Task Recorded, WeakReference Note) RecordFreshNote(EventRecorder recorder)
+    {
+        var note = string.Create(CultureInfo.InvariantCulture, $"orders_id_seq is {12} behind");
+        return (recorder.RecordAsync(Regarding, EventType.Warning, "SequenceBehind", note, "Check"), new WeakReference(note));
     }
 
     [Fact]

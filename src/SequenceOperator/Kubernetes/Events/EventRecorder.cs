@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -20,7 +22,8 @@ namespace SequenceOperator.Kubernetes.Events;
 /// <see cref="EventRecorderOptions.SeriesUpdatesPerMinute"/>. So a condition seen at every check costs one write when
 /// it appears and a heartbeat's refresh after that, whatever the number of checks; what <c>kubectl get events</c>
 /// shows catches up at each write. A new reason or note is a new Event at once. If the Event is gone (expired by the
-/// server's TTL, deleted) a new one is created.
+/// server's TTL, deleted) a new one is created. A series is remembered by a hash of what identifies it, with only what
+/// its writes need (<see cref="Series"/>): no copy of the note.
 /// </summary>
 internal sealed partial class EventRecorder : IEventRecorder, IDisposable
 {
@@ -36,9 +39,10 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
     // Records of one series run one at a time (so repeats aggregate into it); different series run in parallel.
     private const int Stripes = 64;
     private readonly SemaphoreSlim[] _stripes = [.. Enumerable.Range(0, Stripes).Select(_ => new SemaphoreSlim(1, 1))];
-    // Guards the map and every Series' fields.
+    // Guards the map.
     private readonly Lock _seriesLock = new();
-    private readonly Dictionary<SeriesKey, Series> _series = [];
+    private readonly Dictionary<SeriesId, Series> _series = [];
+    private readonly long _seed = Random.Shared.NextInt64();
     private readonly SemaphoreSlim _sweeping = new(1, 1);
     private readonly CancellationTokenSource _disposed = new();
     private readonly ITimer _sweeper;
@@ -104,43 +108,34 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(action);
         note = Truncate(note ?? string.Empty);
         var typeName = type == EventType.Warning ? "Warning" : "Normal";
-        var key = new SeriesKey(
-            regarding.ApiVersion,
-            regarding.Kind,
-            regarding.Namespace,
-            regarding.Name,
-            regarding.Uid,
-            typeName,
-            reason,
-            action,
-            note);
-
+        var key = Identify(regarding, typeName, reason, action, note);
         var gate = Stripe(key);
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var now = _time.GetUtcNow();
-            Series? series;
+            bool known;
             bool repeat;
+            Series series;
             lock (_seriesLock)
             {
-                repeat = _series.TryGetValue(key, out series) && now - series.LastObserved <= _options.AggregationWindow;
+                known = _series.TryGetValue(key, out series);
+                repeat = known && now.UtcDateTime - series.LastObserved <= _options.AggregationWindow;
                 if (repeat)
                 {
-                    series!.Count++;
-                    series.LastObserved = now;
+                    _series[key] = series with { Count = series.Count + 1, LastObserved = now.UtcDateTime };
                 }
             }
 
             if (repeat)
             {
                 // Counted; the background pass writes it within the heartbeat, unless every repeat is to be written.
-                if (_options.SeriesHeartbeat > TimeSpan.Zero || await TryWriteAsync(key, series!, cancellationToken).ConfigureAwait(false))
+                if (_options.SeriesHeartbeat > TimeSpan.Zero || await TryWriteAsync(key, series, cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
             }
-            else if (series is not null)
+            else if (known)
             {
                 // The series ended and now starts again: its Event gets its final count, a new Event the new series.
                 await TryWriteAsync(key, series, cancellationToken).ConfigureAwait(false);
@@ -167,7 +162,7 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         await _sweeping.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            foreach (var (key, series) in TakeDue(_time.GetUtcNow()))
+            foreach (var (key, series) in TakeDue(_time.GetUtcNow().UtcDateTime))
             {
                 var gate = Stripe(key);
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -177,7 +172,7 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
                 }
                 catch (Exception e) when (IsApiFailure(e))
                 {
-                    LogRecordFailed(_logger, key.Reason, key.Kind ?? "object", key.Name, e.GetType().Name, e);
+                    LogSeriesWriteFailed(_logger, series.Namespace, series.Name, e.GetType().Name, e);
                 }
                 finally
                 {
@@ -203,13 +198,37 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         }
     }
 
-    private SemaphoreSlim Stripe(SeriesKey key) => _stripes[(key.GetHashCode() & int.MaxValue) % Stripes];
+    private SemaphoreSlim Stripe(SeriesId key) => _stripes[(int)(key.Low % Stripes)];
+
+    /// <summary>
+    /// What tells a series apart: a 128-bit XXH3 hash of the object (apiVersion, kind, namespace, name, uid), type,
+    /// reason, action and note, each field preceded by its length (-1 for null) so that no two different lists of
+    /// fields hash the same bytes. Of n series remembered at once, two share a hash with a probability of about
+    /// n²/2¹²⁹: below 10⁻²⁹ even at 65,536. XXH3 is no cryptographic hash, but its seed is drawn per recorder, so
+    /// whoever can choose a note's text (a table's name) has no known seed to craft a collision for; and a collision
+    /// would only count a condition's occurrences into another condition's Event.
+    /// </summary>
+    private SeriesId Identify(ObjectReference regarding, string type, string reason, string action, string note)
+    {
+        var hash = new XxHash128(_seed);
+        ReadOnlySpan<string?> fields = [regarding.ApiVersion, regarding.Kind, regarding.Namespace, regarding.Name, regarding.Uid,
+            type, reason, action, note];
+        foreach (var field in fields)
+        {
+            var length = field?.Length ?? -1;
+            hash.Append(MemoryMarshal.AsBytes(new ReadOnlySpan<int>(in length)));
+            hash.Append(MemoryMarshal.AsBytes(field.AsSpan()));
+        }
+
+        var value = hash.GetCurrentHashAsUInt128();
+        return new SeriesId((ulong)(value >> 64), (ulong)value);
+    }
 
     private static bool IsApiFailure(Exception e) =>
         e is KubernetesApiException or HttpRequestException or KubernetesAuthenticationException or Polly.Timeout.TimeoutRejectedException;
 
     /// <summary>The series to write now, within the pace; drops series that ended fully written, or whose Event has expired.</summary>
-    private List<(SeriesKey Key, Series Series)> TakeDue(DateTimeOffset now)
+    private List<(SeriesId Key, Series Series)> TakeDue(DateTime now)
     {
         lock (_seriesLock)
         {
@@ -218,8 +237,8 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
                 _recentWrites.Dequeue();
             }
 
-            var due = new List<(SeriesKey Key, Series Series)>();
-            var forget = new List<SeriesKey>();
+            var due = new List<(SeriesId Key, Series Series)>();
+            var forget = new List<SeriesId>();
             foreach (var (key, series) in _series)
             {
                 var unwritten = series.Count > series.WrittenCount;
@@ -256,37 +275,39 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
     }
 
     /// <summary>
-    /// Merge-patches the series' count and last-observed time, if any occurrence is unwritten. False when the Event is
-    /// gone: the series is forgotten then, and its next occurrence creates a new Event.
+    /// Merge-patches the series' count and last-observed time, if any occurrence is unwritten: the latest while the map
+    /// still holds the series of <paramref name="seen"/>'s Event, else <paramref name="seen"/>'s own. False when the
+    /// Event is gone: the series is forgotten then, and its next occurrence creates a new Event.
     /// </summary>
-    private async Task<bool> TryWriteAsync(SeriesKey key, Series series, CancellationToken cancellationToken)
+    private async Task<bool> TryWriteAsync(SeriesId key, Series seen, CancellationToken cancellationToken)
     {
-        int count;
-        DateTimeOffset observed;
         lock (_seriesLock)
         {
-            if (series.Count <= series.WrittenCount)
+            if (IsCurrent(key, seen, out var current))
+            {
+                seen = current;
+            }
+
+            if (seen.Count <= seen.WrittenCount)
             {
                 return true;
             }
-
-            (count, observed) = (series.Count, series.LastObserved);
         }
 
         var patch = KubernetesPatch.Merge(new JsonObject
         {
             ["series"] = new JsonObject
             {
-                ["count"] = count,
-                ["lastObservedTime"] = MicroTimeJsonConverter.ToMicroTime(observed),
+                ["count"] = seen.Count,
+                ["lastObservedTime"] = MicroTimeJsonConverter.ToMicroTime(seen.LastObserved),
             },
         });
         try
         {
             await _client.PatchAsync(
                 ResourceType.Events,
-                series.Namespace,
-                series.Name,
+                seen.Namespace,
+                seen.Name,
                 patch,
                 KubernetesJsonContext.Default.KubernetesEvent,
                 cancellationToken)
@@ -296,7 +317,7 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         {
             lock (_seriesLock)
             {
-                if (_series.TryGetValue(key, out var current) && ReferenceEquals(current, series))
+                if (IsCurrent(key, seen, out _))
                 {
                     _series.Remove(key);
                 }
@@ -307,17 +328,27 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
 
         lock (_seriesLock)
         {
-            series.WrittenCount = Math.Max(series.WrittenCount, count);
-            series.LastWritten = _time.GetUtcNow();
-            if (_time.GetUtcNow() - series.LastObserved > _options.AggregationWindow && series.Count == series.WrittenCount
-                && _series.TryGetValue(key, out var current) && ReferenceEquals(current, series))
+            if (IsCurrent(key, seen, out var current))
             {
-                _series.Remove(key); // ended, and its final count is written
+                var now = _time.GetUtcNow().UtcDateTime;
+                var written = current with { WrittenCount = Math.Max(current.WrittenCount, seen.Count), LastWritten = now };
+                if (now - written.LastObserved > _options.AggregationWindow && written.Count == written.WrittenCount)
+                {
+                    _series.Remove(key); // ended, and its final count is written
+                }
+                else
+                {
+                    _series[key] = written;
+                }
             }
         }
 
         return true;
     }
+
+    /// <summary>The map's series under <paramref name="key"/>, if it is still <paramref name="series"/>'s Event (same suffix).</summary>
+    private bool IsCurrent(SeriesId key, Series series, out Series current) =>
+        _series.TryGetValue(key, out current) && current.Suffix == series.Suffix;
 
     private async Task SweepInBackgroundAsync()
     {
@@ -338,7 +369,7 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
     }
 
     private async Task CreateAsync(
-        SeriesKey key,
+        SeriesId key,
         ObjectReference regarding,
         string type,
         string reason,
@@ -348,12 +379,17 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         CancellationToken cancellationToken)
     {
         var @namespace = string.IsNullOrEmpty(regarding.Namespace) ? "default" : regarding.Namespace;
-        var name = regarding.Name + "." + (now.ToUnixTimeMilliseconds() * 1_000_000 + Random.Shared.Next(1_000_000)).ToString(
-            "x",
-            CultureInfo.InvariantCulture);
-        var created = await _client.CreateAsync(ResourceType.Events, new KubernetesEvent
+        var series = new Series(
+            @namespace,
+            regarding.Name!, // RecordAsync checked it
+            now.ToUnixTimeMilliseconds() * 1_000_000 + Random.Shared.Next(1_000_000),
+            Count: 1,
+            WrittenCount: 1,
+            now.UtcDateTime,
+            now.UtcDateTime);
+        await _client.CreateAsync(ResourceType.Events, new KubernetesEvent
         {
-            Metadata = new ObjectMeta { Name = name, Namespace = @namespace },
+            Metadata = new ObjectMeta { Name = series.Name, Namespace = @namespace },
             EventTime = now,
             ReportingController = Limit(_options.ReportingController, 128),
             ReportingInstance = Limit(_options.ReportingInstance, 128),
@@ -376,13 +412,7 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
                 }
             }
 
-            _series[key] = new Series(created.Metadata.Namespace ?? @namespace, created.Metadata.Name ?? name)
-            {
-                Count = 1,
-                WrittenCount = 1,
-                LastObserved = now,
-                LastWritten = now,
-            };
+            _series[key] = series;
         }
     }
 
@@ -421,32 +451,40 @@ internal sealed partial class EventRecorder : IEventRecorder, IDisposable
         Message = "The background pass over Event series failed ({Error})")]
     private static partial void LogSweepFailed(ILogger logger, string error, Exception exception);
 
-    private sealed record SeriesKey(
-        string? ApiVersion,
-        string? Kind,
-        string? Namespace,
-        string Name,
-        string? Uid,
-        string Type,
-        string Reason,
-        string Action,
-        string Note);
+    [LoggerMessage(
+        EventId = LogEvents.Kubernetes.EventSeriesWriteFailed,
+        Level = LogLevel.Warning,
+        Message = "Could not write the series of the Event {Namespace}/{Name} ({Error})")]
+    private static partial void LogSeriesWriteFailed(ILogger logger, string @namespace, string name, string error, Exception exception);
 
-    /// <summary>One Event's series; its counters and times change only under the recorder's series lock.</summary>
-    private sealed class Series(string @namespace, string name)
+    /// <summary>
+    /// <see cref="Identify"/>'s hash, in two halves: a dictionary entry keyed by a <see cref="UInt128"/> (16-byte
+    /// aligned) would take 8 bytes more.
+    /// </summary>
+    private readonly record struct SeriesId(ulong High, ulong Low);
+
+    /// <summary>
+    /// One Event's series, 48 bytes: its Event is <see cref="Name"/> in <paramref name="Namespace"/>, both strings the
+    /// regarding object's own (or <c>default</c>), shared by its series, not copies. The server keeps the name it is
+    /// given, so the <paramref name="Suffix"/> is all a series needs of it, and tells this series' Event from a later one's.
+    /// </summary>
+    /// <param name="Namespace">The Event's namespace.</param>
+    /// <param name="RegardingName">The regarding object's name, the first part of the Event's.</param>
+    /// <param name="Suffix">The Event's creation time in Unix milliseconds times a million, plus a random number below that.</param>
+    /// <param name="Count">Occurrences observed.</param>
+    /// <param name="WrittenCount">Occurrences the stored Event shows.</param>
+    /// <param name="LastObserved">UTC.</param>
+    /// <param name="LastWritten">UTC.</param>
+    private readonly record struct Series(
+        string Namespace,
+        string RegardingName,
+        long Suffix,
+        int Count,
+        int WrittenCount,
+        DateTime LastObserved,
+        DateTime LastWritten)
     {
-        public string Namespace { get; } = @namespace;
-
-        public string Name { get; } = name;
-
-        /// <summary>Occurrences observed.</summary>
-        public int Count { get; set; }
-
-        /// <summary>Occurrences the stored Event shows.</summary>
-        public int WrittenCount { get; set; }
-
-        public DateTimeOffset LastObserved { get; set; }
-
-        public DateTimeOffset LastWritten { get; set; }
+        /// <summary><c>&lt;object&gt;.&lt;hex suffix&gt;</c>.</summary>
+        public string Name => RegardingName + "." + Suffix.ToString("x", CultureInfo.InvariantCulture);
     }
 }
