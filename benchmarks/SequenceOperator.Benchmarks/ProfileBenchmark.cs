@@ -145,9 +145,18 @@ internal static class ProfileBenchmark
 
     private static string Union(IEnumerable<string> arms) => string.Join("\nUNION ALL\n", arms);
 
-    private static string LastValues(int[] chunk) =>
-        SequenceSql.SequenceLastValues.Replace("$1::int8[]", "ARRAY[" + string.Join(", ", chunk.Select(i =>
-            string.Create(CultureInfo.InvariantCulture, $"'t_{i}_id_seq'::regclass::oid::int8"))) + "]", StringComparison.Ordinal);
+    /// <summary>The engine's statement, its parameter replaced by the chunk's sequences (a batch here sends no parameters).</summary>
+    private static string LastValues(int[] chunk)
+    {
+        const string Parameter = "$1::pg_catalog.int8[]";
+        if (!SequenceSql.SequenceLastValues.Contains(Parameter, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"SequenceSql.SequenceLastValues no longer takes {Parameter}: update the profile");
+        }
+
+        return SequenceSql.SequenceLastValues.Replace(Parameter, "ARRAY[" + string.Join(", ", chunk.Select(i =>
+            string.Create(CultureInfo.InvariantCulture, $"'t_{i}_id_seq'::regclass::oid::int8"))) + "]::pg_catalog.int8[]", StringComparison.Ordinal);
+    }
 
     /// <summary>A batch (one transaction, one round trip) per chunk of tables, as the engine reads them.</summary>
     private static IEnumerable<string> Chunked(int tables, Func<int[], IEnumerable<string>> statements) =>
