@@ -132,6 +132,11 @@ internal static class ProfileBenchmark
         return sorted[sorted.Count / 2];
     }
 
+    /// <summary>
+    /// The engine's discovery batch as it runs for a database without domain columns, partitions or inheritance
+    /// children, as <see cref="DriftFixture"/> makes: the engine adds <see cref="ColumnDetails"/> (a second round
+    /// trip) only where a column needs it.
+    /// </summary>
     private static string Discovery => string.Join(";\n",
         SequenceSql.CurrentUser, SequenceSql.Inheritance, SequenceSql.DiscoverColumns, SequenceSql.DiscoverSequences);
 

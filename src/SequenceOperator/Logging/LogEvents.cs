@@ -30,6 +30,7 @@ internal static class LogEvents
         public const int LockedSkipped = 1105;
         public const int RepairStateChanged = 1106;
         public const int ExtraConnectionFailed = 1107;
+        public const int ColumnDetails = 1108;
     }
 
     /// <summary>

@@ -8,12 +8,13 @@ namespace SequenceOperator.Postgres;
 /// <summary>
 /// Finds every sequence that feeds a column, tells how far each stands behind the data, and repairs the ones behind
 /// without ever moving a sequence backwards. Knows nothing of Kubernetes: the CLI and the operator both call it.
-/// <para>Discovery reads the catalog only, in one round trip, and takes no lock on any user table. Measuring then
-/// runs in chunks, one transaction and one round trip each, that lock at most <see cref="LocksPerTransaction"/>
-/// relations, under a short lock_timeout: a table another session holds locked becomes an error entry, and the run
-/// takes a bounded share of the server's lock table however many tables there are. A repair then adds one round
-/// trip per chunk of the sequences the check found behind, bounded the same way (<see cref="RepairGroup"/>): in-sync
-/// tables are never locked.</para>
+/// <para>Discovery reads the catalog only, in one round trip for most databases (one more where there are domain
+/// columns or partitions, and one to name the parts of defaults that are not judged), and takes no lock on any user
+/// table. Measuring then runs in chunks, one transaction and one round trip each, that lock at most
+/// <see cref="LocksPerTransaction"/> relations, under a short lock_timeout: a table another session holds locked
+/// becomes an error entry, and the run takes a bounded share of the server's lock table however many tables there
+/// are. A repair then adds one round trip per chunk of the sequences the check found behind, bounded the same way
+/// (<see cref="RepairGroup"/>): in-sync tables are never locked.</para>
 /// </summary>
 internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
 {
@@ -110,13 +111,14 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         new() { Sequences = inspection.SettledEntries(), Errors = inspection.EntryErrors, StatsResetTime = inspection.StatsResetTime };
 
     /// <summary>
-    /// Reads the catalog (one round trip; a second only to name the parts of defaults that are not judged) and works
-    /// out which columns to report and which sequences feed them.
+    /// Reads the catalog (one round trip; a second only for domain columns and partitions, <see cref="CompleteAsync"/>, and
+    /// one more only to name the parts of defaults that are not judged) and works out which columns to report and which
+    /// sequences feed them.
     /// </summary>
     private async Task<Inspection> DiscoverAsync(NpgsqlConnection connection, CheckOptions options, RunSettings settings,
         CancellationToken cancellationToken)
     {
-        var columns = new List<ColumnRow>();
+        var drafts = new List<ColumnDraft>();
         var sequenceRows = new List<SequenceRow>();
         var relations = new List<RelationRow>();
         var inheritance = new Inheritance();
@@ -150,7 +152,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
                     inheritance.Add(reader.GetInt64(0), reader.GetInt64(1));
                     break;
                 case 2:
-                    columns.Add(ColumnRow.Read(reader, inheritance, _names));
+                    drafts.Add(ColumnRow.Read(reader, inheritance, _names));
                     break;
                 case 3:
                     sequenceRows.Add(SequenceRow.Read(reader, _names));
@@ -161,6 +163,7 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
             }
         }, cancellationToken).ConfigureAwait(false);
 
+        var columns = await CompleteAsync(connection, drafts, settings, cancellationToken).ConfigureAwait(false);
         // The catalog query leaves the order to us (sorting there would carry every default through the sort).
         columns.Sort(ColumnRow.CatalogOrder);
         var plan = FeedDiscovery.Plan(columns, sequenceRows);
@@ -182,6 +185,38 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
         inspection.StatsResetTime = statsReset;
         LogInspected(logger, database, feeds.Count, inspection.Targets.Count, inspection.EntryErrors.Count);
         return inspection;
+    }
+
+    /// <summary>
+    /// The discovered columns, each with its domain's base type and its partitions' share (<see cref="ColumnDetails"/>):
+    /// read in a second round trip only when a column needs them; a column whose domain or table has gone since is
+    /// left out.
+    /// </summary>
+    private async Task<List<ColumnRow>> CompleteAsync(NpgsqlConnection connection, List<ColumnDraft> drafts, RunSettings settings,
+        CancellationToken cancellationToken)
+    {
+        var details = ColumnDetails.For(drafts);
+        if (details.Needed)
+        {
+            await RunBatchAsync(connection, ReadOnly(settings, details.Statements()),
+                (resultSet, reader) => details.Read(resultSet, reader, _names), cancellationToken).ConfigureAwait(false);
+        }
+
+        var columns = new List<ColumnRow>(drafts.Count);
+        foreach (var draft in drafts)
+        {
+            if (details.Complete(draft) is { } row)
+            {
+                columns.Add(row);
+            }
+        }
+
+        if (details.Needed)
+        {
+            LogColumnDetails(logger, details.Domains, details.Parents, drafts.Count - columns.Count);
+        }
+
+        return columns;
     }
 
     /// <summary>
@@ -682,6 +717,11 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     [LoggerMessage(EventId = LogEvents.Postgres.Inspected, Level = LogLevel.Debug,
         Message = "Inspected database {Database}: {Feeds} sequence-fed columns, {Targets} to report, {Errors} entry errors")]
     private static partial void LogInspected(ILogger logger, string database, int feeds, int targets, int errors);
+
+    [LoggerMessage(EventId = LogEvents.Postgres.ColumnDetails, Level = LogLevel.Debug,
+        Message = "Read the base types of {Domains} domains and the partitions of {Parents} columns' tables; "
+                  + "{Gone} columns left out, their domain or table gone since discovery")]
+    private static partial void LogColumnDetails(ILogger logger, int domains, int parents, int gone);
 
     [LoggerMessage(EventId = LogEvents.Postgres.BatchFallback, Level = LogLevel.Warning,
         Message = "A batched read failed ({SqlState}); reading its items again to isolate the failing table")]

@@ -30,34 +30,26 @@ internal static class SequenceSql
         """;
 
     /// <summary>
-    /// The type at the bottom of the domain chain of <c>c.atttypid</c> (a domain), for <see cref="DiscoverColumns"/>.
-    /// </summary>
-    private const string DomainBase = """
-        (WITH RECURSIVE chain AS (
-             SELECT ty.typbasetype AS oid, 1 AS depth FROM pg_catalog.pg_type ty WHERE ty.oid = c.atttypid
-             UNION ALL
-             SELECT ty.typbasetype, ch.depth + 1 FROM chain ch JOIN pg_catalog.pg_type ty ON ty.oid = ch.oid AND ty.typtype = 'd'
-         ) SELECT ch.oid FROM chain ch ORDER BY ch.depth DESC LIMIT 1)
-        """;
-
-    /// <summary>
     /// Every column a sequence may feed, outside the system schemas: a column that owns a sequence (serial and
     /// identity columns: <c>pg_depend</c> deptype 'a' and 'i' from a sequence), or whose default depends on a sequence
     /// or calls <c>nextval</c> at all (<c>nextval('s'::text)</c> records no dependency). Reads the catalog only: the
     /// default comes as its node tree (<c>adbin::text</c>), never through <c>pg_get_expr</c>, which opens the table and
-    /// so waits for any lock on it. Also: the type beneath a domain, whether an index serves MAX on the table, how many
-    /// relations reading MAX locks, what its partitions add (JSON: how many relations, their rows inserted, which ones
-    /// lack such an index), and the rows inserted into the table (statistics, no grant needed).
-    /// <para>Shaped for a fresh connection, whose cost is the catalog pages and cache entries it touches: one scan
-    /// each of <c>pg_depend</c> (both kinds of link, checked against <c>pg_sequence</c> by a hashed subplan) and of
-    /// <c>pg_attrdef</c> (without carrying the default along), nothing materialized, sorted or hashed but those
-    /// links; per candidate column only index probes on unique or leading index columns (its table, attribute, type,
-    /// indexes and default, the tree fetched last). The domain chain, the privilege functions (not for a
-    /// superuser) and the partitions' recursion only run for the rows that need them; ancestors come from
-    /// <see cref="Inheritance"/>. Right after a restore the catalog's statistics are stale: no per-row step is a join
-    /// the planner could turn into a loop over a whole catalog. The rows come unordered; the engine sorts them.</para>
+    /// so waits for any lock on it. Also: whether an index serves MAX on the table, how many relations reading MAX
+    /// locks on the table itself, the rows inserted into it (statistics, no grant needed), and whether the row needs
+    /// <see cref="DomainBases"/> (its type is a domain) or <see cref="Partitions"/> (<c>relhassubclass</c>: it may have
+    /// partitions or inheritance children).
+    /// <para>Shaped for a fresh connection, whose cost is the catalog pages and cache entries it touches and, as much,
+    /// the planning: one scan each of <c>pg_depend</c> (both kinds of link, checked against <c>pg_sequence</c> by a
+    /// hashed subplan) and of <c>pg_attrdef</c> (without carrying the default along), nothing materialized, sorted or
+    /// hashed but those links; per candidate column only index probes on unique or leading index columns (its table,
+    /// attribute, type, indexes and default, the tree fetched last). The privilege functions only run for a role that
+    /// is not a superuser; ancestors come from <see cref="Inheritance"/>. What only some databases need (the domain
+    /// chain, the recursion into partitions) is not here: a subquery is planned even where it never runs, and those
+    /// two doubled this statement's planning time; the engine asks for them in a second round trip, and only when a
+    /// row needs them. Right after a restore the catalog's statistics are stale: no per-row step is a join the
+    /// planner could turn into a loop over a whole catalog. The rows come unordered; the engine sorts them.</para>
     /// </summary>
-    public const string DiscoverColumns = $$"""
+    public const string DiscoverColumns = """
         WITH links AS (
             SELECT d.classid, d.objid, d.refobjid, d.refobjsubid
             FROM pg_catalog.pg_depend d
@@ -97,8 +89,7 @@ internal static class SequenceSql
         )
         SELECT c.rel_oid::int8, c.nspname::text, c.relname::text, c.relkind::text,
                c.attname::text, c.attnum, c.atttypid::int8, pg_catalog.format_type(c.atttypid, c.atttypmod),
-               CASE WHEN c.typtype = 'd' THEN {{DomainBase}} ELSE c.atttypid END::int8,
-               CASE WHEN c.typtype = 'd' THEN pg_catalog.format_type({{DomainBase}}, NULL) END,
+               c.typtype = 'd',
                c.attidentity::text,
                (SELECT ad.adbin::text FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.rel_oid AND ad.adnum = c.attnum),
                COALESCE(c.owned, '{}')::text, COALESCE(c.by_default, '{}')::text,
@@ -107,29 +98,7 @@ internal static class SequenceSql
                r.super OR pg_catalog.has_column_privilege(c.rel_oid, c.attnum, 'SELECT'),
                r.super OR pg_catalog.has_table_privilege(c.rel_oid, 'UPDATE, DELETE, TRUNCATE'),
                r.super OR pg_catalog.has_schema_privilege(c.nsp_oid, 'USAGE'),
-               CASE WHEN c.relhassubclass THEN (
-                   WITH RECURSIVE down AS (
-                       SELECT i.inhrelid AS oid FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.rel_oid
-                       UNION
-                       SELECT i.inhrelid FROM down JOIN pg_catalog.pg_inherits i ON i.inhparent = down.oid
-                   )
-                   SELECT pg_catalog.json_build_object(
-                       'weight', pg_catalog.sum(1 + (SELECT pg_catalog.count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = lc.oid)),
-                       'inserted', pg_catalog.sum(pg_catalog.pg_stat_get_tuples_inserted(lc.oid)),
-                       'unindexed', COALESCE(pg_catalog.json_agg(pg_catalog.json_build_array(ln.nspname, lc.relname)
-                                                                 ORDER BY ln.nspname, lc.relname)
-                           FILTER (WHERE lc.relkind <> 'p' AND NOT EXISTS (
-                               SELECT 1
-                               FROM pg_catalog.pg_attribute la
-                               JOIN pg_catalog.pg_index i ON i.indrelid = lc.oid AND i.indkey[0] = la.attnum
-                               JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                               JOIN pg_catalog.pg_am am ON am.oid = ic.relam
-                               WHERE la.attrelid = lc.oid AND la.attname = c.attname AND am.amname = 'btree'
-                                 AND i.indpred IS NULL AND i.indisvalid)), '[]'))::text
-                   FROM down
-                   JOIN pg_catalog.pg_class lc ON lc.oid = down.oid
-                   JOIN pg_catalog.pg_namespace ln ON ln.oid = lc.relnamespace
-               ) END AS partitions,
+               c.relhassubclass,
                pg_catalog.pg_stat_get_tuples_inserted(c.rel_oid)
         FROM columns c
         CROSS JOIN role r
@@ -140,6 +109,59 @@ internal static class SequenceSql
             FROM pg_catalog.pg_index i
             WHERE i.indrelid = c.rel_oid
         ) ix
+        """;
+
+    /// <summary>
+    /// For each domain in <c>$1</c> (type OIDs: the domain columns of <see cref="DiscoverColumns"/>), the type at the
+    /// bottom of its chain of domains (a domain over a domain over int4: int4), its OID and name. A domain that no
+    /// longer exists has no row. Catalog only.
+    /// </summary>
+    public const string DomainBases = """
+        WITH RECURSIVE chain AS (
+            SELECT ty.oid AS domain, ty.typbasetype AS oid, 1 AS depth
+            FROM pg_catalog.pg_type ty WHERE ty.oid = ANY($1::pg_catalog.oid[]) AND ty.typtype = 'd'
+            UNION ALL
+            SELECT ch.domain, ty.typbasetype, ch.depth + 1 FROM chain ch JOIN pg_catalog.pg_type ty ON ty.oid = ch.oid AND ty.typtype = 'd'
+        )
+        SELECT DISTINCT ON (ch.domain) ch.domain::int8, ch.oid::int8, pg_catalog.format_type(ch.oid, NULL)
+        FROM chain ch ORDER BY ch.domain, ch.depth DESC
+        """;
+
+    /// <summary>
+    /// For each column <c>$1[i]</c>, <c>$2[i]</c> (table OID and attribute number: the rows of
+    /// <see cref="DiscoverColumns"/> whose table has <c>relhassubclass</c>), what its partitions and inheritance
+    /// children add, at any depth: how many relations reading MAX locks on them (each, and its indexes), their rows
+    /// inserted (statistics), and, as JSON (<c>[["schema", "table"], ...]</c>, ordered), the ones with no valid,
+    /// unconditional btree index of their own leading with the column (found by its name, which a child may hold at
+    /// another position); a partitioned child holds no rows and so needs none. A table with no children left
+    /// (<c>relhassubclass</c> is cleared lazily) adds nothing; a table or column that no longer exists has no row.
+    /// Catalog and statistics only: no lock on any of them.
+    /// </summary>
+    public const string Partitions = """
+        SELECT p.rel::int8, p.attnum, COALESCE(x.weight, 0)::int4, COALESCE(x.inserted, 0)::int8, x.unindexed::text
+        FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.int2[])) AS p(rel, attnum)
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = p.rel AND a.attnum = p.attnum AND NOT a.attisdropped
+        CROSS JOIN LATERAL (
+            WITH RECURSIVE down AS (
+                SELECT i.inhrelid AS oid FROM pg_catalog.pg_inherits i WHERE i.inhparent = p.rel
+                UNION
+                SELECT i.inhrelid FROM down JOIN pg_catalog.pg_inherits i ON i.inhparent = down.oid
+            )
+            SELECT pg_catalog.sum(1 + (SELECT pg_catalog.count(*) FROM pg_catalog.pg_index i WHERE i.indrelid = lc.oid)) AS weight,
+                   pg_catalog.sum(pg_catalog.pg_stat_get_tuples_inserted(lc.oid)) AS inserted,
+                   COALESCE(pg_catalog.json_agg(pg_catalog.json_build_array(ln.nspname, lc.relname) ORDER BY ln.nspname, lc.relname)
+                       FILTER (WHERE lc.relkind <> 'p' AND NOT EXISTS (
+                           SELECT 1
+                           FROM pg_catalog.pg_attribute la
+                           JOIN pg_catalog.pg_index i ON i.indrelid = lc.oid AND i.indkey[0] = la.attnum
+                           JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                           JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+                           WHERE la.attrelid = lc.oid AND la.attname = a.attname AND am.amname = 'btree'
+                             AND i.indpred IS NULL AND i.indisvalid)), '[]') AS unindexed
+            FROM down
+            JOIN pg_catalog.pg_class lc ON lc.oid = down.oid
+            JOIN pg_catalog.pg_namespace ln ON ln.oid = lc.relnamespace
+        ) x
         """;
 
     /// <summary>Every inheritance link (partition or child, and its parent): the engine works out each table's ancestors.</summary>
