@@ -144,7 +144,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         var settle = Stopwatch.StartNew();
         while (settle.Elapsed < interval / 2)
         {
-            await Task.Delay(Min(TimeSpan.FromSeconds(5), (interval / 2) - settle.Elapsed), cancellationToken);
+            await Task.Delay(Step((interval / 2) - settle.Elapsed), cancellationToken);
             process.EnsureRunning();
         }
 
@@ -158,7 +158,7 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
         var nextRssSample = interval / 2;
         while (window.Elapsed < windowLength)
         {
-            await Task.Delay(Min(TimeSpan.FromSeconds(5), windowLength - window.Elapsed), cancellationToken);
+            await Task.Delay(Step(windowLength - window.Elapsed), cancellationToken);
             process.EnsureRunning();
             if (window.Elapsed >= nextRssSample)
             {
@@ -445,5 +445,10 @@ internal sealed class OperatorBenchmark(OperatorBenchmarkOptions options, TextWr
 
     private static double Mb(double bytes) => bytes / (1024.0 * 1024.0);
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    /// <summary>
+    /// The next wait of a polling loop: at most 5 s, and never negative (the time left, read after the loop's own check,
+    /// can already have run out on a loaded machine, and Task.Delay refuses a negative delay).
+    /// </summary>
+    private static TimeSpan Step(TimeSpan remaining) =>
+        remaining <= TimeSpan.Zero ? TimeSpan.Zero : remaining < TimeSpan.FromSeconds(5) ? remaining : TimeSpan.FromSeconds(5);
 }
