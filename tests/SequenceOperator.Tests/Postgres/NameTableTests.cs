@@ -40,6 +40,39 @@ public sealed class NameTableTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task Intern_FromManyThreads_KeepsOneCopyEach_AndStopsAtItsCapacity()
+    {
+        var names = new NameTable();
+        const int Threads = 4;
+        var perThread = NameTable.Capacity / 2;
+        // Each thread: names every thread asks for, and as many of its own; together past the capacity.
+        var results = await Task.WhenAll(Enumerable.Range(0, Threads).Select(thread => Task.Run(() =>
+        {
+            var kept = new string[perThread];
+            for (var i = 0; i < perThread; i++)
+            {
+                var n = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                kept[i] = names.Intern("n" + n);
+                names.Intern($"own{thread}_{n}");
+            }
+
+            return kept;
+        })));
+
+        // Below the capacity every thread got the one kept copy.
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.All(results, r => Assert.Same(results[0][i], r[i]));
+        }
+
+        // The table is full: a new name is not kept (each comes back as it came).
+        var late = new string("late_table".AsSpan());
+        var again = new string("late_table".AsSpan());
+        Assert.Same(late, names.Intern(late));
+        Assert.Same(again, names.Intern(again));
+    }
+
+    [Fact]
     public async Task OneEngine_TwoDatabasesOfOneSchema_ReportTheSameNameInstances()
     {
         const string schema = """
