@@ -76,24 +76,8 @@ internal static class PlanBenchmark
             var details = ColumnDetails.For(drafts);
             if (details.Needed)
             {
-                await using var batch = new NpgsqlBatch(connection);
-                foreach (var statement in details.Statements())
-                {
-                    batch.BatchCommands.Add(statement);
-                }
-
-                await using var reader = await batch.ExecuteReaderAsync();
-                var resultSet = 0;
-                do
-                {
-                    while (await reader.ReadAsync())
-                    {
-                        details.Read(resultSet, reader, names);
-                    }
-
-                    resultSet++;
-                }
-                while (await reader.NextResultAsync());
+                await SequenceEngine.RunBatchAsync(connection, details.Statements(),
+                    (resultSet, reader) => details.Read(resultSet, reader, names), CancellationToken.None);
             }
 
             var columns = drafts.Select(details.Complete).OfType<ColumnRow>().ToList();

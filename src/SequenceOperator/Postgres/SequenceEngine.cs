@@ -660,9 +660,10 @@ internal sealed partial class SequenceEngine(ILogger<SequenceEngine> logger)
     /// <summary>
     /// Runs statements as one batch (one round trip) and hands every row of every result set to <paramref name="read"/>
     /// with the result set's number (statements without rows do not count). A statement error rolls the transaction
-    /// back and is rethrown; a lost connection is a <see cref="SequenceEngineException"/>.
+    /// back and is rethrown; a lost connection is a <see cref="SequenceEngineException"/>. Also how the tests and the
+    /// plan benchmark run the engine's catalog statements.
     /// </summary>
-    private static async Task RunBatchAsync(NpgsqlConnection connection, IEnumerable<NpgsqlBatchCommand> commands,
+    internal static async Task RunBatchAsync(NpgsqlConnection connection, IEnumerable<NpgsqlBatchCommand> commands,
         Action<int, NpgsqlDataReader> read, CancellationToken cancellationToken)
     {
         try

@@ -177,25 +177,7 @@ public sealed class EngineDiscoveryTests(PostgresFixture fixture)
     }
 
     /// <summary>The second round trip, as the engine runs it.</summary>
-    private static async Task ReadAsync(NpgsqlConnection connection, ColumnDetails details)
-    {
-        await using var batch = new NpgsqlBatch(connection);
-        foreach (var statement in details.Statements())
-        {
-            batch.BatchCommands.Add(statement);
-        }
-
-        await using var reader = await batch.ExecuteReaderAsync();
-        var resultSet = 0;
-        do
-        {
-            while (await reader.ReadAsync())
-            {
-                details.Read(resultSet, reader, new NameTable());
-            }
-
-            resultSet++;
-        }
-        while (await reader.NextResultAsync());
-    }
+    private static Task ReadAsync(NpgsqlConnection connection, ColumnDetails details) =>
+        SequenceEngine.RunBatchAsync(connection, details.Statements(),
+            (resultSet, reader) => details.Read(resultSet, reader, new NameTable()), CancellationToken.None);
 }
