@@ -8,6 +8,19 @@ namespace SequenceOperator.Postgres;
 /// <c>nextval</c>), as the catalog says: a row of <see cref="SequenceSql.DiscoverColumns"/>, completed by
 /// <see cref="ColumnDetails"/> where its type is a domain or its table has partitions or inheritance children.
 /// </summary>
+/// <param name="BaseTypeOid">The column's type, or for a domain the integer (or other) type beneath it.</param>
+/// <param name="Identity">pg_attribute.attidentity: empty, <c>a</c> (ALWAYS) or <c>d</c> (BY DEFAULT).</param>
+/// <param name="DefaultTree">The default as a node tree (<c>adbin::text</c>); null when the column has none.</param>
+/// <param name="OwnedBy">Sequences owned by the column (serial, identity).</param>
+/// <param name="DefaultDependsOn">Sequences the default depends on (named by a regclass constant).</param>
+/// <param name="Ancestors">Every table this one inherits from (partitions: their parents), at any depth.</param>
+/// <param name="OwnIndex">A valid, unconditional btree index leads with the column (always true for a partitioned table, which holds no
+/// rows).</param>
+/// <param name="UnindexedPartitions">Partitions and inheritance children, at any depth, with no such index of their own: MAX scans
+/// them.</param>
+/// <param name="LockWeight">How many relations reading MAX locks: the table, its children, and their indexes.</param>
+/// <param name="RowsInserted">Rows ever inserted into the table and its partitions or children, by the statistics
+/// (<c>n_tup_ins</c>).</param>
 internal sealed record ColumnRow(
     long RelationOid,
     string Schema,
