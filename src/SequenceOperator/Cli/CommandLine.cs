@@ -233,7 +233,7 @@ internal static class CommandLine
                                [--leader-election-namespace NS] [--leader-election-id ID]
                                [--max-concurrent-reconciles 4] [--metrics-port 8080] [--health-port 8081]
                                [--connect-timeout 10s] [--command-timeout 30s] [--event-heartbeat 30m]
-                               [--log-format text|json] [--runtime-metrics false]
+                               [--log-format text|json] [--runtime-metrics false] [--heap-slack 8]
                                run the Kubernetes operator; every flag also reads SEQUENCE_OPERATOR_<FLAG>
                                (e.g. SEQUENCE_OPERATOR_WATCH_NAMESPACES)
       sequence-operator crd                         print the SequenceSyncPolicy CustomResourceDefinition

@@ -27,6 +27,7 @@ internal static class OperatorArguments
         ["--command-timeout"] = "CommandTimeout",
         ["--event-heartbeat"] = "EventHeartbeat",
         ["--runtime-metrics"] = "Metrics:RuntimeMetrics",
+        ["--heap-slack"] = "HeapSlack",
     };
 
     // Flags that take a duration (10s, 5m, 1h30m), written to the configuration as a TimeSpan.
@@ -44,6 +45,7 @@ internal static class OperatorArguments
         "--max-concurrent-reconciles",
         "--metrics-port",
         "--health-port",
+        "--heap-slack",
     };
 
     private static readonly HashSet<string> Booleans = new(StringComparer.Ordinal)

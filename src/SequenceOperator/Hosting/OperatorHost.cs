@@ -86,6 +86,10 @@ internal static class OperatorHost
         services.AddSingleton(new CheckTimeouts { Connect = options.ConnectTimeout, Command = options.CommandTimeout });
         services.AddSingleton(_ => new InsightStore());
         services.AddSingleton<PolicyReconciler>();
+        services.AddSingleton(sp => new HeapTrimmer(
+            (long)options.HeapSlack << 20,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<HeapTrimmer>>()));
         services.AddSingleton<PolicyController>();
         if (options.LeaderElect)
         {

@@ -71,6 +71,7 @@ internal static class LogEvents
         public const int ReconcileError = 3002;
         public const int ReconcileRetry = 3003;
         public const int StoppedWaiting = 3004;
+        public const int HeapCompacted = 3005;
 
         public const int Checked = 3100;
         public const int CheckFailed = 3101;

@@ -21,6 +21,7 @@ namespace SequenceOperator.Reconciliation;
 internal sealed partial class PolicyController(
     Informer<V1Alpha1SequenceSyncPolicy> informer,
     PolicyReconciler reconciler,
+    HeapTrimmer trimmer,
     TimeProvider time,
     ILogger<PolicyController> logger)
 {
@@ -179,6 +180,7 @@ internal sealed partial class PolicyController(
         {
             permit.Dispose();
             queue.Done(key);
+            trimmer.AfterReconcile();
         }
     }
 

@@ -42,11 +42,11 @@ public sealed class ChartDeploymentTests
     public void Chart_Deployment_PassesTheOperatorFlagsAndPodIdentity()
     {
         var container = Container(Chart.Render(
-            "maxConcurrentReconciles: 7\nlogFormat: text\nmetricsPort: 9090\nhealthPort: 9091\n"));
+            "maxConcurrentReconciles: 7\nheapSlack: 0\nlogFormat: text\nmetricsPort: 9090\nhealthPort: 9091\n"));
 
         Assert.Equal(
             ["run", "--leader-elect", "--leader-election-id=sequence-operator", $"--leader-election-namespace={Chart.Namespace}",
-             "--max-concurrent-reconciles=7", "--metrics-port=9090", "--health-port=9091", "--log-format=text"],
+             "--max-concurrent-reconciles=7", "--heap-slack=0", "--metrics-port=9090", "--health-port=9091", "--log-format=text"],
             container.Strings("args"));
         var ports = container.At("ports").List().ToDictionary(p => p.Str("name"), p => p.Str("containerPort"));
         Assert.Equal("9090", ports["metrics"]);

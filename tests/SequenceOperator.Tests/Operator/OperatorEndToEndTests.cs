@@ -400,6 +400,14 @@ public sealed class OperatorEndToEndTests(PostgresFixture fixture)
             : (b, a, controllerB, controllerA, serviceA);
         Assert.True(leaderController.Reconciles > 0);
         Assert.Equal(0, followerController.Reconciles);
+        var trimmer = (HeapTrimmer)leader.Services.GetService(typeof(HeapTrimmer))!; // told after every reconcile
+        for (var wait = DateTime.UtcNow.AddSeconds(10); trimmer.Calls == 0 && DateTime.UtcNow < wait;)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(trimmer.Calls > 0, "the controller did not report its reconcile to the heap trimmer");
+        Assert.Equal(0, ((HeapTrimmer)follower.Services.GetService(typeof(HeapTrimmer))!).Calls);
         Assert.Equal(0, PrometheusTextParser.Parse(await follower.ScrapeAsync()).Value(MetricNames.Leader));
         Assert.Equal(HttpStatusCode.OK, (await follower.ProbeAsync("/readyz")).Status); // a standby is ready to take over
 
