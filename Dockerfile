@@ -48,16 +48,11 @@ WORKDIR /app
 # manifest) is not needed to run it.
 COPY --from=build /app/sequence-operator /app/sequence-operator
 # The chiseled image has no shell: put the executable on PATH for the exec-form ENTRYPOINT.
-# DOTNET_GCgen0size and DOTNET_GCGen0MaxBudget, garbage collector settings that NativeAOT's GC reads from the
-# environment as the JIT runtime's does: a 2 MB allocation budget between collections, from the start and for good,
-# instead of one sized from the CPU's cache (16 MB or more) that the GC grows further while much survives. The operator
-# allocates in bursts (a round of checks, a /metrics scrape) and keeps little, so a small budget keeps its resident
-# memory near its live data: without the cap a 500-policy scrape grew the heap by about 25 MB (the operator benchmark
-# runs with these DOTNET_* settings and measures both). The executable holds only the workstation GC (the project file
-# says why), so there is no DOTNET_gcServer to set.
-ENV PATH="/app:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    DOTNET_GCgen0size=0x200000 \
-    DOTNET_GCGen0MaxBudget=0x200000
+# The executable carries its garbage collector settings (workstation, non-concurrent, ConserveMemory 9, gen0 budget at
+# most 2 MB: the project file says why), so none is set here. One can be overridden with a DOTNET_GC* variable, whose
+# value NativeAOT reads as bare hex digits: DOTNET_GCGen0MaxBudget=400000 is 4 MB, while 0x400000 is silently ignored.
+# `run` logs the settings that took effect at start.
+ENV PATH="/app:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # 1654 is the non-root "app" user of the .NET images; numeric so that runAsNonRoot can verify it.
 USER 1654:1654
 EXPOSE 8080 8081

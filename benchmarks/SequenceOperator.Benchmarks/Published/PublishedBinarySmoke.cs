@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using SequenceOperator.Benchmarks.Operator;
+using SequenceOperator.Hosting;
 using SequenceOperator.Metrics;
 using SequenceOperator.Testing.Operator;
 using SequenceOperator.Testing.Postgres;
@@ -14,8 +16,9 @@ namespace SequenceOperator.Benchmarks.Published;
 /// What CI starts the published binary for (<c>scripts/check-publish.sh</c>), with the image's <c>DOTNET_*</c>
 /// settings: the CLI's <c>check</c> against the demo's worcester database on a throwaway PostgreSQL must exit 1 and
 /// list its behind sequences; then <c>run</c>, against the API-server double holding one policy on that database,
-/// must answer <c>/readyz</c> with 200, give the policy its status, export the behind sequences on <c>/metrics</c> and
-/// stop gracefully on SIGTERM. Usage: <c>smoke [--binary PATH]</c>; exit code 0, or 1 with the reason on stderr.
+/// must answer <c>/readyz</c> with 200, give the policy its status, export the behind sequences on <c>/metrics</c>,
+/// stop gracefully on SIGTERM and have logged the garbage collector settings the project file compiles in (a
+/// setting the GC ignored would show there). Usage: <c>smoke [--binary PATH]</c>; exit code 0, or 1 with the reason on stderr.
 /// </summary>
 internal static class PublishedBinarySmoke
 {
@@ -102,9 +105,34 @@ internal static class PublishedBinarySmoke
             throw new InvalidOperationException($"run exited {exit} on SIGTERM, expected 0; last lines of its log:{Environment.NewLine}{process.LogTail()}");
         }
 
+        var expected = $"Garbage collector: {ProjectGcSettings()}";
+        if (!File.ReadLines(process.LogFile).Any(line => line.Contains(expected, StringComparison.Ordinal)))
+        {
+            var logged = File.ReadLines(process.LogFile).FirstOrDefault(line => line.Contains("Garbage collector: ", StringComparison.Ordinal));
+            throw new InvalidOperationException($"run did not log '{expected}'; it logged: {logged ?? "(no such line)"}");
+        }
+
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"smoke: run answered /readyz after {ready.TotalSeconds:F1} s, wrote the policy's status after {checkedAt.TotalSeconds:F1} s, " +
-            $"exported {series} {MetricNames.SequenceBehind} series and exited 0 on SIGTERM"));
+            $"exported {series} {MetricNames.SequenceBehind} series, exited 0 on SIGTERM and logged '{expected}'"));
+    }
+
+    /// <summary>The GC settings the project file compiles in: workstation, non-concurrent, its ConserveMemory and gen0 budget cap.</summary>
+    private static GcSettings ProjectGcSettings()
+    {
+        var project = File.ReadAllText(Path.Combine(PublishedBinary.RepositoryRoot, "src", "SequenceOperator", "SequenceOperator.csproj"));
+        var conserve = Regex.Match(project, "Include=\"System\\.GC\\.ConserveMemory\" Value=\"(\\d+)\"");
+        var budget = Regex.Match(project, "--runtimeopt:GCGen0MaxBudget=([0-9a-fA-F]+)");
+        if (!conserve.Success || !budget.Success)
+        {
+            throw new InvalidOperationException("the project file no longer sets System.GC.ConserveMemory and GCGen0MaxBudget as this test reads them");
+        }
+
+        return new GcSettings(
+            Server: false,
+            Concurrent: false,
+            Gen0BudgetCapBytes: long.Parse(budget.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+            ConserveMemory: long.Parse(conserve.Groups[1].Value, CultureInfo.InvariantCulture));
     }
 
     private static async Task WaitForAsync(OperatorProcess process, string what, Func<Task<bool>> condition, CancellationToken cancellationToken)

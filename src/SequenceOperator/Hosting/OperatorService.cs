@@ -32,6 +32,7 @@ internal sealed partial class OperatorService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        LogGarbageCollector(logger, GcSettings.Current());
         informer.WatchRestarted += (_, _) => metrics.WatchRestarted();
         using var informerStop = new CancellationTokenSource();
         var cache = informer.RunAsync(informerStop.Token);
@@ -93,6 +94,9 @@ internal sealed partial class OperatorService(
         Level = LogLevel.Information,
         Message = "Instance {Identity} leading: {Leading}")]
     private static partial void LogLeadership(ILogger logger, string identity, bool leading);
+
+    [LoggerMessage(EventId = LogEvents.Hosting.GarbageCollector, Level = LogLevel.Information, Message = "Garbage collector: {Settings}")]
+    private static partial void LogGarbageCollector(ILogger logger, GcSettings settings);
 
     [LoggerMessage(EventId = LogEvents.Hosting.Crashed, Level = LogLevel.Critical, Message = "The operator loop stopped unexpectedly")]
     private static partial void LogCrashed(ILogger logger, Exception exception);

@@ -84,6 +84,7 @@ internal static class LogEvents
     {
         public const int Leadership = 4000;
         public const int Crashed = 4001;
+        public const int GarbageCollector = 4002;
     }
 
     /// <summary>The metrics pipeline.</summary>
