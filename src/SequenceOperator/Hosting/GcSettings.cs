@@ -8,7 +8,9 @@ namespace SequenceOperator.Hosting;
 /// </summary>
 /// <param name="Server">The server GC (a heap per core) rather than the workstation GC.</param>
 /// <param name="Concurrent">Background gen2 collections.</param>
-/// <param name="Gen0BudgetCapBytes">The largest allocation budget between gen0 collections (<c>GCGen0MaxBudget</c>); 0: the runtime's own.</param>
+/// <param name="Gen0BudgetCapBytes">
+/// The largest allocation budget between gen0 collections (<c>GCGen0MaxBudget</c>); 0: the runtime's own.
+/// </param>
 /// <param name="ConserveMemory">0 to 9: how eagerly the GC compacts rather than grows (<c>GCConserveMemory</c>).</param>
 internal sealed record GcSettings(bool Server, bool Concurrent, long Gen0BudgetCapBytes, long ConserveMemory)
 {

@@ -61,7 +61,12 @@ public sealed class GcSettingsTests
         var ports = SequenceOperator.Testing.LoopbackPorts.Free(2);
         using var logs = new CapturingLoggerProvider();
         await using var app = OperatorHost.Build(
-            OperatorArguments.Parse(["--metrics-port", ports[0].ToString(CultureInfo.InvariantCulture), "--health-port", ports[1].ToString(CultureInfo.InvariantCulture)], _ => null),
+            OperatorArguments.Parse(
+                [
+                    "--metrics-port", ports[0].ToString(CultureInfo.InvariantCulture),
+                    "--health-port", ports[1].ToString(CultureInfo.InvariantCulture),
+                ],
+                _ => null),
             kube,
             services => services.AddSingleton<ILoggerProvider>(logs));
         await app.StartAsync();
